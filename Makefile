@@ -1,0 +1,46 @@
+# Two commands do everything: `make run` and `make test` (see README.md).
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: run test lint fmt check install clean bench-transactions bench-flows
+
+# The virtual environment is rebuilt only when the dependency list changes.
+$(VENV)/.installed: pyproject.toml constraints.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev]'
+	@touch $@
+
+install: $(VENV)/.installed
+
+## make run: the whole product on its embedded default (SQLite, ORM broker, sandboxes, demo data)
+run: install
+	DEBUG=$${DEBUG:-1} $(PY) manage.py migrate --noinput
+	DEBUG=$${DEBUG:-1} $(PY) manage.py seed_demo
+	DEBUG=$${DEBUG:-1} $(PY) manage.py run_panel --port $(PORT)
+
+## make test: installs what the tests need and runs the whole suite
+test: install
+	@scripts/ensure-chromium
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) manage.py makemigrations --check --dry-run --settings=config.settings_test
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+fmt: install
+	$(PY) -m ruff check --fix .
+	$(PY) -m ruff format .
+
+check: install
+	$(PY) manage.py makemigrations --check --dry-run --settings=config.settings_test
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache test-output

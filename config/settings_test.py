@@ -1,0 +1,18 @@
+"""Settings for the test suite: the real settings with test-only keys and fast hashing.
+
+DATABASE_URL / REDIS_URL from the environment still apply, so `make test` runs on
+PostgreSQL and Redis in CI and on SQLite with the ORM broker elsewhere.
+"""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production-0123456789")
+os.environ.setdefault(
+    "CREDENTIALS_ENCRYPTION_KEYS", "dGVzdC1vbmx5LWNyZWRlbnRpYWxzLWtleS0zMmJ5dGU="
+)
+os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
+
+from .settings import *  # noqa: E402,F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
