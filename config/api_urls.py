@@ -1,4 +1,15 @@
 from django.urls import path
-from drf_spectacular.views import SpectacularAPIView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import SimpleRouter
 
-urlpatterns = [path("schema/", SpectacularAPIView.as_view(), name="schema")]
+from connector.api import ConnectorViewSet, ObtainToken
+
+router = SimpleRouter()
+router.register("connectors", ConnectorViewSet, basename="connector")
+
+urlpatterns = [
+    path("auth/token/", ObtainToken.as_view(), name="api-token"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    *router.urls,
+]

@@ -1,11 +1,17 @@
-from django.http import HttpResponse
 from django.urls import path
+
+from . import views
 
 app_name = "connector"
 
-
-def connector_list(request):
-    return HttpResponse("connectors")
-
-
-urlpatterns = [path("", connector_list, name="list")]
+urlpatterns = [
+    path("", views.connector_list, name="list"),
+    path("connectors/new/", views.connector_create, name="create"),
+    path("connectors/<int:pk>/settings/", views.connector_settings, name="settings_home"),
+    path(
+        "connectors/<int:pk>/settings/<slug:section>/",
+        views.connector_settings,
+        name="settings",
+    ),
+    path("connectors/<int:pk>/flows/<slug:flow>/run/", views.flow_run, name="flow_run"),
+]

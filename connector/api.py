@@ -1,0 +1,48 @@
+"""REST API for connectors (/api/v1/connectors/)."""
+
+from rest_framework import mixins, permissions, viewsets
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.throttling import AnonRateThrottle
+
+from .models import Connector
+from .permissions import ADD_CONNECTORS, MANAGE_CONNECTORS, VIEW_CONNECTORS
+from .serializers import ConnectorSerializer
+
+
+class ConnectorPermission(permissions.BasePermission):
+    """Reading needs view_connector; creating add_connector; changing change_connector."""
+
+    def has_permission(self, request, view):
+        user = request.user
+        if not (user and user.is_authenticated):
+            return False
+        if request.method in permissions.SAFE_METHODS:
+            return user.has_perm(VIEW_CONNECTORS)
+        if request.method == "POST" and getattr(view, "action", None) == "create":
+            return user.has_perm(ADD_CONNECTORS)
+        return user.has_perm(MANAGE_CONNECTORS)
+
+
+class ConnectorViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = ConnectorSerializer
+    permission_classes = [ConnectorPermission]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+    queryset = (
+        Connector.objects.select_related("options").prefetch_related("schedules").order_by("pk")
+    )
+
+
+class TokenThrottle(AnonRateThrottle):
+    scope = "token"
+
+
+class ObtainToken(ObtainAuthToken):
+    """POST username + password, get a token for `Authorization: Token <key>`."""
+
+    throttle_classes = [TokenThrottle]

@@ -1,0 +1,48 @@
+"""Encryption of connector credentials at rest.
+
+Fernet (from `cryptography`) gives authenticated encryption with a versioned token format, so a
+tampered or foreign ciphertext fails loudly instead of decrypting to garbage. MultiFernet lets
+an operator rotate keys: the first key in CREDENTIALS_ENCRYPTION_KEYS encrypts, every key
+decrypts.
+"""
+
+from functools import cache
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+
+class CredentialDecryptionError(Exception):
+    """A stored credential cannot be decrypted with any configured key."""
+
+
+@cache
+def _fernet(keys: tuple[str, ...]) -> MultiFernet:
+    try:
+        return MultiFernet([Fernet(key.strip().encode()) for key in keys if key.strip()])
+    except (ValueError, TypeError) as exc:
+        raise ImproperlyConfigured(
+            "CREDENTIALS_ENCRYPTION_KEYS must hold url-safe base64 Fernet keys "
+            "(make one with: python -c 'from cryptography.fernet import Fernet; "
+            "print(Fernet.generate_key().decode())')."
+        ) from exc
+
+
+def _current() -> MultiFernet:
+    return _fernet(tuple(settings.CREDENTIALS_ENCRYPTION_KEYS))
+
+
+def encrypt(plaintext: str) -> str:
+    return _current().encrypt(plaintext.encode()).decode()
+
+
+def decrypt(token: str) -> str:
+    try:
+        return _current().decrypt(token.encode()).decode()
+    except InvalidToken as exc:
+        # Never include the token itself: it is derived from the secret.
+        raise CredentialDecryptionError(
+            "A stored credential cannot be decrypted: was CREDENTIALS_ENCRYPTION_KEYS changed "
+            "without keeping the old key? Re-enter the credential to fix it."
+        ) from exc

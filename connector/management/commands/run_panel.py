@@ -1,0 +1,77 @@
+"""Start the whole product for a demo: sandboxes, a django-q2 cluster and the web server."""
+
+import importlib.util
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from django.core.management.base import BaseCommand
+
+from connector import demo
+
+SANDBOXES = [
+    ("Shopify sandbox store", "sandbox.shopify", demo.SHOPIFY_SANDBOX_PORT),
+    ("NetSuite sandbox account", "sandbox.netsuite", demo.NETSUITE_SANDBOX_PORT),
+]
+
+
+class Command(BaseCommand):
+    help = "Run the sandboxes, a qcluster and the web server until Ctrl-C."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+        parser.add_argument("--no-sandboxes", action="store_true")
+
+    def handle(self, *args, port, no_sandboxes, **options):
+        python = sys.executable
+        children: list[tuple[str, subprocess.Popen]] = []
+
+        def start(label, argv):
+            children.append((label, subprocess.Popen(argv)))  # noqa: S603
+
+        if not no_sandboxes:
+            for label, module, sandbox_port in SANDBOXES:
+                if importlib.util.find_spec(module) is None:
+                    continue
+                start(label, [python, "-m", module, "--port", str(sandbox_port), "--demo"])
+        start("Task cluster", [python, "manage.py", "qcluster"])
+        start("Web server", [python, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"])
+
+        password = os.environ.get("DEMO_PASSWORD", "demo")
+        self.stdout.write(
+            self.style.SUCCESS(f"\n  Panel:  http://127.0.0.1:{port}/\n")
+            + f"  Logins: admin / {password}  (connector admin, staff)\n"
+            f"          cs / {password}     (customer service)\n"
+            f"  API:    http://127.0.0.1:{port}/api/v1/docs/\n"
+            "  Ctrl-C stops everything.\n"
+        )
+
+        stopping = False
+
+        def stop(*_):
+            nonlocal stopping
+            stopping = True
+
+        signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGTERM, stop)
+        exit_code = 0
+        try:
+            while not stopping:
+                for label, proc in children:
+                    if proc.poll() is not None:
+                        self.stderr.write(f"{label} exited with code {proc.returncode}.")
+                        exit_code = proc.returncode or 1
+                        stopping = True
+                time.sleep(0.5)
+        finally:
+            for _, proc in children:
+                if proc.poll() is None:
+                    proc.terminate()
+            for _, proc in children:
+                try:
+                    proc.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+        sys.exit(exit_code)

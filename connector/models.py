@@ -1,0 +1,273 @@
+"""A connector: one Shopify store + one NetSuite account, their credentials and options."""
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+from . import crypto
+from .validators import (
+    validate_api_version,
+    validate_netsuite_account_id,
+    validate_shop_domain,
+)
+
+DEFAULT_SHOPIFY_API_VERSION = "2026-10"
+
+
+class NetSuiteEnvironment(models.TextChoices):
+    PRODUCTION = "production", "Production"
+    SANDBOX = "sandbox", "Sandbox"
+
+
+class RefundSyncDirection(models.TextChoices):
+    # One direction or none: syncing both ways would post every refund twice (seed 003).
+    NONE = "none", "None"
+    SHOPIFY_TO_NETSUITE = "shopify_to_netsuite", "Shopify → NetSuite"
+    NETSUITE_TO_SHOPIFY = "netsuite_to_shopify", "NetSuite → Shopify"
+
+
+class SalesOrderStatus(models.TextChoices):
+    """NetSuite SalesOrderOrderStatus, in lifecycle order."""
+
+    PENDING_APPROVAL = "_pendingApproval", "Pending Approval"
+    PENDING_FULFILLMENT = "_pendingFulfillment", "Pending Fulfillment"
+    PARTIALLY_FULFILLED = "_partiallyFulfilled", "Partially Fulfilled"
+    PENDING_BILLING_PART_FULFILLED = "_pendingBillingPartFulfilled", (
+        "Pending Billing/Partially Fulfilled"
+    )
+    PENDING_BILLING = "_pendingBilling", "Pending Billing"
+    FULLY_BILLED = "_fullyBilled", "Billed"
+    CANCELLED = "_cancelled", "Cancelled"
+    CLOSED = "_closed", "Closed"
+
+
+# Credentials: stored encrypted in `<name>_encrypted`, write-only everywhere.
+SECRET_FIELDS = {
+    "shopify_access_token": "Shopify Admin API access token",
+    "shopify_webhook_secret": "Shopify webhook signing secret",
+    "netsuite_consumer_key": "NetSuite consumer key",
+    "netsuite_consumer_secret": "NetSuite consumer secret",
+    "netsuite_token_id": "NetSuite token id",
+    "netsuite_token_secret": "NetSuite token secret",
+}
+
+
+class Connector(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    is_active = models.BooleanField(
+        default=True, help_text="Inactive connectors run no flows and accept no webhooks."
+    )
+
+    shopify_shop_domain = models.CharField(
+        "Shopify shop domain",
+        max_length=100,
+        validators=[validate_shop_domain],
+        help_text="The store's permanent domain, e.g. your-store.myshopify.com.",
+    )
+    shopify_api_version = models.CharField(
+        "Shopify API version",
+        max_length=16,
+        default=DEFAULT_SHOPIFY_API_VERSION,
+        validators=[validate_api_version],
+    )
+    shopify_endpoint = models.URLField(
+        "Shopify endpoint override",
+        blank=True,
+        help_text="Leave empty for the real Shopify. Set only for the bundled sandbox store "
+        "or a proxy, e.g. http://127.0.0.1:8701.",
+    )
+
+    netsuite_account_id = models.CharField(
+        "NetSuite account id", max_length=40, validators=[validate_netsuite_account_id]
+    )
+    netsuite_environment = models.CharField(
+        "NetSuite environment",
+        max_length=16,
+        choices=NetSuiteEnvironment.choices,
+        default=NetSuiteEnvironment.PRODUCTION,
+    )
+    netsuite_concurrency_limit = models.PositiveSmallIntegerField(
+        "NetSuite concurrency limit",
+        default=5,
+        validators=[MinValueValidator(1), MaxValueValidator(200)],
+        help_text="Most requests in flight at once for this account: 5 on Standard, 15 on "
+        "Premium, 20 on Enterprise/Ultimate, +10 per SuiteCloud Plus licence. Set it lower "
+        "if other integrations share the account.",
+    )
+    netsuite_endpoint = models.URLField(
+        "NetSuite endpoint override",
+        blank=True,
+        help_text="Leave empty for the real NetSuite. Set only for the bundled sandbox "
+        "account or a proxy, e.g. http://127.0.0.1:8702/services/NetSuitePort_2025_2.",
+    )
+
+    shopify_access_token_encrypted = models.TextField(blank=True, editable=False)
+    shopify_webhook_secret_encrypted = models.TextField(blank=True, editable=False)
+    netsuite_consumer_key_encrypted = models.TextField(blank=True, editable=False)
+    netsuite_consumer_secret_encrypted = models.TextField(blank=True, editable=False)
+    netsuite_token_id_encrypted = models.TextField(blank=True, editable=False)
+    netsuite_token_secret_encrypted = models.TextField(blank=True, editable=False)
+
+    # The last outcome, written by the flow engine so the list page can show health cheaply.
+    last_run_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_error = models.TextField(blank=True, editable=False)
+    last_error_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(netsuite_concurrency_limit__gte=1)
+                & Q(netsuite_concurrency_limit__lte=200),
+                name="connector_concurrency_limit_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(netsuite_environment__in=NetSuiteEnvironment.values),
+                name="connector_netsuite_environment_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    # -- credentials -------------------------------------------------------------------
+    def set_secret(self, name: str, value: str) -> None:
+        if name not in SECRET_FIELDS:
+            raise KeyError(name)
+        setattr(self, f"{name}_encrypted", crypto.encrypt(value) if value else "")
+
+    def get_secret(self, name: str) -> str:
+        if name not in SECRET_FIELDS:
+            raise KeyError(name)
+        token = getattr(self, f"{name}_encrypted")
+        return crypto.decrypt(token) if token else ""
+
+    def has_secret(self, name: str) -> bool:
+        return bool(getattr(self, f"{name}_encrypted"))
+
+    def credential_status(self) -> dict[str, bool]:
+        return {name: self.has_secret(name) for name in SECRET_FIELDS}
+
+    @property
+    def credentials_complete(self) -> bool:
+        return all(self.credential_status().values())
+
+    def get_additional_data(self) -> dict:
+        """Stored on every audit entry so the admin can filter changes by connector."""
+        return {"connector_id": self.pk, "connector": self.name}
+
+
+class ConnectorOptions(models.Model):
+    """The options an admin toggles, typed and validated. API names are the field names."""
+
+    connector = models.OneToOneField(Connector, on_delete=models.CASCADE, related_name="options")
+
+    # Settings › Orders › Advanced options (seed 001)
+    cancel_in_shopify_when_cancelled_in_netsuite = models.BooleanField(
+        "If an order is canceled in NetSuite, cancel it in Shopify",
+        default=False,
+        help_text="An order cancelled while pending approval, or closed while pending "
+        "fulfillment, in NetSuite is cancelled in Shopify by the NetSuite Cancellation to "
+        "Shopify Cancellation Add flow.",
+    )
+    prevent_shopify_refund_on_cancel = models.BooleanField(
+        "Prevent Shopify from refunding paid orders when cancelling",
+        default=False,
+        help_text="By default Shopify refunds a paid order when it is cancelled. Tick this to "
+        "cancel without refunding; refunds then follow your refund sync.",
+    )
+
+    # Settings › Cancellation (seed 000)
+    cancelled_orders_saved_search_id = models.CharField(
+        "NetSuite saved search for syncing order cancellations",
+        max_length=100,
+        default="customsearch_shopify_cancelled_orders",
+        help_text="Script id of the saved search listing Shopify orders cancelled in NetSuite "
+        "and not yet exported.",
+    )
+    cancelled_exported_field_id = models.CharField(
+        "“eTail cancelled order exported” field id",
+        max_length=100,
+        default="custbody_etail_cancelled_exported",
+        help_text="NetSuite checkbox set on the sales order once its cancellation reached "
+        "Shopify.",
+    )
+    cancelled_in_shopify_field_id = models.CharField(
+        "“Order cancelled in Shopify” field id",
+        max_length=100,
+        default="custbody_etail_cancelled_in_shopify",
+        help_text="NetSuite checkbox set on the sales order when it was cancelled in Shopify.",
+    )
+
+    # Settings › Refunds (seed 003)
+    refund_sync_direction = models.CharField(
+        "Refund sync direction",
+        max_length=32,
+        choices=RefundSyncDirection.choices,
+        default=RefundSyncDirection.NONE,
+        help_text="Refunds sync in one direction only; both at once would post every refund "
+        "twice. Leading practice for Shopify: NetSuite → Shopify.",
+    )
+
+    # Settings › Order edits (seeds 002, 004)
+    post_order_modifications_to_shopify = models.BooleanField(
+        "PostOrderModificationsToShopify",
+        default=False,
+        help_text="Send item and quantity changes made in NetSuite back to the Shopify order. "
+        "Needs AllowNetSuiteOrderCorrections as well.",
+    )
+    allow_netsuite_order_corrections = models.BooleanField(
+        "AllowNetSuiteOrderCorrections",
+        default=False,
+        help_text="Allow corrections of synced orders made in NetSuite.",
+    )
+    order_edit_lock_status = models.CharField(
+        "Lock order edits from status",
+        max_length=40,
+        choices=SalesOrderStatus.choices,
+        default=SalesOrderStatus.PENDING_FULFILLMENT,
+        help_text="Once the NetSuite sales order reaches this status, edits are no longer "
+        "applied automatically and go to a person instead.",
+    )
+
+    # Settings › B2B (seed 002)
+    b2b_sync_enabled = models.BooleanField(
+        "Sync B2B orders",
+        default=False,
+        help_text="Companies become NetSuite customers, their locations sub-customers.",
+    )
+    b2b_sync_window_days = models.PositiveSmallIntegerField(
+        "B2B order sync window (days)",
+        default=90,
+        validators=[MinValueValidator(1), MaxValueValidator(3650)],
+        help_text="How far back B2B payments and orders are considered.",
+    )
+
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "connector options"
+        verbose_name_plural = "connector options"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(refund_sync_direction__in=RefundSyncDirection.values),
+                name="options_refund_direction_single",
+            ),
+            models.CheckConstraint(
+                condition=Q(b2b_sync_window_days__gte=1) & Q(b2b_sync_window_days__lte=3650),
+                name="options_b2b_window_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(order_edit_lock_status__in=SalesOrderStatus.values),
+                name="options_order_edit_lock_status_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Options of {self.connector}"
+
+    def get_additional_data(self) -> dict:
+        return {"connector_id": self.connector_id, "connector": str(self.connector)}

@@ -1,0 +1,75 @@
+"""The settings pages of a connector, as users know them from FarApp and Celigo."""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Section:
+    slug: str
+    title: str
+    intro: str
+    option_fields: tuple[str, ...] = ()
+    admin_only: bool = False
+    fields_heading: str = ""
+
+
+SECTIONS: dict[str, Section] = {
+    s.slug: s
+    for s in [
+        Section(
+            "general",
+            "General",
+            "The store and the account this connector keeps in sync.",
+        ),
+        Section(
+            "credentials",
+            "Credentials",
+            "Stored encrypted and never shown again. Leave a field empty to keep its value.",
+            admin_only=True,
+        ),
+        Section(
+            "orders",
+            "Orders",
+            "How orders that change after they were synced are handled.",
+            fields_heading="Advanced options",
+            option_fields=(
+                "cancel_in_shopify_when_cancelled_in_netsuite",
+                "prevent_shopify_refund_on_cancel",
+            ),
+        ),
+        Section(
+            "cancellation",
+            "Cancellation",
+            "Fully cancelled orders sync both ways; partial cancellations are not synced.",
+            fields_heading="Advanced settings",
+            option_fields=(
+                "cancelled_orders_saved_search_id",
+                "cancelled_exported_field_id",
+                "cancelled_in_shopify_field_id",
+            ),
+        ),
+        Section(
+            "refunds",
+            "Refunds",
+            "Refunds sync in one direction only.",
+            option_fields=("refund_sync_direction",),
+        ),
+        Section(
+            "order-edits",
+            "Order edits",
+            "Edits flow until the NetSuite order reaches the lock status; later edits go to a "
+            "person.",
+            option_fields=(
+                "post_order_modifications_to_shopify",
+                "allow_netsuite_order_corrections",
+                "order_edit_lock_status",
+            ),
+        ),
+        Section(
+            "b2b",
+            "B2B",
+            "Shopify B2B companies and their orders.",
+            option_fields=("b2b_sync_enabled", "b2b_sync_window_days"),
+        ),
+    ]
+}
