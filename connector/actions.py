@@ -71,7 +71,8 @@ def create_connector(
         ConnectorOptions.objects.create(connector=connector)
         for flow in FLOWS.values():
             FlowSchedule.objects.create(
-                connector=connector, flow=flow.api_name,
+                connector=connector,
+                flow=flow.api_name,
                 interval_minutes=flow.default_interval_minutes,
             )
     if options:

@@ -36,8 +36,14 @@ class FlowScheduleInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 @admin.register(Connector)
 class ConnectorAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ("name", "shopify_shop_domain", "netsuite_account_id", "is_active",
-                    "last_run_at", "credentials")
+    list_display = (
+        "name",
+        "shopify_shop_domain",
+        "netsuite_account_id",
+        "is_active",
+        "last_run_at",
+        "credentials",
+    )
     list_filter = ("is_active", "netsuite_environment")
     search_fields = ("name", "shopify_shop_domain", "netsuite_account_id")
     readonly_fields = ("credentials", "last_run_at", "last_error", "created_at", "updated_at")
@@ -78,7 +84,7 @@ def describe_changes(entry: LogEntry) -> list[tuple[str, str]]:
         if field in _SECRET_COLUMNS:
             rows.append((_SECRET_COLUMNS[field], SECRET_MASK))
             continue
-        old, new = (values + [None, None])[:2] if isinstance(values, list) else (None, values)
+        old, new = [*values, None, None][:2] if isinstance(values, list) else (None, values)
         rows.append((field, f"{old} → {new}"))
     return rows
 
@@ -90,15 +96,29 @@ admin.site.unregister(LogEntry)
 class ConnectorAuditAdmin(LogEntryAdmin):
     """Every change to a connector, its options and flow schedules: who, when, what."""
 
-    list_display = ["created", "connector_name", "resource_url", "action", "changes_summary",
-                    "user_url"]
-    list_filter = [ConnectorFilter, ("actor", ActorFilter), "timestamp", "action",
-                   "content_type"]
-    readonly_fields = ["created", "connector_name", "resource_url", "action", "user_url",
-                       "changes_table", "remote_addr"]
+    list_display = [
+        "created",
+        "connector_name",
+        "resource_url",
+        "action",
+        "changes_summary",
+        "user_url",
+    ]
+    list_filter = [ConnectorFilter, ("actor", ActorFilter), "timestamp", "action", "content_type"]
+    readonly_fields = [
+        "created",
+        "connector_name",
+        "resource_url",
+        "action",
+        "user_url",
+        "changes_table",
+        "remote_addr",
+    ]
     fieldsets = [
-        (None, {"fields": ["created", "user_url", "remote_addr", "connector_name",
-                           "resource_url"]}),
+        (
+            None,
+            {"fields": ["created", "user_url", "remote_addr", "connector_name", "resource_url"]},
+        ),
         ("Changes", {"fields": ["action", "changes_table"]}),
     ]
 
@@ -112,6 +132,7 @@ class ConnectorAuditAdmin(LogEntryAdmin):
 
     @admin.display(description="Changes")
     def changes_table(self, obj):
-        return format_html_join(
-            "\n", "<div><strong>{}</strong>: {}</div>", describe_changes(obj)
-        ) or "—"
+        return (
+            format_html_join("\n", "<div><strong>{}</strong>: {}</div>", describe_changes(obj))
+            or "—"
+        )

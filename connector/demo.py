@@ -39,7 +39,7 @@ def ensure_user(username: str, password: str, group: str, superuser: bool = Fals
 
 
 @transaction.atomic
-def seed(password: str = "demo") -> Connector:
+def seed(password: str = "demo") -> Connector:  # noqa: S107 - the documented demo login
     admin = ensure_user("admin", password, CONNECTOR_ADMINS, superuser=True)
     ensure_user("cs", password, CUSTOMER_SERVICE)
     fields = {
@@ -62,7 +62,9 @@ def seed(password: str = "demo") -> Connector:
         connector = actions.update_connector(admin, existing, fields, secrets)
     else:
         connector = actions.create_connector(
-            admin, fields, secrets,
+            admin,
+            fields,
+            secrets,
             options={"refund_sync_direction": RefundSyncDirection.NETSUITE_TO_SHOPIFY},
         )
     return connector

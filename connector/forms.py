@@ -29,8 +29,10 @@ class CredentialsForm(forms.Form):
                 max_length=1000,
                 widget=forms.PasswordInput(
                     render_value=False,
-                    attrs={"autocomplete": "new-password",
-                           "placeholder": "set — type to replace" if is_set else "not set"},
+                    attrs={
+                        "autocomplete": "new-password",
+                        "placeholder": "set — type to replace" if is_set else "not set",
+                    },
                 ),
             )
             self.fields[name].is_set = is_set

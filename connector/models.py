@@ -32,8 +32,9 @@ class SalesOrderStatus(models.TextChoices):
     PENDING_APPROVAL = "_pendingApproval", "Pending Approval"
     PENDING_FULFILLMENT = "_pendingFulfillment", "Pending Fulfillment"
     PARTIALLY_FULFILLED = "_partiallyFulfilled", "Partially Fulfilled"
-    PENDING_BILLING_PART_FULFILLED = "_pendingBillingPartFulfilled", (
-        "Pending Billing/Partially Fulfilled"
+    PENDING_BILLING_PART_FULFILLED = (
+        "_pendingBillingPartFulfilled",
+        ("Pending Billing/Partially Fulfilled"),
     )
     PENDING_BILLING = "_pendingBilling", "Pending Billing"
     FULLY_BILLED = "_fullyBilled", "Billed"
@@ -86,7 +87,7 @@ class Connector(models.Model):
         choices=NetSuiteEnvironment.choices,
         default=NetSuiteEnvironment.PRODUCTION,
     )
-    netsuite_concurrency_limit = models.PositiveSmallIntegerField(
+    netsuite_concurrency_limit = models.SmallIntegerField(
         "NetSuite concurrency limit",
         default=5,
         validators=[MinValueValidator(1), MaxValueValidator(200)],
@@ -192,8 +193,7 @@ class ConnectorOptions(models.Model):
         "“eTail cancelled order exported” field id",
         max_length=100,
         default="custbody_etail_cancelled_exported",
-        help_text="NetSuite checkbox set on the sales order once its cancellation reached "
-        "Shopify.",
+        help_text="NetSuite checkbox set on the sales order once its cancellation reached Shopify.",
     )
     cancelled_in_shopify_field_id = models.CharField(
         "“Order cancelled in Shopify” field id",
@@ -239,7 +239,7 @@ class ConnectorOptions(models.Model):
         default=False,
         help_text="Companies become NetSuite customers, their locations sub-customers.",
     )
-    b2b_sync_window_days = models.PositiveSmallIntegerField(
+    b2b_sync_window_days = models.SmallIntegerField(
         "B2B order sync window (days)",
         default=90,
         validators=[MinValueValidator(1), MaxValueValidator(3650)],

@@ -1,6 +1,7 @@
 """API shapes for connectors. Serializers validate field types; writes go through actions.py."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
 from rest_framework import serializers
 
 from flows.models import FlowSchedule
@@ -39,8 +40,8 @@ class FlowScheduleSerializer(StrictSerializerMixin, serializers.ModelSerializer)
 class FlowsField(serializers.Field):
     """`{"<flow api name>": {"enabled", "interval_minutes", "cron"}}`"""
 
-    def to_representation(self, connector):
-        schedules = {s.flow: s for s in connector.schedules.all()}
+    def to_representation(self, manager):
+        schedules = {s.flow: s for s in manager.all()}
         return {
             name: FlowScheduleSerializer(schedules[name]).data
             for name in FLOWS
@@ -67,7 +68,7 @@ class FlowsField(serializers.Field):
 
 class ConnectorSerializer(StrictSerializerMixin, serializers.ModelSerializer):
     options = OptionsSerializer(required=False)
-    flows = FlowsField(source="*", required=False)
+    flows = FlowsField(source="schedules", required=False)
     credentials = serializers.SerializerMethodField(
         help_text='"set" or "not set" per credential; only for connector admins.'
     )
@@ -77,7 +78,6 @@ class ConnectorSerializer(StrictSerializerMixin, serializers.ModelSerializer):
         fields = (
             "id",
             *actions.CONNECTOR_FIELDS,
-            *SECRET_FIELDS,
             "credentials",
             "options",
             "flows",
@@ -92,8 +92,12 @@ class ConnectorSerializer(StrictSerializerMixin, serializers.ModelSerializer):
         fields = super().get_fields()
         for name in SECRET_FIELDS:
             fields[name] = serializers.CharField(
-                write_only=True, required=False, allow_blank=True, max_length=1000,
-                trim_whitespace=True, style={"input_type": "password"},
+                write_only=True,
+                required=False,
+                allow_blank=True,
+                max_length=1000,
+                trim_whitespace=True,
+                style={"input_type": "password"},
             )
         request = self.context.get("request")
         if request is not None and not can_manage_connectors(request.user):
@@ -110,7 +114,7 @@ class ConnectorSerializer(StrictSerializerMixin, serializers.ModelSerializer):
 
     def _split(self, validated):
         options = validated.pop("options", None) or {}
-        flows = validated.pop("flows", None) or {}
+        flows = validated.pop("schedules", None) or {}
         secrets = {name: validated.pop(name) for name in list(validated) if name in SECRET_FIELDS}
         return validated, secrets, options, flows
 
@@ -126,8 +130,6 @@ class ConnectorSerializer(StrictSerializerMixin, serializers.ModelSerializer):
         fields, secrets, options, flows = self._split(validated_data)
         user = self.context["request"].user
         try:
-            from django.db import transaction
-
             with transaction.atomic():
                 connector = actions.update_connector(user, connector, fields, secrets)
                 if options:
@@ -136,6 +138,8 @@ class ConnectorSerializer(StrictSerializerMixin, serializers.ModelSerializer):
                     actions.update_flow_schedule(user, connector, flow, changes)
         except DjangoValidationError as exc:
             raise serializers.ValidationError(serializers.as_serializer_error(exc)) from exc
-        return Connector.objects.select_related("options").prefetch_related("schedules").get(
-            pk=connector.pk
+        return (
+            Connector.objects.select_related("options")
+            .prefetch_related("schedules")
+            .get(pk=connector.pk)
         )

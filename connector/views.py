@@ -11,8 +11,13 @@ from flows.models import FlowSchedule
 from flows.registry import FLOWS, flows_in_section
 
 from . import actions
-from .forms import ConnectorForm, CredentialsForm, FlowScheduleForm, NewConnectorForm
-from .forms import options_form_class
+from .forms import (
+    ConnectorForm,
+    CredentialsForm,
+    FlowScheduleForm,
+    NewConnectorForm,
+    options_form_class,
+)
 from .models import Connector, ConnectorOptions
 from .permissions import ADD_CONNECTORS, VIEW_CONNECTORS, can_manage_connectors
 from .sections import SECTIONS
@@ -75,8 +80,11 @@ def connector_settings(request, pk: int, section: str = "general"):
             FlowScheduleForm(
                 data,
                 instance=schedules.get(flow.api_name)
-                or FlowSchedule(connector=connector, flow=flow.api_name,
-                                interval_minutes=flow.default_interval_minutes),
+                or FlowSchedule(
+                    connector=connector,
+                    flow=flow.api_name,
+                    interval_minutes=flow.default_interval_minutes,
+                ),
                 prefix=flow.api_name,
             ),
         )
@@ -87,8 +95,7 @@ def connector_settings(request, pk: int, section: str = "general"):
     if request.method == "POST":
         if all([f.is_valid() for f in all_forms]):
             try:
-                _save_section(request.user, connector, section, form, credentials_form,
-                              flow_forms)
+                _save_section(request.user, connector, section, form, credentials_form, flow_forms)
             except ValidationError as exc:
                 (form or credentials_form or flow_forms[0][1]).add_error(None, exc)
             else:

@@ -13,7 +13,7 @@ class FlowSchedule(models.Model):
     connector = models.ForeignKey(Connector, on_delete=models.CASCADE, related_name="schedules")
     flow = models.CharField(max_length=64, choices=FLOW_CHOICES)
     enabled = models.BooleanField("Switched on", default=False)
-    interval_minutes = models.PositiveIntegerField(
+    interval_minutes = models.IntegerField(
         "Every (minutes)",
         default=15,
         validators=[MinValueValidator(5), MaxValueValidator(10080)],
@@ -33,8 +33,7 @@ class FlowSchedule(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["connector", "flow"], name="flowschedule_unique"),
             models.CheckConstraint(
-                condition=models.Q(interval_minutes__gte=5)
-                & models.Q(interval_minutes__lte=10080),
+                condition=models.Q(interval_minutes__gte=5) & models.Q(interval_minutes__lte=10080),
                 name="flowschedule_interval_range",
             ),
         ]

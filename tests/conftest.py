@@ -14,3 +14,10 @@ def require_service(marker: str, available: bool, reason: str) -> None:
     if os.environ.get("CI"):
         pytest.fail(f"{marker}: {reason} (CI must not skip this test)", pytrace=False)
     pytest.skip(reason)
+
+
+@pytest.fixture
+def api_client():
+    from rest_framework.test import APIClient
+
+    return APIClient()
