@@ -2,6 +2,7 @@
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from flows.models import FlowSchedule
@@ -37,6 +38,7 @@ class FlowScheduleSerializer(StrictSerializerMixin, serializers.ModelSerializer)
         fields = actions.FLOW_SCHEDULE_FIELDS
 
 
+@extend_schema_field(serializers.DictField(child=FlowScheduleSerializer()))
 class FlowsField(serializers.Field):
     """`{"<flow api name>": {"enabled", "interval_minutes", "cron"}}`"""
 

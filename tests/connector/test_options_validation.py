@@ -183,7 +183,7 @@ def test_database_refuses_both_refund_directions(connector):
     # Even a write that bypasses validation cannot store an invalid direction.
     with pytest.raises(IntegrityError), transaction.atomic():
         ConnectorOptions.objects.filter(connector=connector).update(
-            refund_sync_direction="shopify_to_netsuite,netsuite_to_shopify"
+            refund_sync_direction="both"
         )
 
 
