@@ -1,9 +1,10 @@
 import factory
+from django.apps import apps as django_apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
 from connector import actions
-from connector.roles import CONNECTOR_ADMINS, CUSTOMER_SERVICE
+from connector.roles import CONNECTOR_ADMINS, CUSTOMER_SERVICE, sync_roles
 
 PASSWORD = "correct horse battery staple"
 
@@ -20,6 +21,9 @@ class UserFactory(factory.django.DjangoModelFactory):
     @factory.post_generation
     def role(self, create, extracted, **kwargs):
         if extracted:
+            if not Group.objects.filter(name=extracted).exists():
+                # Transactional tests flush the groups the migration made.
+                sync_roles(django_apps)
             self.groups.add(Group.objects.get(name=extracted))
         self.save()
 

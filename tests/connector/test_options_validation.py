@@ -182,9 +182,7 @@ def test_verbs_refuse_bad_values(admin_user, connector):
 def test_database_refuses_both_refund_directions(connector):
     # Even a write that bypasses validation cannot store an invalid direction.
     with pytest.raises(IntegrityError), transaction.atomic():
-        ConnectorOptions.objects.filter(connector=connector).update(
-            refund_sync_direction="both"
-        )
+        ConnectorOptions.objects.filter(connector=connector).update(refund_sync_direction="both")
 
 
 # --- the browser forms ----------------------------------------------------------------------
