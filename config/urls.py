@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from connector.shopify.receiver import shopify_webhook
+
 from .health import healthz
 
 urlpatterns = [
@@ -9,6 +11,9 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
+    path(
+        "webhooks/shopify/<int:connector_id>/", shopify_webhook, name="shopify-webhook"
+    ),
     path("api/v1/", include("config.api_urls")),
     path("", include("connector.urls")),
 ]

@@ -56,7 +56,7 @@ SECRET_FIELDS = {
 class Connector(models.Model):
     name = models.CharField(max_length=100, unique=True)
     is_active = models.BooleanField(
-        default=True, help_text="Inactive connectors run no flows and accept no webhooks."
+        default=True, help_text="Inactive connectors run no flows; their webhooks are recorded, not processed."
     )
 
     shopify_shop_domain = models.CharField(

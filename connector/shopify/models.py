@@ -1,0 +1,54 @@
+from django.db import models
+from django.db.models import Q
+
+from connector.models import Connector
+
+
+class WebhookDelivery(models.Model):
+    """A Shopify webhook as received: stored before we answer, processed by a task.
+
+    Shopify delivers at least once (and retries for hours), so a delivery is unique per
+    connector by its webhook id, and an event (the same change sent to several subscriptions
+    or re-sent) by its event id: a repeat is counted on the first row, never stored or
+    processed again.
+    """
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", "Received"
+        PROCESSING = "processing", "Processing"
+        PROCESSED = "processed", "Processed"
+        IGNORED = "ignored", "Ignored"
+        FAILED = "failed", "Failed"
+
+    connector = models.ForeignKey(Connector, on_delete=models.CASCADE, related_name="webhooks")
+    topic = models.CharField(max_length=64)
+    webhook_id = models.CharField(max_length=100)
+    event_id = models.CharField(max_length=100, blank=True)
+    api_version = models.CharField(max_length=16, blank=True)
+    triggered_at = models.CharField(max_length=40, blank=True)
+    body = models.TextField(help_text="The raw body, exactly as signed by Shopify.")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.RECEIVED)
+    status_detail = models.TextField(blank=True)
+    duplicates = models.PositiveIntegerField(
+        default=0, help_text="Repeated deliveries of the same webhook or event, not stored again."
+    )
+    received_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+        verbose_name_plural = "webhook deliveries"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["connector", "webhook_id"], name="webhookdelivery_unique_webhook"
+            ),
+            models.UniqueConstraint(
+                fields=["connector", "topic", "event_id"],
+                condition=~Q(event_id=""),
+                name="webhookdelivery_unique_event",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "received_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.topic} {self.webhook_id}"

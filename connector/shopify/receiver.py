@@ -1,0 +1,88 @@
+"""The endpoint Shopify posts webhooks to: /webhooks/shopify/<connector id>/.
+
+Answer fast (Shopify waits 5 s at most): verify the signature over the raw body in constant
+time, store the delivery, queue a task carrying its id, answer 200. A bad or missing signature
+is a 401 and stores nothing. Work happens in the task, never here.
+"""
+
+import logging
+
+from django.contrib.auth.decorators import login_not_required
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.http import HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from connector.crypto import CredentialDecryptionError
+from connector.models import Connector
+
+from . import webhooks
+from .models import WebhookDelivery
+from .tasks import queue_delivery
+
+logger = logging.getLogger(__name__)
+
+
+def _unauthorized() -> HttpResponse:
+    # Says nothing about which check failed: that would help a forger.
+    return JsonResponse({"detail": "Invalid webhook signature."}, status=401)
+
+
+@csrf_exempt  # authenticated by the HMAC signature, not a session
+@login_not_required
+@require_POST
+def shopify_webhook(request, connector_id: int):
+    connector = Connector.objects.filter(pk=connector_id).first()
+    if connector is None:
+        return JsonResponse({"detail": "Unknown connector."}, status=404)
+    try:
+        secret = connector.get_secret("shopify_webhook_secret")
+    except CredentialDecryptionError:
+        logger.error("Webhook for connector %s: signing secret cannot be decrypted", connector.pk)
+        secret = ""
+    body = request.body
+    if not webhooks.verify(secret, body, request.headers.get("X-Shopify-Hmac-Sha256")):
+        logger.warning("Webhook for connector %s rejected: bad or missing signature", connector.pk)
+        return _unauthorized()
+    shop = (request.headers.get("X-Shopify-Shop-Domain") or "").lower()
+    if shop != connector.shopify_shop_domain:
+        logger.warning("Webhook for connector %s rejected: sent for shop %r", connector.pk, shop)
+        return _unauthorized()
+
+    topic = request.headers.get("X-Shopify-Topic", "")
+    webhook_id = request.headers.get("X-Shopify-Webhook-Id", "")
+    event_id = request.headers.get("X-Shopify-Event-Id", "")
+    if not topic or not webhook_id:
+        return JsonResponse({"detail": "Missing X-Shopify-Topic or X-Shopify-Webhook-Id."},
+                            status=400)
+
+    status, detail = WebhookDelivery.Status.RECEIVED, ""
+    if topic not in webhooks.TOPICS:
+        status, detail = WebhookDelivery.Status.IGNORED, f"Topic {topic} is not synced."
+    elif not connector.is_active:
+        status, detail = WebhookDelivery.Status.IGNORED, "The connector is inactive."
+    try:
+        with transaction.atomic():
+            delivery = WebhookDelivery.objects.create(
+                connector=connector,
+                topic=topic,
+                webhook_id=webhook_id,
+                event_id=event_id,
+                api_version=request.headers.get("X-Shopify-API-Version", ""),
+                triggered_at=request.headers.get("X-Shopify-Triggered-At", ""),
+                body=body.decode("utf-8", errors="replace"),
+                status=status,
+                status_detail=detail,
+            )
+    except IntegrityError:
+        same = Q(webhook_id=webhook_id)
+        if event_id:
+            same |= Q(topic=topic, event_id=event_id)
+        WebhookDelivery.objects.filter(same, connector=connector).update(
+            duplicates=F("duplicates") + 1
+        )
+        return JsonResponse({"status": "duplicate"})
+    if status == WebhookDelivery.Status.RECEIVED:
+        queue_delivery(delivery.pk)
+    return JsonResponse({"status": status})
