@@ -37,9 +37,9 @@ class CostBudget:
         expected = self._expected.get(operation)
         if available is None or expected is None or not self.restore_rate:
             return 0.0
-        # Headroom for the requests other clients of the same app may send meanwhile and for
-        # the clock skew between us and Shopify (a twentieth of a second of restore).
-        needed = expected + self.restore_rate * 0.05
+        # Our extrapolation is already conservative (Shopify measured the bucket before we
+        # received its answer), so one point of headroom covers rounding.
+        needed = expected + 1
         if self.maximum:
             needed = min(needed, self.maximum)
         if available >= needed:

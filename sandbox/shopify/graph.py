@@ -243,7 +243,9 @@ class MutationRoot(_Root):
 
     def inventorySetQuantities(self, info, input):
         def apply() -> dict:
-            group, errors = self._store.set_inventory(self._shop, input["name"], input["quantities"])
+            group, errors = self._store.set_inventory(
+                self._shop, input["name"], input["quantities"]
+            )
             if group:
                 group["reason"] = input["reason"]
                 group["created_at"] = self._store.now()

@@ -6,10 +6,10 @@ import base64
 import hashlib
 import hmac
 import json
-import urllib.error
-import urllib.request
 import uuid
 from typing import Any
+
+import requests
 
 from sandbox.shopify.store import Shop, Store, gid
 
@@ -115,12 +115,9 @@ def build_delivery(
 def deliver(url: str, body: bytes, headers: dict[str, str]) -> dict[str, Any]:
     if not url.startswith(("http://", "https://")):
         raise ValueError("The webhook url must be http(s)")
-    request = urllib.request.Request(url, data=body, headers=headers, method="POST")  # noqa: S310
     try:
-        with urllib.request.urlopen(request, timeout=DELIVERY_TIMEOUT) as response:  # noqa: S310
-            status = response.status
-    except urllib.error.HTTPError as exc:
-        status = exc.code
-    except (urllib.error.URLError, TimeoutError, OSError) as exc:
+        # requests keeps the header names' case as Shopify sends them (urllib would not).
+        response = requests.post(url, data=body, headers=headers, timeout=DELIVERY_TIMEOUT)
+    except requests.RequestException as exc:
         return {"status": None, "error": str(exc), "headers": headers}
-    return {"status": status, "headers": headers}
+    return {"status": response.status_code, "headers": headers}
