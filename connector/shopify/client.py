@@ -1,0 +1,476 @@
+"""Shopify Admin GraphQL client.
+
+The only code that speaks HTTP to Shopify. It turns throttling, 5xx, connection failures and
+time-outs into retryable errors (after its own bounded retries), and rejected documents,
+bad credentials and mutation userErrors into permanent ones. The same code talks to the
+bundled sandbox; only `endpoint` differs.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import requests
+
+from connector.shopify.documents import Operation, load_operation
+from connector.shopify.errors import (
+    ShopifyAuthError,
+    ShopifyError,
+    ShopifyGraphQLError,
+    ShopifyNotFound,
+    ShopifyServerError,
+    ShopifyThrottled,
+    ShopifyUserError,
+)
+from connector.shopify.pacing import CostBudget
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_API_VERSION = "2026-10"
+
+
+class ShopifyClient:
+    def __init__(
+        self,
+        shop_domain: str,
+        access_token: str,
+        api_version: str = DEFAULT_API_VERSION,
+        endpoint: str | None = None,
+        session: requests.Session | None = None,
+        connect_timeout: float = 5,
+        read_timeout: float = 30,
+        max_retries: int = 4,
+        max_throttle_waits: int = 8,
+        backoff_base: float = 0.5,
+        backoff_cap: float = 15.0,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.shop_domain = shop_domain
+        self.api_version = api_version
+        self.endpoint = endpoint.rstrip("/") if endpoint else None
+        self._token = access_token
+        self._session = session or requests.Session()
+        self._timeout = (connect_timeout, read_timeout)
+        self.max_retries = max_retries
+        self.max_throttle_waits = max_throttle_waits
+        self._backoff_base = backoff_base
+        self._backoff_cap = backoff_cap
+        self._sleep = sleep
+        self.budget = CostBudget(clock=clock)
+
+    def __repr__(self) -> str:  # never shows the token
+        return f"<ShopifyClient {self.shop_domain} {self.api_version}>"
+
+    @property
+    def url(self) -> str:
+        base = self.endpoint or f"https://{self.shop_domain}"
+        return f"{base}/admin/api/{self.api_version}/graphql.json"
+
+    def _headers(self) -> dict[str, str]:
+        headers = {
+            "X-Shopify-Access-Token": self._token,
+            "Content-Type": "application/json",
+            "Accept": "application/json",
+        }
+        if self.endpoint:
+            # A sandbox or proxy serves many shops on one address; like Shopify, it picks the
+            # shop from the Host header.
+            headers["Host"] = self.shop_domain
+        return headers
+
+    def close(self) -> None:
+        self._session.close()
+
+    # -- the one seam that sends requests ------------------------------------------------
+
+    def execute(self, operation_name: str, variables: dict[str, Any] | None = None) -> dict:
+        """Send operations/<operation_name>.graphql and return its `data`."""
+        op = load_operation(operation_name)
+        safe_to_resend = not op.is_mutation or (
+            op.idempotent and bool((variables or {}).get("idempotencyKey"))
+        )
+        failures = 0
+        throttle_waits = 0
+        while True:
+            wait = self.budget.wait_before(op.name)
+            if wait > 0:
+                logger.debug("Pacing %s: waiting %.2fs for cost points", op.name, wait)
+                self._sleep(wait)
+            try:
+                return self._send_once(op, variables or {})
+            except ShopifyThrottled as exc:
+                throttle_waits += 1
+                if throttle_waits > self.max_throttle_waits:
+                    raise
+                wait = self.budget.wait_after_throttle(exc.details)
+                logger.info("Shopify throttled %s on %s; waiting %.2fs", op.name, self, wait)
+                self._sleep(wait)
+            except _AmbiguousOutcome as exc:
+                if not safe_to_resend:
+                    # The mutation may have been applied; only the caller can check first.
+                    raise exc.error from exc
+                failures += 1
+                if failures > self.max_retries:
+                    raise exc.error from exc
+                self._sleep(self._backoff(failures))
+            except _NotSent as exc:
+                failures += 1
+                if failures > self.max_retries:
+                    raise exc.error from exc
+                self._sleep(self._backoff(failures))
+
+    def _backoff(self, failures: int) -> float:
+        # Full jitter: spreads the retries of many workers over the whole window.
+        return random.uniform(0, min(self._backoff_cap, self._backoff_base * 2 ** (failures - 1)))
+
+    def _send_once(self, op: Operation, variables: dict[str, Any]) -> dict:
+        payload = {"query": op.text, "variables": variables, "operationName": op.name}
+        where = f"{self.shop_domain} ({op.name})"
+        try:
+            response = self._session.post(
+                self.url, json=payload, headers=self._headers(), timeout=self._timeout
+            )
+        except requests.ConnectTimeout as exc:
+            raise _NotSent(
+                ShopifyServerError(f"Could not connect to Shopify for {where}: connect timed out")
+            ) from exc
+        except requests.ReadTimeout as exc:
+            raise _AmbiguousOutcome(
+                ShopifyServerError(
+                    f"Shopify did not answer {where} within {self._timeout[1]}s; "
+                    "the request may or may not have been applied",
+                    code="TIMEOUT",
+                )
+            ) from exc
+        except requests.ConnectionError as exc:
+            error = ShopifyServerError(f"Could not reach Shopify for {where}: {exc}")
+            if _never_connected(exc):
+                raise _NotSent(error) from exc
+            raise _AmbiguousOutcome(error) from exc
+
+        status = response.status_code
+        logger.debug("Shopify %s -> HTTP %s", where, status)
+        if status in (401, 403):
+            raise ShopifyAuthError(
+                f"Shopify rejected the access token for {self.shop_domain} (HTTP {status}): "
+                f"{_error_text(response)}. Check the token and its scopes in the connector "
+                "settings.",
+                code=str(status),
+            )
+        if status == 404:
+            raise ShopifyNotFound(
+                f"Shopify has no shop at {self.shop_domain} for API version {self.api_version} "
+                f"(HTTP 404): {_error_text(response)}. Check the shop domain.",
+                code="404",
+            )
+        if status == 429:
+            retry_after = _float(response.headers.get("Retry-After"), 1.0)
+            raise ShopifyThrottled(
+                f"Shopify throttled {where} (HTTP 429)",
+                details={"throttleStatus": {}, "retryAfter": retry_after},
+            )
+        if status >= 500:
+            raise _AmbiguousOutcome(
+                ShopifyServerError(
+                    f"Shopify answered HTTP {status} for {where}: {_error_text(response)}",
+                    code=str(status),
+                )
+            )
+        if status >= 400:
+            raise ShopifyGraphQLError(
+                f"Shopify refused {where} (HTTP {status}): {_error_text(response)}",
+                code=str(status),
+            )
+        try:
+            body = response.json()
+        except ValueError as exc:
+            raise _AmbiguousOutcome(
+                ShopifyServerError(f"Shopify sent a response that is not JSON for {where}")
+            ) from exc
+
+        cost = (body.get("extensions") or {}).get("cost")
+        self.budget.record(op.name, cost)
+        errors = body.get("errors") or []
+        if errors:
+            codes = [((e.get("extensions") or {}).get("code")) for e in errors]
+            if "THROTTLED" in codes:
+                raise ShopifyThrottled(f"Shopify throttled {where}", details=cost)
+            messages = "; ".join(str(e.get("message")) for e in errors)
+            if "INTERNAL_SERVER_ERROR" in codes:
+                raise _AmbiguousOutcome(
+                    ShopifyServerError(
+                        f"Shopify had an internal error for {where}: {messages}",
+                        code="INTERNAL_SERVER_ERROR",
+                        details=errors,
+                    )
+                )
+            raise ShopifyGraphQLError(
+                f"Shopify rejected {where}: {messages}",
+                code=next((c for c in codes if c), None),
+                details=errors,
+            )
+        return body.get("data") or {}
+
+    def _mutate(self, name: str, variables: dict[str, Any]) -> dict[str, Any]:
+        """Run a mutation and raise ShopifyUserError when Shopify refused the change."""
+        data = self.execute(name, variables)
+        payload = data.get(name) or {}
+        user_errors = [
+            *(payload.get("userErrors") or []),
+            *(payload.get("orderCancelUserErrors") or []),
+        ]
+        if user_errors:
+            messages = "; ".join(str(e.get("message")) for e in user_errors)
+            raise ShopifyUserError(
+                f"Shopify refused {name} on {self.shop_domain}: {messages}",
+                user_errors=user_errors,
+                code=next((e.get("code") for e in user_errors if e.get("code")), None),
+            )
+        return payload
+
+    # -- queries ------------------------------------------------------------------------
+
+    def shop(self) -> dict[str, Any]:
+        return self.execute("shop")["shop"]
+
+    def _iter_pages(
+        self, operation: str, root: str, query: str | None, page_size: int
+    ) -> Iterator[dict[str, Any]]:
+        after = None
+        while True:
+            data = self.execute(operation, {"first": page_size, "after": after, "query": query})
+            connection = data[root]
+            yield from connection["nodes"]
+            page_info = connection["pageInfo"]
+            if not page_info["hasNextPage"]:
+                return
+            after = page_info["endCursor"]
+
+    def iter_orders(
+        self,
+        updated_since: Any = None,
+        query: str | None = None,
+        page_size: int = 50,
+    ) -> Iterator[dict[str, Any]]:
+        """Orders updated after `updated_since` (datetime or ISO string), oldest update first."""
+        terms = []
+        if updated_since is not None:
+            terms.append(f"updated_at:>'{_iso(updated_since)}'")
+        if query:
+            terms.append(query)
+        yield from self._iter_pages(
+            "ordersUpdatedSince", "orders", " AND ".join(terms) or None, page_size
+        )
+
+    def iter_cancelled_orders(
+        self, cancelled_since: Any = None, page_size: int = 50
+    ) -> Iterator[dict[str, Any]]:
+        # Shopify's order search has no cancelled_at filter; a cancellation bumps updated_at.
+        terms = ["status:cancelled"]
+        if cancelled_since is not None:
+            terms.insert(0, f"updated_at:>'{_iso(cancelled_since)}'")
+        query = " AND ".join(terms)
+        yield from self._iter_pages("ordersCancelledSince", "orders", query, page_size)
+
+    def get_order(self, order_gid: str) -> dict[str, Any] | None:
+        return self.execute("order", {"id": order_gid})["order"]
+
+    def find_order_by_name(self, name: str) -> dict[str, Any] | None:
+        name = name.strip()
+        if not name.startswith("#"):
+            name = f"#{name}"
+        nodes = self.execute("orderByName", {"query": f"name:{name}"})["orders"]["nodes"]
+        # Search is fuzzy on Shopify; only an exact name is the order staff asked for.
+        return next((n for n in nodes if n["name"] == name), None)
+
+    def iter_companies(self, query: str | None = None, page_size: int = 10):
+        yield from self._iter_pages("companies", "companies", query, page_size)
+
+    # -- mutations -----------------------------------------------------------------------
+
+    def cancel_order(
+        self,
+        order_gid: str,
+        reason: str = "OTHER",
+        restock: bool = True,
+        notify_customer: bool = False,
+        staff_note: str | None = None,
+        refund: bool = True,
+    ) -> dict[str, Any]:
+        """Cancel; refund=False keeps a paid order paid (no refund to the payment method)."""
+        return self._mutate(
+            "orderCancel",
+            {
+                "orderId": order_gid,
+                "reason": reason,
+                "restock": restock,
+                "notifyCustomer": notify_customer,
+                "staffNote": staff_note,
+                "refundMethod": {"originalPaymentMethodsRefund": bool(refund)},
+            },
+        )
+
+    def create_refund(
+        self,
+        order_gid: str,
+        *,
+        idempotency_key: str,
+        refund_line_items: list[dict[str, Any]] | None = None,
+        transactions: list[dict[str, Any]] | None = None,
+        shipping: dict[str, Any] | None = None,
+        note: str | None = None,
+        notify: bool = False,
+    ) -> dict[str, Any]:
+        if not idempotency_key:
+            raise ValueError("create_refund needs an idempotency key derived from our row")
+        refund_input: dict[str, Any] = {"orderId": order_gid, "notify": notify}
+        if refund_line_items:
+            refund_input["refundLineItems"] = refund_line_items
+        if transactions:
+            refund_input["transactions"] = transactions
+        if shipping:
+            refund_input["shipping"] = shipping
+        if note:
+            refund_input["note"] = note
+        return self._mutate(
+            "refundCreate", {"input": refund_input, "idempotencyKey": idempotency_key}
+        )
+
+    def create_fulfillment(
+        self,
+        line_items_by_fulfillment_order: list[dict[str, Any]],
+        *,
+        tracking_number: str | None = None,
+        tracking_url: str | None = None,
+        tracking_company: str | None = None,
+        notify_customer: bool = False,
+    ) -> dict[str, Any]:
+        fulfillment: dict[str, Any] = {
+            "lineItemsByFulfillmentOrder": line_items_by_fulfillment_order,
+            "notifyCustomer": notify_customer,
+        }
+        tracking = {
+            k: v
+            for k, v in (
+                ("number", tracking_number),
+                ("url", tracking_url),
+                ("company", tracking_company),
+            )
+            if v
+        }
+        if tracking:
+            fulfillment["trackingInfo"] = tracking
+        return self._mutate("fulfillmentCreate", {"fulfillment": fulfillment})
+
+    def set_inventory_quantities(
+        self,
+        quantities: list[dict[str, Any]],
+        *,
+        idempotency_key: str,
+        name: str = "available",
+        reason: str = "correction",
+        reference_document_uri: str | None = None,
+    ) -> dict[str, Any]:
+        """Each quantity: {inventoryItemId, locationId, quantity, changeFromQuantity}."""
+        set_input: dict[str, Any] = {"name": name, "reason": reason, "quantities": quantities}
+        if reference_document_uri:
+            set_input["referenceDocumentUri"] = reference_document_uri
+        return self._mutate(
+            "inventorySetQuantities", {"input": set_input, "idempotencyKey": idempotency_key}
+        )
+
+    def begin_order_edit(self, order_gid: str) -> dict[str, Any]:
+        return self._mutate("orderEditBegin", {"id": order_gid})
+
+    def set_order_edit_quantity(
+        self, calculated_order_id: str, line_item_id: str, quantity: int, restock: bool = True
+    ) -> dict[str, Any]:
+        return self._mutate(
+            "orderEditSetQuantity",
+            {
+                "id": calculated_order_id,
+                "lineItemId": line_item_id,
+                "quantity": quantity,
+                "restock": restock,
+            },
+        )
+
+    def add_variant_to_order_edit(
+        self,
+        calculated_order_id: str,
+        variant_id: str,
+        quantity: int,
+        location_id: str | None = None,
+    ) -> dict[str, Any]:
+        return self._mutate(
+            "orderEditAddVariant",
+            {
+                "id": calculated_order_id,
+                "variantId": variant_id,
+                "quantity": quantity,
+                "locationId": location_id,
+            },
+        )
+
+    def commit_order_edit(
+        self, calculated_order_id: str, notify_customer: bool = False, staff_note: str | None = None
+    ) -> dict[str, Any]:
+        return self._mutate(
+            "orderEditCommit",
+            {"id": calculated_order_id, "notifyCustomer": notify_customer, "staffNote": staff_note},
+        )
+
+    def mark_order_as_paid(self, order_gid: str) -> dict[str, Any]:
+        return self._mutate("orderMarkAsPaid", {"input": {"id": order_gid}})
+
+    def create_webhook_subscription(self, topic: str, callback_url: str) -> dict[str, Any]:
+        return self._mutate(
+            "webhookSubscriptionCreate",
+            {"topic": topic, "webhookSubscription": {"uri": callback_url, "format": "JSON"}},
+        )
+
+
+class _NotSent(Exception):
+    """The request never reached Shopify: always safe to send again."""
+
+    def __init__(self, error: ShopifyError) -> None:
+        super().__init__(error.message)
+        self.error = error
+
+
+class _AmbiguousOutcome(_NotSent):
+    """The request may have been applied: safe to resend only queries and keyed mutations."""
+
+
+def _never_connected(exc: requests.ConnectionError) -> bool:
+    reason = exc.args[0] if exc.args else None
+    text = f"{type(reason).__name__} {getattr(reason, 'reason', '')}"
+    return "NewConnectionError" in text or "NameResolution" in text
+
+
+def _error_text(response: requests.Response) -> str:
+    try:
+        errors = response.json().get("errors")
+    except (ValueError, AttributeError):
+        errors = None
+    text = str(errors) if errors else response.text
+    return text[:300]
+
+
+def _float(value: str | None, default: float) -> float:
+    try:
+        return float(value) if value is not None else default
+    except ValueError:
+        return default
+
+
+def _iso(value: Any) -> str:
+    if hasattr(value, "isoformat"):
+        text = value.isoformat()
+        return text.replace("+00:00", "Z")
+    return str(value)

@@ -1,0 +1,92 @@
+"""Demo data: a store with a few dozen orders in the states the connector must handle.
+
+#1001, #1002 and #1003 stay ordinary paid B2C orders with SKUs: the NetSuite demo data is
+seeded for exactly those.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sandbox.shopify.store import Shop, Store, iso
+
+CATALOGUE = [
+    ("TSHIRT-BLK-M", "T-shirt black M", "25.00"),
+    ("TSHIRT-WHT-L", "T-shirt white L", "25.00"),
+    ("HOODIE-GRY-M", "Hoodie grey M", "59.00"),
+    ("CAP-NAVY", "Cap navy", "19.50"),
+    ("MUG-LOGO", "Logo mug", "12.00"),
+    ("SOCKS-3PK", "Socks 3-pack", "15.00"),
+]
+
+
+def seed_demo(store: Store, shop: Shop, count: int = 36) -> None:
+    for sku, title, price in CATALOGUE:
+        store.variant_for_sku(shop, sku, price, title)
+    acme = store.add_company(shop, "Acme Wholesale", "ACME-001", ["Acme HQ", "Acme Depot"])
+    store.add_company(shop, "Globex Retail", "GLOBEX-7")
+    start = datetime.now(UTC) - timedelta(days=count)
+
+    def lines(i: int) -> list[dict]:
+        first = CATALOGUE[i % len(CATALOGUE)]
+        second = CATALOGUE[(i + 2) % len(CATALOGUE)]
+        return [
+            {"sku": first[0], "title": first[1], "price": first[2], "quantity": 1 + i % 3},
+            {"sku": second[0], "title": second[1], "price": second[2], "quantity": 1},
+        ]
+
+    for i in range(count):
+        when = iso(start + timedelta(days=i, hours=i % 7))
+        kind = (
+            "paid"
+            if i < 3
+            else [
+                "paid",
+                "unpaid",
+                "partly_refunded",
+                "fulfilled",
+                "cancelled",
+                "b2b",
+                "refunded",
+                "partly_fulfilled",
+            ][i % 8]
+        )
+        order = store.create_order(
+            shop,
+            lines(i),
+            paid=kind != "unpaid" and kind != "b2b",
+            email=f"demo{i + 1}@example.com",
+            company_id=acme["id"] if kind == "b2b" else None,
+            tax="4.50",
+            shipping="5.00",
+            created_at=when,
+        )
+        if kind == "partly_refunded":
+            first = order["line_items"][0]
+            store.refund(
+                order,
+                [{"lineItemId": first["id"], "quantity": 1, "restockType": "RETURN"}],
+                [{"amount": first["price"], "kind": "REFUND"}],
+                "Customer returned one item",
+            )
+        elif kind == "refunded":
+            net = store.totals(order)["net"]
+            store.refund(order, [], [{"amount": str(net), "kind": "REFUND"}], "Full refund")
+        elif kind in ("fulfilled", "partly_fulfilled"):
+            fo = order["fulfillment_orders"][0]
+            picks = fo["line_items"] if kind == "fulfilled" else fo["line_items"][:1]
+            store.fulfil(
+                shop,
+                [
+                    {
+                        "fulfillmentOrderId": fo["id"],
+                        "fulfillmentOrderLineItems": [
+                            {"id": p["id"], "quantity": p["remaining"]} for p in picks
+                        ],
+                    }
+                ],
+                {"number": f"1Z999AA1{i:08d}", "company": "UPS"},
+            )
+        elif kind == "cancelled":
+            store.cancel(order, "CUSTOMER", restock=True, refund=True)
+        order["updated_at"] = max(order["updated_at"], when)

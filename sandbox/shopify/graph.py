@@ -1,0 +1,355 @@
+"""Executes Admin GraphQL documents against the store: Query and Mutation roots.
+
+graphql-core does the parsing, validation against the published schema, and execution; this
+module supplies the root values and a resolver over the plain dicts built in present.py.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from graphql import (
+    ExecutionResult,
+    GraphQLError,
+    GraphQLResolveInfo,
+    GraphQLSchema,
+    execute,
+    value_from_ast_untyped,
+)
+
+from sandbox.shopify.present import Presenter, connection
+from sandbox.shopify.store import Shop, Store, gid, gid_number, order_matches
+
+
+def field_resolver(source: Any, info: GraphQLResolveInfo, **args: Any) -> Any:
+    if isinstance(source, _Root):
+        return getattr(source, info.field_name)(info, **args)
+    value = source.get(info.field_name) if isinstance(source, dict) else None
+    return value(**args) if callable(value) else value
+
+
+def type_resolver(value: Any, _info: GraphQLResolveInfo, _abstract_type: Any) -> str | None:
+    return value.get("__typename") if isinstance(value, dict) else None
+
+
+def run(
+    schema: GraphQLSchema,
+    document: Any,
+    store: Store,
+    shop: Shop,
+    variables: dict[str, Any] | None,
+    operation_name: str | None,
+    is_mutation: bool,
+) -> ExecutionResult:
+    root = MutationRoot(store, shop) if is_mutation else QueryRoot(store, shop)
+    return execute(
+        schema,
+        document,
+        root_value=root,
+        variable_values=variables,
+        operation_name=operation_name,
+        field_resolver=field_resolver,
+        type_resolver=type_resolver,
+    )
+
+
+class _Root:
+    def __init__(self, store: Store, shop: Shop) -> None:
+        self._store = store
+        self._shop = shop
+        self._present = Presenter(store, shop)
+
+    def __getattr__(self, name: str):
+        # Valid against the schema but not simulated here: answer like an unknown field would.
+        if name.startswith("_"):
+            raise AttributeError(name)
+
+        def not_simulated(_info, **_kw):
+            raise GraphQLError(
+                f"The sandbox does not simulate {name}.", extensions={"code": "NOT_SIMULATED"}
+            )
+
+        return not_simulated
+
+
+class QueryRoot(_Root):
+    def shop(self, _info):
+        return self._present.shop_node()
+
+    def order(self, _info, id: str):
+        number = gid_number(id, "Order")
+        order = self._shop.orders.get(number) if number is not None else None
+        return self._present.order(order) if order else None
+
+    def orders(self, _info, query: str | None = None, sortKey: str | None = None, **kw):
+        def key(order: dict):
+            if sortKey == "UPDATED_AT":
+                return (order["updated_at"], order["id"])
+            if sortKey == "CREATED_AT":
+                return (order["created_at"], order["id"])
+            return order["id"]
+
+        matching = [o for o in self._shop.orders.values() if order_matches(self._store, o, query)]
+        kw.pop("savedSearchId", None)
+        return connection(((key(o), lambda o=o: self._present.order(o)) for o in matching), **kw)
+
+    def companies(self, _info, query: str | None = None, sortKey: str | None = None, **kw):
+        records = list(self._shop.companies.values())
+        if query:
+            needle = query.split(":", 1)[-1].strip("'\" ").lower()
+            records = [c for c in records if needle in c["name"].lower()]
+        return connection(((c["id"], lambda c=c: self._present.company(c)) for c in records), **kw)
+
+
+def idempotency_key(info: GraphQLResolveInfo) -> str | None:
+    for directive in info.field_nodes[0].directives or ():
+        if directive.name.value == "idempotent":
+            for argument in directive.arguments:
+                if argument.name.value == "key":
+                    value = value_from_ast_untyped(argument.value, info.variable_values)
+                    return str(value) if value else None
+    return None
+
+
+class MutationRoot(_Root):
+    # Mutations for which Shopify (since 2026-04) refuses calls without an idempotency key.
+    KEY_REQUIRED = frozenset({"refundCreate", "inventoryAdjustQuantities"})
+
+    def _keyed(self, info: GraphQLResolveInfo, apply) -> dict:
+        """Run `apply` once per idempotency key; a repeated key replays the first outcome."""
+        name = info.field_name
+        key = idempotency_key(info)
+        if key is None and name in self.KEY_REQUIRED:
+            self._log(name, None, replayed=False, variables=info.variable_values)
+            raise GraphQLError(
+                f"The @idempotent directive with a key is required for {name}.",
+                extensions={"code": "BAD_REQUEST"},
+            )
+        entry = self._shop.idempotency.get(key) if key else None
+        if entry is not None:
+            if entry["mutation"] != name:
+                raise GraphQLError(
+                    "The idempotency key was already used with a different mutation.",
+                    extensions={"code": "IDEMPOTENCY_KEY_PARAMETER_MISMATCH"},
+                )
+            self._log(name, key, replayed=True, variables=info.variable_values)
+            return entry["outcome"]
+        outcome = apply()
+        if key:
+            self._shop.idempotency[key] = {"mutation": name, "outcome": outcome}
+        self._log(name, key, replayed=False, variables=info.variable_values)
+        return outcome
+
+    def _log(self, name, key, replayed, variables) -> None:
+        self._shop.mutation_log.append(
+            {
+                "mutation": name,
+                "idempotency_key": key,
+                "replayed": replayed,
+                "at": self._store.now(),
+                "variables": variables,
+            }
+        )
+
+    def _order_or_error(self, order_id: str, field: str):
+        number = gid_number(order_id, "Order")
+        order = self._shop.orders.get(number) if number is not None else None
+        if order is None:
+            missing = {"field": [field], "message": "Order does not exist", "code": "NOT_FOUND"}
+            return None, [missing]
+        return order, []
+
+    # Outcomes are JSON-able descriptions (ids and errors), stored per idempotency key and
+    # turned into payloads on every call, so a replay shows the refund as it is now.
+
+    def refundCreate(self, info, input: dict):
+        def apply() -> dict:
+            order, errors = self._order_or_error(input["orderId"], "orderId")
+            if errors:
+                return {"order_id": None, "refund_id": None, "errors": errors}
+            refund, errors = self._store.refund(
+                order,
+                input.get("refundLineItems") or [],
+                input.get("transactions") or [],
+                input.get("note"),
+            )
+            return {
+                "order_id": order["id"],
+                "refund_id": refund["id"] if refund else None,
+                "errors": errors,
+            }
+
+        outcome = self._keyed(info, apply)
+        order = self._shop.orders.get(outcome["order_id"]) if outcome["order_id"] else None
+        refund = next(
+            (r for r in (order or {}).get("refunds", []) if r["id"] == outcome["refund_id"]),
+            None,
+        )
+        return {
+            "refund": self._present.refund(order, refund) if refund else None,
+            "order": self._present.order(order) if order and refund else None,
+            "userErrors": [
+                {"field": e["field"], "message": e["message"]} for e in outcome["errors"]
+            ],
+        }
+
+    def orderCancel(self, info, orderId, reason, restock, **kw):
+        def apply() -> dict:
+            order, errors = self._order_or_error(orderId, "orderId")
+            if order:
+                method = kw.get("refundMethod") or {}
+                refund = bool(method.get("originalPaymentMethodsRefund", kw.get("refund", False)))
+                errors = self._store.cancel(order, reason, restock, refund, kw.get("staffNote"))
+            return {"job_id": self._store.new_id(), "errors": errors}
+
+        outcome = self._keyed(info, apply)
+        errors = outcome["errors"]
+        return {
+            "job": None if errors else {"id": gid("Job", outcome["job_id"]), "done": True},
+            "jobResult": None,
+            "orderCancelUserErrors": errors,
+            "userErrors": [{"field": e["field"], "message": e["message"]} for e in errors],
+        }
+
+    def orderMarkAsPaid(self, info, input):
+        def apply() -> dict:
+            order, errors = self._order_or_error(input["id"], "id")
+            if order:
+                errors = self._store.mark_paid(order)
+            return {"order_id": order["id"] if order else None, "errors": errors}
+
+        outcome = self._keyed(info, apply)
+        order = self._shop.orders.get(outcome["order_id"]) if outcome["order_id"] else None
+        return {
+            "order": self._present.order(order) if order else None,
+            "userErrors": outcome["errors"],
+        }
+
+    def fulfillmentCreate(self, info, fulfillment, message=None):
+        def apply() -> dict:
+            created, errors = self._store.fulfil(
+                self._shop,
+                fulfillment["lineItemsByFulfillmentOrder"],
+                fulfillment.get("trackingInfo"),
+            )
+            return {"fulfillment": created, "errors": errors}
+
+        outcome = self._keyed(info, apply)
+        created = outcome["fulfillment"]
+        return {
+            "fulfillment": self._present.fulfillment(created) if created else None,
+            "userErrors": outcome["errors"],
+        }
+
+    def inventorySetQuantities(self, info, input):
+        def apply() -> dict:
+            group, errors = self._store.set_inventory(
+                self._shop, input["name"], input["quantities"]
+            )
+            if group:
+                group["reason"] = input["reason"]
+                group["created_at"] = self._store.now()
+            return {"group": group, "errors": errors}
+
+        outcome = self._keyed(info, apply)
+        group = outcome["group"]
+        node = None
+        if group:
+            node = {
+                "id": gid("InventoryAdjustmentGroup", group["id"]),
+                "reason": group["reason"],
+                "createdAt": group["created_at"],
+                "referenceDocumentUri": input.get("referenceDocumentUri"),
+                "changes": lambda **_kw: [
+                    {
+                        "name": c["name"],
+                        "delta": c["delta"],
+                        "quantityAfterChange": c["quantity_after"],
+                        "item": {"id": gid("InventoryItem", c["item_id"])},
+                        "location": {"id": gid("Location", c["location_id"])},
+                    }
+                    for c in group["changes"]
+                ],
+            }
+        return {"inventoryAdjustmentGroup": node, "userErrors": outcome["errors"]}
+
+    def _calc(self, calc_id: str):
+        calc = self._shop.calculated_orders.get(gid_number(calc_id, "CalculatedOrder") or -1)
+        if calc is None:
+            return None, [{"field": ["id"], "message": "The calculated order does not exist."}]
+        return calc, []
+
+    def orderEditBegin(self, info, id):
+        order, errors = self._order_or_error(id, "id")
+        calc = None
+        if order:
+            calc, errors = self._store.edit_begin(self._shop, order)
+        self._log("orderEditBegin", None, False, info.variable_values)
+        return {
+            "calculatedOrder": self._present.calculated_order(calc) if calc else None,
+            "orderEditSession": {"id": gid("OrderEditSession", calc["id"])} if calc else None,
+            "userErrors": errors,
+        }
+
+    def _edit_payload(self, calc, line, errors):
+        present = self._present.calculated_order(calc) if calc and not errors else None
+        return {
+            "calculatedOrder": present,
+            "calculatedLineItem": present["_lines"].get(gid("CalculatedLineItem", line["id"]))
+            if present and line
+            else None,
+            "orderEditSession": {"id": gid("OrderEditSession", calc["id"])} if calc else None,
+            "userErrors": errors,
+        }
+
+    def orderEditSetQuantity(self, info, id, lineItemId, quantity, **_kw):
+        calc, errors = self._calc(id)
+        line = None
+        if calc:
+            line, errors = self._store.edit_set_quantity(self._shop, calc, lineItemId, quantity)
+        self._log("orderEditSetQuantity", None, False, info.variable_values)
+        return self._edit_payload(calc, line, errors)
+
+    def orderEditAddVariant(self, info, id, variantId, quantity, **_kw):
+        calc, errors = self._calc(id)
+        line = None
+        if calc:
+            line, errors = self._store.edit_add_variant(self._shop, calc, variantId, quantity)
+        self._log("orderEditAddVariant", None, False, info.variable_values)
+        return self._edit_payload(calc, line, errors)
+
+    def orderEditCommit(self, info, id, **_kw):
+        def apply() -> dict:
+            calc, errors = self._calc(id)
+            order = None
+            if calc:
+                order, errors = self._store.edit_commit(self._shop, calc)
+            return {"order_id": order["id"] if order else None, "errors": errors}
+
+        outcome = self._keyed(info, apply)
+        order = self._shop.orders.get(outcome["order_id"]) if outcome["order_id"] else None
+        return {
+            "order": self._present.order(order) if order else None,
+            "successMessages": ["Order updated"] if order else None,
+            "userErrors": outcome["errors"],
+        }
+
+    def webhookSubscriptionCreate(self, info, topic, webhookSubscription):
+        def apply() -> dict:
+            uri = webhookSubscription.get("uri") or webhookSubscription.get("callbackUrl")
+            created, errors = self._store.add_webhook(
+                self._shop, topic, uri, webhookSubscription.get("format")
+            )
+            return {"webhook": created, "errors": errors}
+
+        outcome = self._keyed(info, apply)
+        created = outcome["webhook"]
+        node = None
+        if created:
+            node = {
+                "id": gid("WebhookSubscription", created["id"]),
+                "topic": created["topic"],
+                "uri": created["uri"],
+                "format": created["format"],
+            }
+        return {"webhookSubscription": node, "userErrors": outcome["errors"]}

@@ -1,0 +1,376 @@
+"""Store records shaped as Admin GraphQL objects: plain dicts whose keys are field names.
+
+A value that takes arguments (connections, `first:` lists) is a callable; the executor's field
+resolver calls it with the field's arguments. Everything is built lazily, so a query pays only
+for what it selects.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from graphql import GraphQLError
+
+from sandbox.shopify.store import Shop, Store, gid, money
+
+MAX_PAGE_SIZE = 250
+
+
+def bag(amount: Any, currency: str) -> dict:
+    value = {"amount": str(money(amount)), "currencyCode": currency}
+    return {"shopMoney": value, "presentmentMoney": dict(value)}
+
+
+def _cursor(key: Any) -> str:
+    return base64.b64encode(json.dumps(key).encode()).decode()
+
+
+def _uncursor(cursor: str) -> Any:
+    try:
+        return _freeze(json.loads(base64.b64decode(cursor)))
+    except (ValueError, TypeError) as exc:
+        raise GraphQLError("Invalid cursor for current pagination sort.") from exc
+
+
+def _freeze(value: Any) -> Any:
+    return tuple(value) if isinstance(value, list) else value
+
+
+def connection(
+    entries: Iterable[tuple[Any, Callable[[], dict]]],
+    first: int | None = None,
+    after: str | None = None,
+    last: int | None = None,
+    before: str | None = None,
+    reverse: bool = False,
+    **_ignored: Any,
+) -> dict:
+    """entries: (sort key, node factory). Cursors encode the sort key, as Shopify's do."""
+    if first is None and last is None:
+        raise GraphQLError("you must provide one of first or last")
+    if (first or 0) > MAX_PAGE_SIZE or (last or 0) > MAX_PAGE_SIZE:
+        raise GraphQLError(f"The maximum number of records per page is {MAX_PAGE_SIZE}.")
+    ordered = sorted(((_freeze(k), f) for k, f in entries), key=lambda e: e[0], reverse=reverse)
+    if after:
+        mark = _uncursor(after)
+        ordered = [e for e in ordered if (e[0] < mark if reverse else e[0] > mark)]
+    if before:
+        mark = _uncursor(before)
+        ordered = [e for e in ordered if (e[0] > mark if reverse else e[0] < mark)]
+    has_next = has_previous = False
+    if first is not None:
+        has_next = len(ordered) > first
+        ordered = ordered[:first]
+    if last is not None:
+        has_previous = len(ordered) > last
+        ordered = ordered[-last:] if last else []
+    edges = [{"cursor": _cursor(k), "node": f()} for k, f in ordered]
+    return {
+        "edges": edges,
+        "nodes": [e["node"] for e in edges],
+        "pageInfo": {
+            "hasNextPage": has_next,
+            "hasPreviousPage": has_previous or bool(after),
+            "startCursor": edges[0]["cursor"] if edges else None,
+            "endCursor": edges[-1]["cursor"] if edges else None,
+        },
+    }
+
+
+def _limited(items: list, first: int | None = None, **_ignored: Any) -> list:
+    return items[:first] if first is not None else items
+
+
+class Presenter:
+    def __init__(self, store: Store, shop: Shop) -> None:
+        self.store = store
+        self.shop = shop
+
+    def shop_node(self) -> dict:
+        shop = self.shop
+        return {
+            "__typename": "Shop",
+            "id": gid("Shop", shop.shop_id),
+            "name": shop.name,
+            "myshopifyDomain": shop.domain,
+            "email": f"owner@{shop.domain}",
+            "currencyCode": shop.currency,
+            "plan": {
+                "displayName": "Shopify Plus Sandbox",
+                "publicDisplayName": "Shopify Plus Sandbox",
+                "partnerDevelopment": True,
+                "shopifyPlus": True,
+            },
+        }
+
+    def customer(self, customer_id: int | None) -> dict | None:
+        record = self.shop.customers.get(customer_id) if customer_id else None
+        if record is None:
+            return None
+        display = f"{record['first_name']} {record['last_name']}".strip() or record["email"]
+        return {
+            "__typename": "Customer",
+            "id": gid("Customer", record["id"]),
+            "email": record["email"],
+            "firstName": record["first_name"],
+            "lastName": record["last_name"],
+            "displayName": display,
+        }
+
+    def company(self, record: dict) -> dict:
+        def location(loc: dict) -> dict:
+            return {
+                "__typename": "CompanyLocation",
+                "id": gid("CompanyLocation", loc["id"]),
+                "name": loc["name"],
+                "externalId": loc.get("external_id"),
+            }
+
+        def contact(c: dict) -> dict:
+            return {
+                "__typename": "CompanyContact",
+                "id": gid("CompanyContact", c["id"]),
+                "isMainContact": c["is_main"],
+                "customer": self.customer(c["customer_id"]),
+            }
+
+        main = next((c for c in record["contacts"] if c["is_main"]), None)
+        return {
+            "__typename": "Company",
+            "id": gid("Company", record["id"]),
+            "name": record["name"],
+            "externalId": record.get("external_id"),
+            "mainContact": contact(main) if main else None,
+            "locations": lambda **kw: connection(
+                ((loc["id"], lambda loc=loc: location(loc)) for loc in record["locations"]), **kw
+            ),
+            "contacts": lambda **kw: connection(
+                ((c["id"], lambda c=c: contact(c)) for c in record["contacts"]), **kw
+            ),
+            "_location": location,
+            "_contact": contact,
+        }
+
+    def purchasing_entity(self, order: dict) -> dict | None:
+        link = order.get("company")
+        if not link:
+            return self.customer(order["customer_id"])
+        company = self.shop.companies[link["company_id"]]
+        node = self.company(company)
+        location = next(x for x in company["locations"] if x["id"] == link["location_id"])
+        contact = next((c for c in company["contacts"] if c["id"] == link["contact_id"]), None)
+        return {
+            "__typename": "PurchasingCompany",
+            "company": node,
+            "location": node["_location"](location),
+            "contact": node["_contact"](contact) if contact else None,
+        }
+
+    def variant(self, variant_id: int | None) -> dict | None:
+        record = self.shop.variants.get(variant_id) if variant_id else None
+        if record is None:
+            return None
+        return {
+            "__typename": "ProductVariant",
+            "id": gid("ProductVariant", record["id"]),
+            "sku": record["sku"],
+            "title": record["title"],
+            "price": record["price"],
+            "inventoryItem": {
+                "id": gid("InventoryItem", record["inventory_item_id"]),
+                "sku": record["sku"],
+            },
+        }
+
+    def line_item(self, order: dict, line: dict) -> dict:
+        currency = order["currency"]
+        return {
+            "__typename": "LineItem",
+            "id": gid("LineItem", line["id"]),
+            "name": line["title"],
+            "title": line["title"],
+            "sku": line["sku"],
+            "quantity": line["quantity"],
+            "currentQuantity": line["current_quantity"],
+            "refundableQuantity": line["quantity"] - line["refunded"],
+            "unfulfilledQuantity": max(0, line["current_quantity"] - line["fulfilled"]),
+            "originalUnitPriceSet": bag(line["price"], currency),
+            "discountedUnitPriceSet": bag(line["price"], currency),
+            "variant": self.variant(line["variant_id"]),
+        }
+
+    def transaction(self, order: dict, record: dict) -> dict:
+        parent = next(
+            (t for t in order["transactions"] if t["id"] == record.get("parent_id")), None
+        )
+        return {
+            "__typename": "OrderTransaction",
+            "id": gid("OrderTransaction", record["id"]),
+            "kind": record["kind"],
+            "status": record["status"],
+            "gateway": record["gateway"],
+            "processedAt": record["processed_at"],
+            "amountSet": bag(record["amount"], order["currency"]),
+            "parentTransaction": self.transaction(order, parent) if parent else None,
+        }
+
+    def refund(self, order: dict, record: dict) -> dict:
+        lines = {li["id"]: li for li in order["line_items"]}
+        currency = order["currency"]
+
+        def refund_line(r: dict) -> dict:
+            return {
+                "id": gid("RefundLineItem", r["id"]),
+                "quantity": r["quantity"],
+                "restockType": r["restock_type"],
+                "restocked": r["restock_type"] != "NO_RESTOCK",
+                "price": lines[r["line_item_id"]]["price"],
+                "priceSet": bag(lines[r["line_item_id"]]["price"], currency),
+                "subtotal": r["subtotal"],
+                "subtotalSet": bag(r["subtotal"], currency),
+                "totalTax": "0.00",
+                "totalTaxSet": bag(0, currency),
+                "lineItem": self.line_item(order, lines[r["line_item_id"]]),
+                "location": None,
+            }
+
+        transactions = [t for t in order["transactions"] if t["id"] in record["transaction_ids"]]
+        return {
+            "__typename": "Refund",
+            "id": gid("Refund", record["id"]),
+            "createdAt": record["created_at"],
+            "note": record["note"],
+            "totalRefundedSet": bag(record["total"], currency),
+            "refundLineItems": lambda **kw: connection(
+                ((r["id"], lambda r=r: refund_line(r)) for r in record["line_items"]), **kw
+            ),
+            "transactions": lambda **kw: connection(
+                ((t["id"], lambda t=t: self.transaction(order, t)) for t in transactions), **kw
+            ),
+        }
+
+    def fulfillment_order(self, order: dict, record: dict) -> dict:
+        lines = {li["id"]: li for li in order["line_items"]}
+
+        def fo_line(r: dict) -> dict:
+            line = lines[r["line_item_id"]]
+            return {
+                "id": gid("FulfillmentOrderLineItem", r["id"]),
+                "sku": line["sku"],
+                "totalQuantity": r["total"],
+                "remainingQuantity": r["remaining"],
+                "lineItem": self.line_item(order, line),
+            }
+
+        location = self.shop.locations.get(record["location_id"])
+        return {
+            "__typename": "FulfillmentOrder",
+            "id": gid("FulfillmentOrder", record["id"]),
+            "status": record["status"],
+            "assignedLocation": {
+                "name": location["name"] if location else "",
+                "location": {"id": gid("Location", location["id"]), "name": location["name"]}
+                if location
+                else None,
+            },
+            "lineItems": lambda **kw: connection(
+                ((r["id"], lambda r=r: fo_line(r)) for r in record["line_items"]), **kw
+            ),
+        }
+
+    def fulfillment(self, record: dict) -> dict:
+        return {
+            "__typename": "Fulfillment",
+            "id": gid("Fulfillment", record["id"]),
+            "status": record["status"],
+            "trackingInfo": lambda **kw: [
+                {"number": t.get("number"), "url": t.get("url"), "company": t.get("company")}
+                for t in _limited(record["tracking"], **kw)
+            ],
+        }
+
+    def order(self, order: dict) -> dict:
+        store, currency = self.store, order["currency"]
+        totals = store.totals(order)
+        return {
+            "__typename": "Order",
+            "id": gid("Order", order["id"]),
+            "legacyResourceId": str(order["id"]),
+            "name": order["name"],
+            "email": order["email"],
+            "createdAt": order["created_at"],
+            "updatedAt": order["updated_at"],
+            "cancelledAt": order["cancelled_at"],
+            "cancelReason": order["cancel_reason"],
+            "closed": order["closed"],
+            "test": False,
+            "currencyCode": currency,
+            "displayFinancialStatus": store.financial_status(order),
+            "displayFulfillmentStatus": store.fulfillment_status(order),
+            "subtotalPriceSet": bag(totals["subtotal"], currency),
+            "totalTaxSet": bag(order["tax"], currency),
+            "totalPriceSet": bag(totals["total"], currency),
+            "currentTotalPriceSet": bag(totals["current_total"], currency),
+            "totalReceivedSet": bag(totals["received"], currency),
+            "totalRefundedSet": bag(totals["refunded"], currency),
+            "netPaymentSet": bag(totals["net"], currency),
+            "customer": self.customer(order["customer_id"]),
+            "purchasingEntity": self.purchasing_entity(order),
+            "lineItems": lambda **kw: connection(
+                ((li["id"], lambda li=li: self.line_item(order, li)) for li in order["line_items"]),
+                **kw,
+            ),
+            "transactions": lambda **kw: [
+                self.transaction(order, t) for t in _limited(order["transactions"], **kw)
+            ],
+            "refunds": lambda **kw: [
+                self.refund(order, r) for r in _limited(order["refunds"], **kw)
+            ],
+            "fulfillmentOrders": lambda **kw: connection(
+                (
+                    (fo["id"], lambda fo=fo: self.fulfillment_order(order, fo))
+                    for fo in order["fulfillment_orders"]
+                ),
+                **kw,
+            ),
+            "fulfillments": lambda **kw: [
+                self.fulfillment(f) for f in _limited(order["fulfillments"], **kw)
+            ],
+        }
+
+    def calculated_order(self, calc: dict) -> dict:
+        order = self.shop.orders[calc["order_id"]]
+
+        def calc_line(line_id: int, sku: str, quantity: int) -> dict:
+            return {
+                "__typename": "CalculatedLineItem",
+                "id": gid("CalculatedLineItem", line_id),
+                "sku": sku,
+                "quantity": quantity,
+            }
+
+        lines = [
+            calc_line(
+                li["id"], li["sku"], calc["changes"].get(str(li["id"]), li["current_quantity"])
+            )
+            for li in order["line_items"]
+        ]
+        added = [
+            calc_line(a["id"], self.shop.variants[a["variant_id"]]["sku"], a["quantity"])
+            for a in calc["added"]
+        ]
+        return {
+            "__typename": "CalculatedOrder",
+            "id": gid("CalculatedOrder", calc["id"]),
+            "originalOrder": self.order(order),
+            "lineItems": lambda **kw: connection(
+                ((i, lambda n=n: n) for i, n in enumerate(lines + added)), **kw
+            ),
+            "addedLineItems": lambda **kw: connection(
+                ((i, lambda n=n: n) for i, n in enumerate(added)), **kw
+            ),
+            "_lines": {n["id"]: n for n in lines + added},
+        }

@@ -1,0 +1,759 @@
+"""The sandbox store's data and Shopify's business rules over it.
+
+Records are plain JSON-able dicts (money as decimal strings) so the whole state can be saved
+to a file and read back. Every public method expects the caller to hold `Store.lock`; the
+HTTP server takes it once per request, which makes each request atomic like a database
+transaction would.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+CENT = Decimal("0.01")
+
+
+def money(value: Any) -> Decimal:
+    return Decimal(str(value or "0")).quantize(CENT)
+
+
+def iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_time(text: str) -> datetime:
+    return datetime.fromisoformat(text.strip().replace("Z", "+00:00")).astimezone(UTC)
+
+
+def gid(kind: str, number: int) -> str:
+    return f"gid://shopify/{kind}/{number}"
+
+
+def gid_number(value: str | int | None, kind: str | None = None) -> int | None:
+    """The numeric id in a gid (or a bare number); None when it names another kind."""
+    if value is None:
+        return None
+    text = str(value)
+    if text.isdigit():
+        return int(text)
+    match = re.fullmatch(r"gid://shopify/(\w+)/(\d+)", text)
+    if not match or (kind and match.group(1) != kind):
+        return None
+    return int(match.group(2))
+
+
+class SandboxError(Exception):
+    """A control-API request that cannot be served (unknown shop or order, bad input)."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def user_error(message: str, field: list[str] | None = None, code: str | None = None) -> dict:
+    error: dict[str, Any] = {"field": field, "message": message}
+    if code:
+        error["code"] = code
+    return error
+
+
+class Shop:
+    def __init__(self, domain: str, access_token: str, webhook_secret: str, **extra: Any) -> None:
+        self.domain = domain
+        self.access_token = access_token
+        self.webhook_secret = webhook_secret
+        self.name = extra.get("name") or domain.split(".")[0].replace("-", " ").title()
+        self.currency = extra.get("currency", "USD")
+        self.shop_id = extra.get("shop_id", 1)
+        self.next_order_number = extra.get("next_order_number", 1001)
+        self.orders: dict[int, dict] = {int(k): v for k, v in extra.get("orders", {}).items()}
+        self.variants: dict[int, dict] = {int(k): v for k, v in extra.get("variants", {}).items()}
+        self.locations: dict[int, dict] = {int(k): v for k, v in extra.get("locations", {}).items()}
+        # "<item id>:<location id>" -> {"available": n, "on_hand": n}
+        self.levels: dict[str, dict] = extra.get("levels", {})
+        self.customers: dict[int, dict] = {int(k): v for k, v in extra.get("customers", {}).items()}
+        self.companies: dict[int, dict] = {int(k): v for k, v in extra.get("companies", {}).items()}
+        self.webhooks: dict[int, dict] = {int(k): v for k, v in extra.get("webhooks", {}).items()}
+        self.calculated_orders: dict[int, dict] = {
+            int(k): v for k, v in extra.get("calculated_orders", {}).items()
+        }
+        self.idempotency: dict[str, dict] = extra.get("idempotency", {})
+        self.mutation_log: list[dict] = extra.get("mutation_log", [])
+
+    def to_dict(self) -> dict:
+        return dict(vars(self))
+
+
+class Store:
+    def __init__(self, state_path: str | Path | None = None, clock=None) -> None:
+        self.lock = threading.RLock()
+        self.state_path = Path(state_path) if state_path else None
+        self._clock = clock or (lambda: datetime.now(UTC))
+        self.shops: dict[str, Shop] = {}
+        self.default_domain: str | None = None
+        self._next_id = 1
+        if self.state_path and self.state_path.exists():
+            self._load()
+
+    # -- persistence --------------------------------------------------------------------
+
+    def _load(self) -> None:
+        raw = json.loads(self.state_path.read_text(encoding="utf-8"))
+        self._next_id = raw["next_id"]
+        self.default_domain = raw["default_domain"]
+        self.shops = {d: Shop(**s) for d, s in raw["shops"].items()}
+
+    def save(self) -> None:
+        if not self.state_path:
+            return
+        raw = {
+            "next_id": self._next_id,
+            "default_domain": self.default_domain,
+            "shops": {d: s.to_dict() for d, s in self.shops.items()},
+        }
+        tmp = self.state_path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(raw), encoding="utf-8")
+        tmp.replace(self.state_path)
+
+    def reset(self) -> None:
+        self.shops.clear()
+        self.default_domain = None
+        self._next_id = 1
+
+    # -- ids and time ---------------------------------------------------------------------
+
+    def new_id(self) -> int:
+        value = self._next_id
+        self._next_id += 1
+        return value
+
+    def now(self) -> str:
+        return iso(self._clock())
+
+    # -- shops and catalogue --------------------------------------------------------------
+
+    def add_shop(
+        self, domain: str, access_token: str, webhook_secret: str, default: bool = False, **kw
+    ) -> Shop:
+        shop = Shop(domain, access_token, webhook_secret, shop_id=self.new_id(), **kw)
+        self.shops[domain] = shop
+        if default or self.default_domain is None:
+            self.default_domain = domain
+        location_id = self.new_id()
+        shop.locations[location_id] = {"id": location_id, "name": "Main warehouse"}
+        return shop
+
+    def shop(self, domain: str | None) -> Shop:
+        shop = self.shops.get(domain or self.default_domain or "")
+        if shop is None:
+            raise SandboxError(f"No shop {domain!r} in the sandbox", status=404)
+        return shop
+
+    def default_location(self, shop: Shop) -> int:
+        return next(iter(shop.locations))
+
+    def variant_for_sku(self, shop: Shop, sku: str, price: Any = None, title: str | None = None):
+        for variant in shop.variants.values():
+            if variant["sku"] == sku:
+                return variant
+        variant_id, item_id = self.new_id(), self.new_id()
+        variant = {
+            "id": variant_id,
+            "sku": sku,
+            "title": title or sku,
+            "price": str(money(price or "10.00")),
+            "inventory_item_id": item_id,
+        }
+        shop.variants[variant_id] = variant
+        for location_id in shop.locations:
+            shop.levels[f"{item_id}:{location_id}"] = {"available": 100, "on_hand": 100}
+        return variant
+
+    def add_customer(self, shop: Shop, email: str, first_name: str = "", last_name: str = ""):
+        customer_id = self.new_id()
+        shop.customers[customer_id] = {
+            "id": customer_id,
+            "email": email,
+            "first_name": first_name,
+            "last_name": last_name,
+        }
+        return shop.customers[customer_id]
+
+    def add_company(
+        self,
+        shop: Shop,
+        name: str,
+        external_id: str | None = None,
+        locations: list[str] | None = None,
+        contact_email: str | None = None,
+    ) -> dict:
+        company_id = self.new_id()
+        contact_customer = self.add_customer(
+            shop, contact_email or f"buyer{company_id}@example.com", "Buyer", name
+        )
+        company = {
+            "id": company_id,
+            "name": name,
+            "external_id": external_id,
+            "locations": [
+                {"id": self.new_id(), "name": loc, "external_id": None}
+                for loc in (locations or [f"{name} HQ"])
+            ],
+            "contacts": [
+                {"id": self.new_id(), "customer_id": contact_customer["id"], "is_main": True}
+            ],
+        }
+        shop.companies[company_id] = company
+        return company
+
+    # -- orders ---------------------------------------------------------------------------
+
+    def order(self, shop: Shop, order_id: str | int | None) -> dict:
+        number = gid_number(order_id, "Order")
+        order = shop.orders.get(number) if number is not None else None
+        if order is None:
+            raise SandboxError(f"No order {order_id!r} in shop {shop.domain}", status=404)
+        return order
+
+    def create_order(
+        self,
+        shop: Shop,
+        lines: list[dict],
+        *,
+        paid: bool = True,
+        email: str | None = None,
+        customer_id: int | None = None,
+        company_id: int | None = None,
+        tax: Any = "0",
+        shipping: Any = "0",
+        created_at: str | None = None,
+        updated_at: str | None = None,
+        gateway: str = "bogus",
+    ) -> dict:
+        if not lines:
+            raise SandboxError("An order needs at least one line")
+        now = self.now()
+        order_id = self.new_id()
+        number = shop.next_order_number
+        shop.next_order_number += 1
+        company = None
+        if company_id is not None:
+            record = shop.companies.get(int(company_id))
+            if record is None:
+                raise SandboxError(f"No company {company_id} in shop {shop.domain}", status=404)
+            contact = record["contacts"][0]
+            company = {
+                "company_id": record["id"],
+                "location_id": record["locations"][0]["id"],
+                "contact_id": contact["id"],
+            }
+            customer_id = contact["customer_id"]
+        if customer_id is None:
+            customer_id = self.add_customer(shop, email or f"customer{number}@example.com")["id"]
+        line_items = []
+        for line in lines:
+            variant = self.variant_for_sku(shop, line["sku"], line.get("price"), line.get("title"))
+            quantity = int(line.get("quantity", 1))
+            line_items.append(
+                {
+                    "id": self.new_id(),
+                    "sku": variant["sku"],
+                    "title": line.get("title") or variant["title"],
+                    "variant_id": variant["id"],
+                    "quantity": quantity,
+                    "current_quantity": quantity,
+                    "price": str(money(line.get("price") or variant["price"])),
+                    "fulfilled": 0,
+                    "refunded": 0,
+                }
+            )
+        order = {
+            "id": order_id,
+            "number": number,
+            "name": f"#{number}",
+            "email": email or shop.customers[customer_id]["email"],
+            "created_at": created_at or now,
+            "updated_at": updated_at or created_at or now,
+            "cancelled_at": None,
+            "cancel_reason": None,
+            "closed": False,
+            "currency": shop.currency,
+            "customer_id": customer_id,
+            "company": company,
+            "tax": str(money(tax)),
+            "shipping": str(money(shipping)),
+            "line_items": line_items,
+            "transactions": [],
+            "refunds": [],
+            "fulfillment_orders": [
+                {
+                    "id": self.new_id(),
+                    "status": "OPEN",
+                    "location_id": self.default_location(shop),
+                    "line_items": [
+                        {
+                            "id": self.new_id(),
+                            "line_item_id": li["id"],
+                            "total": li["quantity"],
+                            "remaining": li["quantity"],
+                        }
+                        for li in line_items
+                    ],
+                }
+            ],
+            "fulfillments": [],
+        }
+        shop.orders[order_id] = order
+        if paid:
+            self._add_transaction(order, "SALE", self.totals(order)["total"], gateway)
+        # Explicit timestamps are for tests of delta queries; keep them as given.
+        order["updated_at"] = updated_at or created_at or now
+        return order
+
+    def _add_transaction(self, order, kind, amount, gateway="bogus", parent_id=None) -> dict:
+        transaction = {
+            "id": self.new_id(),
+            "kind": kind,
+            "status": "SUCCESS",
+            "amount": str(money(amount)),
+            "gateway": gateway,
+            "processed_at": self.now(),
+            "parent_id": parent_id,
+        }
+        order["transactions"].append(transaction)
+        return transaction
+
+    def totals(self, order: dict) -> dict[str, Decimal]:
+        original = sum(
+            (money(li["price"]) * li["quantity"] for li in order["line_items"]), Decimal(0)
+        )
+        current = sum(
+            (money(li["price"]) * li["current_quantity"] for li in order["line_items"]),
+            Decimal(0),
+        )
+        extra = money(order["tax"]) + money(order["shipping"])
+        received = sum(
+            (
+                money(t["amount"])
+                for t in order["transactions"]
+                if t["kind"] in ("SALE", "CAPTURE") and t["status"] == "SUCCESS"
+            ),
+            Decimal(0),
+        )
+        refunded = sum(
+            (
+                money(t["amount"])
+                for t in order["transactions"]
+                if t["kind"] == "REFUND" and t["status"] == "SUCCESS"
+            ),
+            Decimal(0),
+        )
+        return {
+            "subtotal": current.quantize(CENT),
+            "total": (original + extra).quantize(CENT),
+            "current_total": (current + extra).quantize(CENT),
+            "received": received.quantize(CENT),
+            "refunded": refunded.quantize(CENT),
+            "net": (received - refunded).quantize(CENT),
+        }
+
+    def financial_status(self, order: dict) -> str:
+        t = self.totals(order)
+        if t["received"] == 0:
+            return "VOIDED" if order["cancelled_at"] else "PENDING"
+        if t["refunded"] >= t["received"]:
+            return "REFUNDED"
+        if t["refunded"] > 0:
+            return "PARTIALLY_REFUNDED"
+        if t["received"] < t["current_total"]:
+            return "PARTIALLY_PAID"
+        return "PAID"
+
+    def fulfillment_status(self, order: dict) -> str:
+        wanted = sum(li["current_quantity"] for li in order["line_items"])
+        done = sum(li["fulfilled"] for li in order["line_items"])
+        if done == 0:
+            return "UNFULFILLED"
+        return "FULFILLED" if done >= wanted else "PARTIALLY_FULFILLED"
+
+    def touch(self, order: dict) -> None:
+        order["updated_at"] = self.now()
+
+    # -- Shopify's mutations, returning (result, user errors) -----------------------------
+
+    def mark_paid(self, order: dict) -> list[dict]:
+        t = self.totals(order)
+        outstanding = t["current_total"] - t["received"]
+        if order["cancelled_at"] or outstanding <= 0:
+            return [user_error("Order cannot be marked as paid.", ["id"])]
+        self._add_transaction(order, "SALE", outstanding, "manual")
+        self.touch(order)
+        return []
+
+    def cancel(
+        self,
+        order: dict,
+        reason: str,
+        restock: bool,
+        refund: bool,
+        staff_note: str | None = None,
+    ) -> list[dict]:
+        if order["cancelled_at"]:
+            return [user_error("Order has already been cancelled", ["orderId"], "INVALID")]
+        if refund:
+            net = self.totals(order)["net"]
+            if net > 0:
+                self._refund(order, [], [{"amount": str(net), "kind": "REFUND"}], "Cancelled")
+        for fo in order["fulfillment_orders"]:
+            if fo["status"] in ("OPEN", "IN_PROGRESS", "SCHEDULED", "ON_HOLD"):
+                fo["status"] = (
+                    "CLOSED"
+                    if any(li["remaining"] < li["total"] for li in fo["line_items"])
+                    else "CANCELLED"
+                )
+                for li in fo["line_items"]:
+                    li["remaining"] = 0
+        order["cancelled_at"] = self.now()
+        order["cancel_reason"] = reason
+        order["closed"] = True
+        order["staff_note"] = staff_note
+        order["restocked"] = restock
+        self.touch(order)
+        return []
+
+    def refund(
+        self,
+        order: dict,
+        line_items: list[dict],
+        transactions: list[dict],
+        note: str | None = None,
+        shipping_amount: Any = None,
+    ) -> tuple[dict | None, list[dict]]:
+        errors = []
+        by_id = {li["id"]: li for li in order["line_items"]}
+        for index, rli in enumerate(line_items):
+            line = by_id.get(gid_number(rli.get("lineItemId"), "LineItem") or -1)
+            if line is None:
+                errors.append(
+                    user_error("Line item does not exist", ["refundLineItems", str(index)])
+                )
+            elif int(rli["quantity"]) > line["quantity"] - line["refunded"]:
+                errors.append(
+                    user_error(
+                        "Quantity cannot refund more items than were purchased",
+                        ["refundLineItems", str(index), "quantity"],
+                    )
+                )
+        requested = sum((money(t.get("amount")) for t in transactions), Decimal(0))
+        available = self.totals(order)["net"]
+        if any(t.get("kind", "REFUND") != "REFUND" for t in transactions):
+            errors.append(user_error("Transactions of a refund must be REFUND", ["transactions"]))
+        if requested > available:
+            errors.append(
+                user_error(
+                    f"Refund amount {requested} is greater than the refundable amount {available}",
+                    ["transactions"],
+                )
+            )
+        if errors:
+            return None, errors
+        return self._refund(order, line_items, transactions, note), []
+
+    def _refund(self, order, line_items, transactions, note) -> dict:
+        by_id = {li["id"]: li for li in order["line_items"]}
+        refund_lines = []
+        for rli in line_items:
+            line = by_id[gid_number(rli["lineItemId"], "LineItem")]
+            quantity = int(rli["quantity"])
+            line["refunded"] += quantity
+            line["current_quantity"] = max(0, line["current_quantity"] - quantity)
+            refund_lines.append(
+                {
+                    "id": self.new_id(),
+                    "line_item_id": line["id"],
+                    "quantity": quantity,
+                    "restock_type": rli.get("restockType") or "NO_RESTOCK",
+                    "subtotal": str(money(line["price"]) * quantity),
+                }
+            )
+        sale = next((t for t in order["transactions"] if t["kind"] in ("SALE", "CAPTURE")), None)
+        transaction_ids = []
+        for t in transactions:
+            if money(t.get("amount")) <= 0:
+                continue
+            parent = gid_number(t.get("parentId"), "OrderTransaction")
+            created = self._add_transaction(
+                order,
+                "REFUND",
+                t["amount"],
+                t.get("gateway") or (sale["gateway"] if sale else "manual"),
+                parent or (sale["id"] if sale else None),
+            )
+            transaction_ids.append(created["id"])
+        refund = {
+            "id": self.new_id(),
+            "created_at": self.now(),
+            "note": note,
+            "line_items": refund_lines,
+            "transaction_ids": transaction_ids,
+            "total": str(
+                sum(
+                    (
+                        money(t["amount"])
+                        for t in order["transactions"]
+                        if t["id"] in transaction_ids
+                    ),
+                    Decimal(0),
+                )
+            ),
+        }
+        order["refunds"].append(refund)
+        self.touch(order)
+        return refund
+
+    def fulfil(
+        self, shop: Shop, items: list[dict] | None, tracking: dict | None = None
+    ) -> tuple[dict | None, list[dict]]:
+        """items: [{fulfillmentOrderId, fulfillmentOrderLineItems: [{id, quantity}] | None}]."""
+        picks = []
+        for index, group in enumerate(items or []):
+            fo_id = gid_number(group.get("fulfillmentOrderId"), "FulfillmentOrder")
+            found = None
+            for order in shop.orders.values():
+                found = next((fo for fo in order["fulfillment_orders"] if fo["id"] == fo_id), None)
+                if found:
+                    break
+            if found is None:
+                field = ["fulfillment", "lineItemsByFulfillmentOrder", str(index)]
+                return None, [user_error("Fulfillment order does not exist.", field)]
+            if found["status"] not in ("OPEN", "IN_PROGRESS"):
+                return None, [user_error("Fulfillment order is not open.", ["fulfillment"])]
+            lines = group.get("fulfillmentOrderLineItems")
+            if not lines:
+                lines = [
+                    {"id": li["id"], "quantity": li["remaining"]} for li in found["line_items"]
+                ]
+            for line in lines:
+                fo_line = next(
+                    (
+                        li
+                        for li in found["line_items"]
+                        if li["id"] == gid_number(line["id"], "FulfillmentOrderLineItem")
+                    ),
+                    None,
+                )
+                if fo_line is None or int(line["quantity"]) > fo_line["remaining"]:
+                    return None, [
+                        user_error(
+                            "Invalid fulfillment order line item quantity requested.",
+                            ["fulfillment"],
+                        )
+                    ]
+                if int(line["quantity"]) > 0:
+                    picks.append((order, found, fo_line, int(line["quantity"])))
+        if not picks:
+            return None, [user_error("Nothing to fulfil.", ["fulfillment"])]
+        order = picks[0][0]
+        for owner, fo, fo_line, quantity in picks:
+            fo_line["remaining"] -= quantity
+            line = next(li for li in owner["line_items"] if li["id"] == fo_line["line_item_id"])
+            line["fulfilled"] += quantity
+            fo["status"] = (
+                "CLOSED" if all(li["remaining"] == 0 for li in fo["line_items"]) else "IN_PROGRESS"
+            )
+            self.touch(owner)
+        fulfillment = {
+            "id": self.new_id(),
+            "status": "SUCCESS",
+            "tracking": [tracking] if tracking else [],
+            "line_items": [{"fo_line_id": p[2]["id"], "quantity": p[3]} for p in picks],
+        }
+        order["fulfillments"].append(fulfillment)
+        return fulfillment, []
+
+    def edit_begin(self, shop: Shop, order: dict) -> tuple[dict | None, list[dict]]:
+        if order["cancelled_at"]:
+            return None, [user_error("Cannot edit a cancelled order.", ["id"])]
+        calc = {"id": self.new_id(), "order_id": order["id"], "changes": {}, "added": []}
+        shop.calculated_orders[calc["id"]] = calc
+        return calc, []
+
+    def edit_set_quantity(self, shop, calc, line_id, quantity) -> tuple[dict | None, list]:
+        order = shop.orders[calc["order_id"]]
+        number = gid_number(line_id, "CalculatedLineItem")
+        added = next((a for a in calc["added"] if a["id"] == number), None)
+        if added:
+            added["quantity"] = quantity
+            return {"id": number}, []
+        line = next((li for li in order["line_items"] if li["id"] == number), None)
+        if line is None:
+            return None, [user_error("Line item does not exist.", ["lineItemId"])]
+        if line["fulfilled"] > 0 and quantity < line["current_quantity"]:
+            return None, [user_error("Fulfilled line items cannot be edited.", ["lineItemId"])]
+        if quantity < 0:
+            return None, [user_error("Quantity must be positive.", ["quantity"])]
+        calc["changes"][str(number)] = quantity
+        return {"id": number}, []
+
+    def edit_add_variant(self, shop, calc, variant_id, quantity) -> tuple[dict | None, list]:
+        variant = shop.variants.get(gid_number(variant_id, "ProductVariant") or -1)
+        if variant is None:
+            return None, [user_error("Variant does not exist.", ["variantId"])]
+        added = {"id": self.new_id(), "variant_id": variant["id"], "quantity": quantity}
+        calc["added"].append(added)
+        return {"id": added["id"]}, []
+
+    def edit_commit(self, shop, calc) -> tuple[dict | None, list]:
+        order = shop.orders[calc["order_id"]]
+        open_fo = next(
+            (fo for fo in order["fulfillment_orders"] if fo["status"] in ("OPEN", "IN_PROGRESS")),
+            None,
+        )
+        for line_id, quantity in calc["changes"].items():
+            line = next(li for li in order["line_items"] if li["id"] == int(line_id))
+            delta = quantity - line["current_quantity"]
+            line["current_quantity"] = quantity
+            for fo in order["fulfillment_orders"]:
+                for fo_line in fo["line_items"]:
+                    if fo_line["line_item_id"] == line["id"]:
+                        fo_line["remaining"] = max(0, fo_line["remaining"] + delta)
+                        fo_line["total"] = max(0, fo_line["total"] + delta)
+        for added in calc["added"]:
+            variant = shop.variants[added["variant_id"]]
+            line = {
+                "id": added["id"],
+                "sku": variant["sku"],
+                "title": variant["title"],
+                "variant_id": variant["id"],
+                "quantity": added["quantity"],
+                "current_quantity": added["quantity"],
+                "price": variant["price"],
+                "fulfilled": 0,
+                "refunded": 0,
+            }
+            order["line_items"].append(line)
+            if open_fo is None:
+                open_fo = {
+                    "id": self.new_id(),
+                    "status": "OPEN",
+                    "location_id": self.default_location(shop),
+                    "line_items": [],
+                }
+                order["fulfillment_orders"].append(open_fo)
+            open_fo["line_items"].append(
+                {
+                    "id": self.new_id(),
+                    "line_item_id": line["id"],
+                    "total": line["quantity"],
+                    "remaining": line["quantity"],
+                }
+            )
+        shop.calculated_orders.pop(calc["id"], None)
+        order["edited"] = True
+        self.touch(order)
+        return order, []
+
+    def set_inventory(self, shop: Shop, name: str, quantities: list[dict]):
+        if name not in ("available", "on_hand"):
+            return None, [user_error("Invalid quantity name.", ["input", "name"], "INVALID_NAME")]
+        changes, errors = [], []
+        for index, q in enumerate(quantities):
+            item = gid_number(q["inventoryItemId"], "InventoryItem")
+            location = gid_number(q["locationId"], "Location")
+            level = shop.levels.get(f"{item}:{location}")
+            field = ["input", "quantities", str(index)]
+            if level is None:
+                errors.append(
+                    user_error(
+                        "The inventory item could not be found.", field, "INVALID_INVENTORY_ITEM"
+                    )
+                )
+                continue
+            expected = q.get("changeFromQuantity")
+            if expected is not None and int(expected) != level[name]:
+                errors.append(
+                    user_error(
+                        "The specified compare quantity does not match the current quantity.",
+                        [*field, "changeFromQuantity"],
+                        "COMPARE_QUANTITY_STALE",
+                    )
+                )
+                continue
+            changes.append((level, item, location, int(q["quantity"])))
+        if errors:
+            return None, errors
+        result = []
+        for level, item, location, quantity in changes:
+            delta = quantity - level[name]
+            level[name] = quantity
+            if name == "available":
+                level["on_hand"] += delta
+            result.append(
+                {
+                    "name": name,
+                    "delta": delta,
+                    "quantity_after": quantity,
+                    "item_id": item,
+                    "location_id": location,
+                }
+            )
+        return {"id": self.new_id(), "changes": result}, []
+
+    def add_webhook(self, shop: Shop, topic: str, uri: str | None, fmt: str = "JSON"):
+        if not uri:
+            return None, [user_error("Address can't be blank", ["webhookSubscription", "uri"])]
+        for existing in shop.webhooks.values():
+            if existing["topic"] == topic and existing["uri"] == uri:
+                return None, [
+                    user_error(
+                        "Address for this topic has already been taken",
+                        ["webhookSubscription", "callbackUrl"],
+                    )
+                ]
+        webhook = {"id": self.new_id(), "topic": topic, "uri": uri, "format": fmt or "JSON"}
+        shop.webhooks[webhook["id"]] = webhook
+        return webhook, []
+
+
+# -- order search ("updated_at:>'2026-01-01T00:00:00Z' AND status:cancelled") ----------------
+
+_TERM = re.compile(r"""(\w+):(>=|<=|>|<)?('[^']*'|"[^"]*"|\S+)""")
+
+
+def order_matches(store: Store, order: dict, query: str | None) -> bool:
+    if not query:
+        return True
+    for field, op, raw in _TERM.findall(query):
+        value = raw.strip("'\"")
+        if field in ("updated_at", "created_at", "processed_at"):
+            actual = parse_time(order["updated_at" if field == "updated_at" else "created_at"])
+            wanted = parse_time(value)
+            ok = {
+                ">": actual > wanted,
+                ">=": actual >= wanted,
+                "<": actual < wanted,
+                "<=": actual <= wanted,
+                "": actual == wanted,
+            }[op]
+            if not ok:
+                return False
+        elif field == "name":
+            if order["name"].lstrip("#") != value.lstrip("#"):
+                return False
+        elif field == "status":
+            status = value.lower()
+            if status == "cancelled" and not order["cancelled_at"]:
+                return False
+            if status == "open" and order["closed"]:
+                return False
+            if status == "closed" and not order["closed"]:
+                return False
+        elif field == "financial_status" and store.financial_status(order).lower() != value.lower():
+            return False
+    return True

@@ -1,0 +1,344 @@
+"""The Shopify client against the sandbox store over real HTTP: no mocks of our own code."""
+
+import time
+
+import pytest
+import requests
+
+from connector.shopify.errors import (
+    ShopifyAuthError,
+    ShopifyGraphQLError,
+    ShopifyNotFound,
+    ShopifyServerError,
+    ShopifyUserError,
+)
+from connector.shopify.idempotency import idempotency_key
+
+LINES = [
+    {"sku": "TSHIRT-BLK-M", "quantity": 2, "price": "25.00"},
+    {"sku": "MUG-LOGO", "quantity": 1, "price": "12.00"},
+]
+
+
+def fast_client(sandbox, **kw):
+    """Real sleeps, but short back-off so fault tests take milliseconds."""
+    kw.setdefault("backoff_base", 0.01)
+    kw.setdefault("backoff_cap", 0.05)
+    return sandbox.client(**kw)
+
+
+def refund_transaction(order, amount):
+    return [{"orderId": order["id"], "amount": amount, "kind": "REFUND", "gateway": "bogus"}]
+
+
+def test_shop_answers_test_connection(shopify_sandbox):
+    shop = shopify_sandbox.client().shop()
+    assert shop["myshopifyDomain"] == shopify_sandbox.shop_domain
+
+
+def test_find_order_by_name_returns_lines_money_and_buyer(shopify_sandbox):
+    shopify_sandbox.control.create_order(lines=LINES, tax="6.20", shipping="5.00")
+    order = shopify_sandbox.client().find_order_by_name("#1001")
+    assert order["name"] == "#1001"
+    assert order["displayFinancialStatus"] == "PAID"
+    assert [li["sku"] for li in order["lineItems"]["nodes"]] == ["TSHIRT-BLK-M", "MUG-LOGO"]
+    assert order["totalPriceSet"]["shopMoney"]["amount"] == "73.20"
+    assert order["transactions"][0]["kind"] == "SALE"
+    assert order["fulfillmentOrders"]["nodes"][0]["lineItems"]["nodes"][0]["remainingQuantity"] == 2
+    assert order["purchasingEntity"]["__typename"] == "Customer"
+    assert shopify_sandbox.client().find_order_by_name("#9999") is None
+
+
+def test_b2b_order_has_a_purchasing_company(shopify_sandbox):
+    company = shopify_sandbox.control.create_company(name="Acme", external_id="ACME-1")
+    created = shopify_sandbox.control.create_order(lines=LINES, company_id=company["id"])
+    order = shopify_sandbox.client().get_order(created["admin_graphql_api_id"])
+    entity = order["purchasingEntity"]
+    assert entity["__typename"] == "PurchasingCompany"
+    assert entity["company"]["externalId"] == "ACME-1"
+    assert entity["location"]["name"] == "Acme HQ"
+    companies = list(shopify_sandbox.client().iter_companies())
+    assert [c["name"] for c in companies] == ["Acme"]
+
+
+def test_pagination_over_600_orders_sees_each_once(shopify_sandbox):
+    # Plus-sized bucket: this test is about cursors, not about waiting for points.
+    shopify_sandbox.control.set_throttle(maximum_available=20000, restore_rate=2000)
+    shopify_sandbox.control.create_orders(
+        620, lines=LINES[:1], created_at="2026-05-01T10:00:00Z", updated_at="2026-05-01T10:00:00Z"
+    )
+    shopify_sandbox.control.create_orders(
+        5, lines=LINES[:1], created_at="2026-01-01T10:00:00Z", updated_at="2026-01-01T10:00:00Z"
+    )
+    client = shopify_sandbox.client()
+    names = [o["name"] for o in client.iter_orders(updated_since="2026-04-01T00:00:00Z")]
+    assert len(names) == 620
+    assert len(set(names)) == 620
+    assert len(list(client.iter_orders(page_size=100))) == 625
+
+
+def test_cancelled_orders_since(shopify_sandbox):
+    first = shopify_sandbox.control.create_order(lines=LINES)
+    shopify_sandbox.control.create_order(lines=LINES)
+    shopify_sandbox.control.cancel(first["id"], refund=False)
+    cancelled = list(shopify_sandbox.client().iter_cancelled_orders("2020-01-01T00:00:00Z"))
+    assert [o["name"] for o in cancelled] == [first["name"]]
+    assert cancelled[0]["cancelReason"] == "OTHER"
+
+
+def test_burst_of_200_calls_paces_itself_and_never_overdraws(shopify_sandbox):
+    # A small bucket: 200 calls of 9 points need 1,800 points from a 50-point bucket, so the
+    # client must wait for restores, and does so from throttleStatus alone (real sleeps).
+    shopify_sandbox.control.create_orders(5, lines=LINES[:1])
+    shopify_sandbox.control.set_throttle(maximum_available=50, restore_rate=1000)
+    client = shopify_sandbox.client()
+    started = time.monotonic()
+    for _ in range(200):
+        data = client.execute("ordersUpdatedSince", {"first": 1, "after": None, "query": None})
+        assert len(data["orders"]["nodes"]) == 1
+    elapsed = time.monotonic() - started
+    stats = shopify_sandbox.control.stats()
+    assert stats["min_available"] >= 0
+    assert stats["throttled_count"] == 0
+    assert stats["min_available"] < 20  # the bucket really was drawn down: pacing did the work
+    assert elapsed < 15
+
+
+def test_throttled_answers_are_waited_out_and_retried(shopify_sandbox):
+    shopify_sandbox.control.fail_next(3, "throttled")
+    assert fast_client(shopify_sandbox).shop()["myshopifyDomain"] == shopify_sandbox.shop_domain
+    assert shopify_sandbox.control.stats()["faults_injected"] == 3
+
+
+def test_an_empty_bucket_answers_throttled_and_the_client_recovers(shopify_sandbox):
+    created = shopify_sandbox.control.create_order(lines=LINES)
+    gid = created["admin_graphql_api_id"]
+    # The order query costs ~810 points of 900. Two workers share the shop's bucket; the
+    # second has seen no throttleStatus yet, so it is THROTTLED once and must wait it out.
+    shopify_sandbox.control.set_throttle(maximum_available=900, restore_rate=2000)
+    first, second = shopify_sandbox.client(), shopify_sandbox.client()
+    assert first.get_order(gid)["id"] == gid
+    assert second.get_order(gid)["id"] == gid
+    stats = shopify_sandbox.control.stats()
+    assert stats["throttled_count"] >= 1
+    assert stats["min_available"] >= 0
+
+
+def test_refund_survives_5xx_and_throttling_without_duplicates(shopify_sandbox):
+    created = shopify_sandbox.control.create_order(lines=LINES)
+    client = fast_client(shopify_sandbox)
+    order = client.get_order(created["admin_graphql_api_id"])
+    key = idempotency_key("transaction", 42, "refund")
+    shopify_sandbox.control.set_faults(
+        next=[{"kind": "error", "status": 503, "count": 2}, {"kind": "throttled"}]
+    )
+    result = client.create_refund(
+        order["id"], idempotency_key=key, transactions=refund_transaction(order, "10.00")
+    )
+    assert result["refund"]["totalRefundedSet"]["shopMoney"]["amount"] == "10.00"
+    # The same work retried later (a new task run) sends the same key: still one refund.
+    again = client.create_refund(
+        order["id"], idempotency_key=key, transactions=refund_transaction(order, "10.00")
+    )
+    assert again["refund"]["id"] == result["refund"]["id"]
+    state = shopify_sandbox.control.order(created["id"])
+    assert len(state["refunds"]) == 1
+    assert state["totals"]["refunded"] == "10.00"
+    log = [m for m in shopify_sandbox.control.mutations() if m["mutation"] == "refundCreate"]
+    assert [m["replayed"] for m in log] == [False, True]
+    assert {m["idempotency_key"] for m in log} == {key}
+
+
+def test_refund_applied_but_answer_lost_is_retried_safely_with_its_key(shopify_sandbox):
+    created = shopify_sandbox.control.create_order(lines=LINES)
+    client = fast_client(shopify_sandbox, read_timeout=0.3)
+    order = client.get_order(created["admin_graphql_api_id"])
+    shopify_sandbox.control.fail_next(1, "apply_then_hang", seconds=2)
+    result = client.create_refund(
+        order["id"],
+        idempotency_key=idempotency_key("transaction", 7, "refund"),
+        transactions=refund_transaction(order, "62.00"),
+    )
+    assert result["order"]["displayFinancialStatus"] == "REFUNDED"
+    assert len(shopify_sandbox.control.order(created["id"])["refunds"]) == 1
+
+
+def test_unkeyed_mutation_is_not_resent_after_an_ambiguous_timeout(shopify_sandbox):
+    created = shopify_sandbox.control.create_order(lines=LINES)
+    client = fast_client(shopify_sandbox, read_timeout=0.3)
+    shopify_sandbox.control.fail_next(1, "apply_then_hang", seconds=2)
+    with pytest.raises(ShopifyServerError) as caught:
+        client.cancel_order(created["admin_graphql_api_id"], refund=False)
+    assert caught.value.retryable
+    assert [m["mutation"] for m in shopify_sandbox.control.mutations()] == ["orderCancel"]
+    # Read-before-write is the caller's job: the order is in fact cancelled.
+    assert shopify_sandbox.control.order(created["id"])["cancelled_at"]
+
+
+def test_refund_over_the_paid_amount_is_a_user_error(shopify_sandbox):
+    created = shopify_sandbox.control.create_order(lines=LINES)
+    client = shopify_sandbox.client()
+    order = client.get_order(created["admin_graphql_api_id"])
+    with pytest.raises(ShopifyUserError) as caught:
+        client.create_refund(
+            order["id"],
+            idempotency_key=idempotency_key("t", 1),
+            transactions=refund_transaction(order, "62.01"),
+        )
+    assert caught.value.permanent
+    assert "refundable amount" in caught.value.message
+    assert caught.value.user_errors[0]["field"] == ["transactions"]
+
+
+def test_refund_without_idempotency_key_is_refused_by_the_sandbox(shopify_sandbox):
+    created = shopify_sandbox.control.create_order(lines=LINES)
+    body = {
+        "query": "mutation r($input: RefundInput!) { refundCreate(input: $input) "
+        "{ refund { id } userErrors { field message } } }",
+        "variables": {"input": {"orderId": created["admin_graphql_api_id"]}},
+    }
+    response = requests.post(
+        f"{shopify_sandbox.url}/admin/api/2026-10/graphql.json",
+        json=body,
+        headers={"X-Shopify-Access-Token": shopify_sandbox.access_token},
+        timeout=5,
+    )
+    assert response.status_code == 200
+    assert "@idempotent" in response.json()["errors"][0]["message"]
+    assert shopify_sandbox.control.order(created["id"])["refunds"] == []
+
+
+def test_cancel_twice_is_a_user_error(shopify_sandbox):
+    created = shopify_sandbox.control.create_order(lines=LINES)
+    client = shopify_sandbox.client()
+    client.cancel_order(created["admin_graphql_api_id"], reason="CUSTOMER")
+    with pytest.raises(ShopifyUserError) as caught:
+        client.cancel_order(created["admin_graphql_api_id"], reason="CUSTOMER")
+    assert "already been cancelled" in caught.value.message
+    assert caught.value.code == "INVALID"
+
+
+def test_cancel_without_refund_leaves_the_order_paid(shopify_sandbox):
+    created = shopify_sandbox.control.create_order(lines=LINES)
+    client = shopify_sandbox.client()
+    client.cancel_order(created["admin_graphql_api_id"], refund=False)
+    order = client.get_order(created["admin_graphql_api_id"])
+    assert order["cancelledAt"]
+    assert order["displayFinancialStatus"] == "PAID"
+    assert order["refunds"] == []
+
+
+def test_cancel_with_refund_refunds_the_paid_amount(shopify_sandbox):
+    created = shopify_sandbox.control.create_order(lines=LINES)
+    client = shopify_sandbox.client()
+    client.cancel_order(created["admin_graphql_api_id"], refund=True)
+    order = client.get_order(created["admin_graphql_api_id"])
+    assert order["displayFinancialStatus"] == "REFUNDED"
+    assert order["totalRefundedSet"]["shopMoney"]["amount"] == "62.00"
+
+
+def test_mark_as_paid_fulfil_and_edit(shopify_sandbox):
+    created = shopify_sandbox.control.create_order(lines=LINES, paid=False)
+    client = shopify_sandbox.client()
+    gid = created["admin_graphql_api_id"]
+    assert client.mark_order_as_paid(gid)["order"]["displayFinancialStatus"] == "PAID"
+
+    order = client.get_order(gid)
+    fo = order["fulfillmentOrders"]["nodes"][0]
+    mug = next(li for li in fo["lineItems"]["nodes"] if li["sku"] == "MUG-LOGO")
+    fulfilment = client.create_fulfillment(
+        [
+            {
+                "fulfillmentOrderId": fo["id"],
+                "fulfillmentOrderLineItems": [{"id": mug["id"], "quantity": 1}],
+            }
+        ],
+        tracking_number="1Z999",
+        tracking_company="UPS",
+    )
+    assert fulfilment["fulfillment"]["trackingInfo"][0]["number"] == "1Z999"
+
+    calc = client.begin_order_edit(gid)["calculatedOrder"]
+    lines = {li["sku"]: li for li in calc["lineItems"]["nodes"]}
+    with pytest.raises(ShopifyUserError):  # the mug was fulfilled: its line is locked
+        client.set_order_edit_quantity(calc["id"], lines["MUG-LOGO"]["id"], 0)
+    client.set_order_edit_quantity(calc["id"], lines["TSHIRT-BLK-M"]["id"], 1)
+    variant = shopify_sandbox.control.request("POST", "products", sku="CAP-NAVY", price="19.50")
+    client.add_variant_to_order_edit(calc["id"], variant["admin_graphql_api_id"], 2)
+    committed = client.commit_order_edit(calc["id"])
+    assert committed["order"]["currentTotalPriceSet"]["shopMoney"]["amount"] == "76.00"
+    state = shopify_sandbox.control.order(created["id"])
+    assert state["fulfillment_status"] == "PARTIALLY_FULFILLED"
+
+
+def test_inventory_compare_and_set(shopify_sandbox):
+    variant = shopify_sandbox.control.request("POST", "products", sku="SOCKS", price="5")
+    location = shopify_sandbox.control.request("GET", "inventory")["locations"][0]["id"]
+    client = shopify_sandbox.client()
+    quantity = {
+        "inventoryItemId": variant["inventory_item_gid"],
+        "locationId": f"gid://shopify/Location/{location}",
+        "quantity": 42,
+        "changeFromQuantity": 100,
+    }
+    result = client.set_inventory_quantities([quantity], idempotency_key="inv-1")
+    assert result["inventoryAdjustmentGroup"]["changes"][0]["quantityAfterChange"] == 42
+    with pytest.raises(ShopifyUserError) as caught:
+        client.set_inventory_quantities([quantity], idempotency_key="inv-2")
+    assert caught.value.code == "COMPARE_QUANTITY_STALE"
+
+
+def test_wrong_token_is_a_permanent_auth_error_with_a_clear_message(shopify_sandbox):
+    with pytest.raises(ShopifyAuthError) as caught:
+        shopify_sandbox.client(access_token="shpat_wrong").shop()
+    error = caught.value
+    assert not error.retryable
+    assert f"Shopify rejected the access token for {shopify_sandbox.shop_domain}" in str(error)
+    assert "HTTP 401" in str(error)
+    assert "shpat_wrong" not in str(error)
+
+
+def test_unknown_shop_is_not_found(shopify_sandbox):
+    with pytest.raises(ShopifyNotFound) as caught:
+        shopify_sandbox.client(shop_domain="nobody.myshopify.com").shop()
+    assert not caught.value.retryable
+    assert "nobody.myshopify.com" in str(caught.value)
+
+
+def test_invalid_document_gets_a_graphql_error_from_the_sandbox(shopify_sandbox):
+    response = requests.post(
+        f"{shopify_sandbox.url}/admin/api/2026-10/graphql.json",
+        json={"query": "{ shop { noSuchField } }"},
+        headers={"X-Shopify-Access-Token": shopify_sandbox.access_token},
+        timeout=5,
+    )
+    error = response.json()["errors"][0]
+    assert response.status_code == 200
+    assert "noSuchField" in error["message"]
+    assert error["locations"]
+    assert error["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+
+
+def test_graphql_error_is_permanent(shopify_sandbox):
+    with pytest.raises(ShopifyGraphQLError) as caught:
+        shopify_sandbox.client().execute("order", {"id": None})
+    assert caught.value.permanent
+
+
+def test_read_timeout_becomes_a_retryable_error_in_bounded_time(shopify_sandbox):
+    shopify_sandbox.control.fail_next(10, "hang", seconds=3)
+    client = fast_client(shopify_sandbox, read_timeout=0.2, max_retries=2)
+    started = time.monotonic()
+    with pytest.raises(ShopifyServerError) as caught:
+        client.shop()
+    assert caught.value.retryable
+    assert caught.value.code == "TIMEOUT"
+    assert time.monotonic() - started < 2
+
+
+def test_persistent_5xx_becomes_a_retryable_error_after_bounded_attempts(shopify_sandbox):
+    shopify_sandbox.control.set_faults(error_rate=1.0, error_status=502)
+    with pytest.raises(ShopifyServerError) as caught:
+        fast_client(shopify_sandbox, max_retries=3).shop()
+    assert caught.value.retryable
+    assert shopify_sandbox.control.stats()["requests"] == 4
