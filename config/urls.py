@@ -11,9 +11,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
-    path(
-        "webhooks/shopify/<int:connector_id>/", shopify_webhook, name="shopify-webhook"
-    ),
+    path("webhooks/shopify/<int:connector_id>/", shopify_webhook, name="shopify-webhook"),
     path("api/v1/", include("config.api_urls")),
     path("", include("connector.urls")),
 ]

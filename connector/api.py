@@ -1,9 +1,13 @@
 """REST API for connectors (/api/v1/connectors/)."""
 
-from rest_framework import mixins, permissions, viewsets
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import mixins, permissions, serializers, viewsets
 from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.decorators import action
+from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 
+from .connection_check import check_connection
 from .models import Connector
 from .permissions import ADD_CONNECTORS, MANAGE_CONNECTORS, VIEW_CONNECTORS
 from .serializers import ConnectorSerializer
@@ -36,6 +40,24 @@ class ConnectorViewSet(
     queryset = (
         Connector.objects.select_related("options").prefetch_related("schedules").order_by("pk")
     )
+
+    @extend_schema(
+        request=None,
+        responses=inline_serializer(
+            "ConnectionTest",
+            {
+                side: inline_serializer(
+                    f"ConnectionTest{side.title()}",
+                    {"ok": serializers.BooleanField(), "detail": serializers.CharField()},
+                )
+                for side in ("shopify", "netsuite")
+            },
+        ),
+    )
+    @action(detail=True, methods=["post"])
+    def test(self, request, pk=None):
+        """Call Shopify (`shop`) and NetSuite (`getServerTime`) with the stored credentials."""
+        return Response(check_connection(self.get_object()))
 
 
 class TokenThrottle(AnonRateThrottle):

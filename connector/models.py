@@ -56,7 +56,8 @@ SECRET_FIELDS = {
 class Connector(models.Model):
     name = models.CharField(max_length=100, unique=True)
     is_active = models.BooleanField(
-        default=True, help_text="Inactive connectors run no flows; their webhooks are recorded, not processed."
+        default=True,
+        help_text="Inactive connectors run no flows; their webhooks are recorded, not processed.",
     )
 
     shopify_shop_domain = models.CharField(

@@ -13,5 +13,6 @@ urlpatterns = [
         views.connector_settings,
         name="settings",
     ),
+    path("connectors/<int:pk>/test/", views.connection_test, name="test"),
     path("connectors/<int:pk>/flows/<slug:flow>/run/", views.flow_run, name="flow_run"),
 ]

@@ -11,6 +11,7 @@ from flows.models import FlowSchedule
 from flows.registry import FLOWS, flows_in_section
 
 from . import actions
+from .connection_check import check_connection
 from .forms import (
     ConnectorForm,
     CredentialsForm,
@@ -134,6 +135,20 @@ def _save_section(user, connector, section, form, credentials_form, flow_forms) 
         actions.update_options(user, connector, form.cleaned_data)
     for flow, flow_form in flow_forms:
         actions.update_flow_schedule(user, connector, flow.api_name, flow_form.cleaned_data)
+
+
+@require_POST
+def connection_test(request, pk: int):
+    if not can_manage_connectors(request.user):
+        raise PermissionDenied
+    connector = get_object_or_404(Connector, pk=pk)
+    result = check_connection(connector)
+    if request.htmx:
+        return render(request, "connector/_connection_test.html", {"result": result})
+    for side, outcome in result.items():
+        level = messages.success if outcome["ok"] else messages.error
+        level(request, f"{side.title() if side == 'shopify' else 'NetSuite'}: {outcome['detail']}")
+    return redirect("connector:settings", pk=pk, section="general")
 
 
 @require_POST

@@ -54,8 +54,9 @@ def shopify_webhook(request, connector_id: int):
     webhook_id = request.headers.get("X-Shopify-Webhook-Id", "")
     event_id = request.headers.get("X-Shopify-Event-Id", "")
     if not topic or not webhook_id:
-        return JsonResponse({"detail": "Missing X-Shopify-Topic or X-Shopify-Webhook-Id."},
-                            status=400)
+        return JsonResponse(
+            {"detail": "Missing X-Shopify-Topic or X-Shopify-Webhook-Id."}, status=400
+        )
 
     status, detail = WebhookDelivery.Status.RECEIVED, ""
     if topic not in webhooks.TOPICS:

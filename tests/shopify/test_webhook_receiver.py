@@ -15,8 +15,17 @@ from tests.factories import make_connector
 SECRET = "whsec_TOPSECRET_webhook_0002"  # the factories' webhook secret
 
 
-def _post(client, connector, body: bytes, *, signature="sign", topic="orders/create",
-          webhook_id=None, event_id=None, shop=None):
+def _post(
+    client,
+    connector,
+    body: bytes,
+    *,
+    signature="sign",
+    topic="orders/create",
+    webhook_id=None,
+    event_id=None,
+    shop=None,
+):
     headers = {
         "HTTP_X_SHOPIFY_TOPIC": topic,
         "HTTP_X_SHOPIFY_WEBHOOK_ID": webhook_id or str(uuid.uuid4()),
@@ -29,7 +38,9 @@ def _post(client, connector, body: bytes, *, signature="sign", topic="orders/cre
     elif signature is not None:
         headers["HTTP_X_SHOPIFY_HMAC_SHA256"] = signature
     return client.post(
-        f"/webhooks/shopify/{connector.pk}/", data=body, content_type="application/json",
+        f"/webhooks/shopify/{connector.pk}/",
+        data=body,
+        content_type="application/json",
         **headers,
     )
 
@@ -100,9 +111,7 @@ def test_replayed_delivery_is_recorded_once(client):
 @pytest.mark.django_db
 def test_unknown_topic_and_inactive_connector_are_recorded_not_processed(client):
     connector = make_connector()
-    assert _post(client, connector, BODY, topic="products/create").json() == {
-        "status": "ignored"
-    }
+    assert _post(client, connector, BODY, topic="products/create").json() == {"status": "ignored"}
     connector.is_active = False
     connector.save()
     assert _post(client, connector, BODY).json() == {"status": "ignored"}
@@ -111,8 +120,7 @@ def test_unknown_topic_and_inactive_connector_are_recorded_not_processed(client)
 
 @pytest.mark.django_db
 def test_unknown_connector_is_404(client):
-    response = client.post("/webhooks/shopify/999999/", data=BODY,
-                           content_type="application/json")
+    response = client.post("/webhooks/shopify/999999/", data=BODY, content_type="application/json")
     assert response.status_code == 404
 
 

@@ -11,7 +11,8 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("connector", help="Connector id or name")
         parser.add_argument(
-            "--base-url", required=True,
+            "--base-url",
+            required=True,
             help="Public HTTPS address of this panel, e.g. https://panel.example.com",
         )
 

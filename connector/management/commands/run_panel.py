@@ -6,14 +6,36 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from connector import demo
 
+STATE_DIR = Path(settings.BASE_DIR) / "var" / "sandbox"
+
+# (label, module, arguments): the demo connector's credentials are the sandboxes' own, and
+# their state files keep the demo store and account consistent with the panel's database
+# across restarts.
 SANDBOXES = [
-    ("Shopify sandbox store", "sandbox.shopify", demo.SHOPIFY_SANDBOX_PORT),
-    ("NetSuite sandbox account", "sandbox.netsuite", demo.NETSUITE_SANDBOX_PORT),
+    (
+        "Shopify sandbox store",
+        "sandbox.shopify",
+        [
+            "--port",
+            str(demo.SHOPIFY_SANDBOX_PORT),
+            "--demo",
+            "--state",
+            str(STATE_DIR / "shopify.json"),
+            "--shop-domain",
+            demo.DEMO_SHOP_DOMAIN,
+            "--access-token",
+            demo.DEMO_SHOPIFY_TOKEN,
+            "--webhook-secret",
+            demo.DEMO_WEBHOOK_SECRET,
+        ],
+    ),
 ]
 
 
@@ -32,10 +54,11 @@ class Command(BaseCommand):
             children.append((label, subprocess.Popen(argv)))  # noqa: S603
 
         if not no_sandboxes:
-            for label, module, sandbox_port in SANDBOXES:
+            STATE_DIR.mkdir(parents=True, exist_ok=True)
+            for label, module, arguments in SANDBOXES:
                 if importlib.util.find_spec(module) is None:
                     continue
-                start(label, [python, "-m", module, "--port", str(sandbox_port), "--demo"])
+                start(label, [python, "-m", module, *arguments])
         start("Task cluster", [python, "manage.py", "qcluster"])
         start("Web server", [python, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"])
 
