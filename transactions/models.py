@@ -1,0 +1,147 @@
+"""Every record a flow touches, with its status and timeline.
+
+A Transaction is also the unit of work: posting claims it with a conditional UPDATE
+(`Scheduled to post`/`Error posting` → `Posting`), so double clicks, two staff members or a
+retried task cannot post twice; remote writes are keyed by ids derived from this row.
+"""
+
+from django.conf import settings
+from django.db import models
+
+from connector.models import Connector
+
+
+class Channel(models.TextChoices):
+    SHOPIFY = "shopify", "Shopify"
+    NETSUITE = "netsuite", "NetSuite"
+
+
+class Kind(models.TextChoices):
+    ORDER = "order", "Order"
+    REFUND = "refund", "Refund"
+    CANCELLATION = "cancellation", "Cancellation"
+    FULFILMENT = "fulfilment", "Fulfilment"
+    PAYMENT = "payment", "Payment"
+    ORDER_EDIT = "order_edit", "Order edit"
+    CUSTOMER = "customer", "Customer"
+    COMPANY = "company", "Company"
+    INVENTORY = "inventory", "Inventory"
+    PRODUCT = "product", "Product"
+    PAYOUT = "payout", "Payout"
+
+
+class Status(models.TextChoices):
+    RETRIEVED = "retrieved", "Retrieved"
+    SCHEDULED = "scheduled", "Scheduled to post"
+    POSTING = "posting", "Posting"
+    POSTED = "posted", "Posted"
+    ERROR = "error", "Error posting"
+    IGNORED = "ignored", "Ignored"
+    SKIPPED = "skipped", "Skipped"
+    # Order-kind statuses users know from the NetSuite Connector.
+    ORDER_POSTED = "order_posted", "Order posted / waiting for shipment"
+    COMPLETE = "complete", "Complete"
+    CANCELED = "canceled", "Canceled"
+
+
+# Statuses from which a post may be (re)claimed.
+POSTABLE = (Status.RETRIEVED, Status.SCHEDULED, Status.ERROR)
+
+
+class Transaction(models.Model):
+    connector = models.ForeignKey(Connector, on_delete=models.CASCADE, related_name="transactions")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    source_channel = models.CharField(max_length=10, choices=Channel.choices)
+    flow = models.CharField(
+        max_length=64, blank=True, help_text="API name of the flow that created it, if any."
+    )
+    # Identity on the source side: with connector, kind and channel it makes a record unique,
+    # so retrieving or importing the same thing twice finds the existing row.
+    source_id = models.CharField(max_length=100)
+    source_type = models.CharField(
+        max_length=40, blank=True, help_text="e.g. cashRefund, creditMemo, salesOrder"
+    )
+    target_id = models.CharField(
+        max_length=100, blank=True, help_text="The record's id on the target side once posted."
+    )
+
+    shopify_order_id = models.CharField(max_length=40, blank=True)
+    shopify_order_name = models.CharField(max_length=40, blank=True)
+    netsuite_sales_order_id = models.CharField(max_length=40, blank=True)
+
+    amount = models.DecimalField(max_digits=18, decimal_places=4, null=True, blank=True)
+    currency = models.CharField(max_length=3, blank=True)
+
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.RETRIEVED)
+    status_reason = models.CharField(
+        max_length=300, blank=True, help_text="Why it was skipped or ignored."
+    )
+    last_error = models.TextField(blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    payload = models.JSONField(default=dict, blank=True, help_text="The source record.")
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    posting_started_at = models.DateTimeField(null=True, blank=True)
+    posted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["connector", "kind", "source_channel", "source_id"],
+                name="transaction_unique_source_record",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["-created_at", "-id"], name="txn_newest"),
+            models.Index(fields=["connector", "-created_at", "-id"], name="txn_conn_newest"),
+            models.Index(fields=["connector", "status", "-created_at"], name="txn_conn_status"),
+            models.Index(fields=["connector", "kind", "-created_at"], name="txn_conn_kind"),
+            models.Index(fields=["shopify_order_name"], name="txn_order_name"),
+            models.Index(fields=["shopify_order_id"], name="txn_order_id"),
+            models.Index(fields=["netsuite_sales_order_id"], name="txn_ns_order"),
+            models.Index(fields=["status", "posting_started_at"], name="txn_stuck"),
+        ]
+
+    def __str__(self) -> str:
+        order = self.shopify_order_name or self.shopify_order_id or self.source_id
+        return f"{self.get_kind_display()} {order} ({self.get_status_display()})"
+
+    @property
+    def target_channel(self) -> str:
+        return Channel.NETSUITE if self.source_channel == Channel.SHOPIFY else Channel.SHOPIFY
+
+
+class TransactionEvent(models.Model):
+    """One line of a transaction's timeline. Never holds secrets."""
+
+    class Type(models.TextChoices):
+        RETRIEVED = "retrieved", "Retrieved"
+        STATUS = "status", "Status changed"
+        POST_REQUESTED = "post_requested", "Post requested"
+        POST_ATTEMPT = "post_attempt", "Post attempt"
+        POSTED = "posted", "Posted"
+        ERROR = "error", "Error"
+        IGNORED = "ignored", "Ignored"
+        SKIPPED = "skipped", "Skipped"
+        NOTE = "note", "Note"
+
+    transaction = models.ForeignKey(Transaction, on_delete=models.CASCADE, related_name="events")
+    type = models.CharField(max_length=20, choices=Type.choices)
+    message = models.TextField()
+    detail = models.JSONField(
+        default=dict, blank=True, help_text="Request summary and answer, never credentials."
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    flow_run_id = models.BigIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["transaction", "created_at"], name="txnevent_timeline")]
+
+    def __str__(self) -> str:
+        return f"{self.get_type_display()}: {self.message[:60]}"
