@@ -1,4 +1,4 @@
-"""Rows behind the shared NetSuite concurrency budget (see budget.py and docs/netsuite-budget.md)."""
+"""Rows behind the shared NetSuite concurrency budget (budget.py, docs/netsuite-budget.md)."""
 
 from django.db import models
 

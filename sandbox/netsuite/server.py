@@ -7,6 +7,7 @@ NetSuite user and to turn the fault knobs (docs/sandbox-netsuite.md).
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import hmac
 import json
@@ -305,7 +306,9 @@ def _parse(body: bytes) -> etree._Element:
         parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
         return etree.fromstring(body, parser)
     except etree.XMLSyntaxError as exc:
-        raise SoapFault(None, None, f"org.xml.sax.SAXParseException: {exc}", "soapenv:Client")
+        raise SoapFault(
+            None, None, f"org.xml.sax.SAXParseException: {exc}", "soapenv:Client"
+        ) from None
 
 
 def _header(envelope: etree._Element):
@@ -346,10 +349,9 @@ class _Handler(BaseHTTPRequestHandler):
                 return
             if after:
                 time.sleep(after)
-            try:
+            # The client may have given up waiting (a time-out after commit).
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                 self._send(status, payload, "text/xml; charset=utf-8")
-            except (BrokenPipeError, ConnectionResetError):
-                pass
             return
         if path.startswith("/_control/"):
             self._control("POST", path)
