@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-pytest_plugins: list[str] = []
+pytest_plugins: list[str] = ["tests.fixtures.netsuite_sandbox"]
 
 
 def require_service(marker: str, available: bool, reason: str) -> None:

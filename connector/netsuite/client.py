@@ -208,11 +208,7 @@ class NetSuiteClient:
     ) -> Iterator:
         """Every record of a saved transaction search, fetching page after page."""
         search_record = records.saved_transaction_search(saved_search_id, script_id)
-        prefs = self._msg("SearchPreferences")(
-            bodyFieldsOnly=False,
-            returnSearchColumns=False,
-            pageSize=page_size or self.page_size,
-        )
+        prefs = self.search_preferences(page_size)
         result = self._call("search", searchRecord=search_record, _search_prefs=prefs)
         yield from self._page_records(result, "search")
         total_pages = result.totalPages or 1
@@ -282,11 +278,24 @@ class NetSuiteClient:
                     if found is not None:
                         return found
 
-    def _send(self, operation: str, kwargs: dict, search_prefs=None):
+    def envelope(self, operation: str, search_preferences=None, **kwargs) -> etree._Element:
+        """The SOAP envelope for one call, with a freshly signed tokenPassport."""
         headers = {"tokenPassport": build_passport(self.zeep, self.credentials)}
-        if search_prefs is not None:
-            headers["searchPreferences"] = search_prefs
-        envelope = self.zeep.create_message(self.service, operation, _soapheaders=headers, **kwargs)
+        if search_preferences is not None:
+            headers["searchPreferences"] = search_preferences
+        return self.zeep.create_message(self.service, operation, _soapheaders=headers, **kwargs)
+
+    def search_preferences(self, page_size: int | None = None):
+        # Records rather than search rows: flows need the records' fields, not columns.
+        return self._msg("SearchPreferences")(
+            bodyFieldsOnly=False,
+            returnSearchColumns=False,
+            pageSize=page_size or self.page_size,
+        )
+
+    def _send(self, operation: str, kwargs: dict, search_prefs=None):
+        # Signed per attempt: NetSuite refuses a nonce it has already seen.
+        envelope = self.envelope(operation, search_prefs, **kwargs)
         body = etree.tostring(envelope, xml_declaration=True, encoding="utf-8")
         with self.budget.slot(self.budget_key, self.concurrency_limit, priority=self.priority):
             response = self._post(operation, body)
