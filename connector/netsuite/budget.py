@@ -18,7 +18,10 @@ PostgreSQL alike):
   ``BudgetAccount`` row. On PostgreSQL that takes the row lock; on SQLite the write takes the
   database write lock at once (no read-then-upgrade deadlock). Either way, decisions for one
   account are serialised and two processes can never both take the last slot.
-* Waiting is polling with short sleeps that back off (10 ms up to 200 ms, with jitter).
+* Waiting is polling with jittered sleeps scaled by the place in the queue: the next in line
+  polls every ~10 ms so a freed slot is not left idle, waiters far back up to every 250 ms so
+  a long queue does not flood the database. Most polls are plain reads; only a waiter that
+  looks next in line takes the account lock to confirm.
 
 Transactions: the budget commits its rows in its own transactions, so the rows are visible to
 other processes at once. It therefore refuses to run inside a caller's ``atomic`` block (there
@@ -66,7 +69,7 @@ class DatabaseBudget:
         waiter_seconds: float = 10.0,
         timeout: float = 600.0,
         poll_min: float = 0.01,
-        poll_max: float = 0.2,
+        poll_max: float = 0.25,
     ):
         self.using = using
         self.lease_seconds = lease_seconds
@@ -94,6 +97,8 @@ class DatabaseBudget:
     # --- steps (public so tests can drive the queue step by step) --------------------------
 
     def acquire(self, account_id: str, limit: int, priority=Priority.NORMAL, timeout=None) -> str:
+        """Wait for a slot; returns the holder token to ``release``. ``BudgetTimeout`` when
+        none frees up in ``timeout`` seconds."""
         from django.db import connections
 
         if connections[self.using].in_atomic_block:
@@ -104,34 +109,50 @@ class DatabaseBudget:
         if limit < 1:
             raise ValueError("the concurrency limit must be at least 1")
         holder = uuid.uuid4().hex
+        priority = Priority(priority)
         deadline = time.monotonic() + (self.timeout if timeout is None else timeout)
-        if self.try_grant(account_id, limit, holder, Priority(priority), enqueue=True):
-            return holder
-        delay = self.poll_min
+        behind = self._poll(account_id, limit, holder, priority, enqueue=True)
         try:
-            while True:
+            while behind is not None:
                 if time.monotonic() >= deadline:
                     raise BudgetTimeout(
                         f"No NetSuite concurrency slot for account {account_id} became free in "
                         f"time (limit {limit}); the work will be retried."
                     )
+                # Next in line polls fast so a freed slot is not left idle; waiters far back
+                # poll slowly so a long queue does not flood the database.
+                delay = min(self.poll_max, self.poll_min * (1 + max(behind, 0)))
                 time.sleep(random.uniform(delay / 2, delay))
-                delay = min(self.poll_max, delay * 1.5)
-                if self.try_grant(account_id, limit, holder, Priority(priority)):
-                    return holder
+                behind = self._poll(account_id, limit, holder, priority)
         except BaseException:
             self.leave_queue(holder)
             raise
+        return holder
 
     def try_grant(
         self, account_id: str, limit: int, holder: str, priority: Priority, enqueue=False
     ) -> bool:
         """One grant decision. Queues ``holder`` (when ``enqueue``) and gives it a slot if one
         is free and no better waiter is ahead of it. True when ``holder`` now holds a slot."""
+        return self._poll(account_id, limit, holder, Priority(priority), enqueue) is None
+
+    def _poll(self, account_id, limit, holder, priority, enqueue=False) -> int | None:
+        """None when ``holder`` got a slot, else how many waiters must be served first."""
         from django.db import transaction
         from django.utils import timezone
 
         from .models import BudgetAccount, BudgetLease, BudgetWaiter
+
+        leases = BudgetLease.objects.using(self.using).filter(account_id=account_id)
+        waiters = BudgetWaiter.objects.using(self.using).filter(account_id=account_id)
+        if not enqueue:
+            # Most polls end here, without the account lock, so a long queue of waiters does
+            # not serialise on it; only a plausible winner takes the lock to decide.
+            behind = self._behind(leases, waiters, limit, holder)
+            if behind is not None and behind >= 0:
+                alive = timezone.now() + timedelta(seconds=self.waiter_seconds)
+                waiters.filter(holder=holder).update(alive_until=alive)
+                return behind
 
         with transaction.atomic(using=self.using):
             now = timezone.now()
@@ -142,12 +163,11 @@ class DatabaseBudget:
                     pk=account_id, defaults={"touched_at": now}
                 )
                 locked.update(touched_at=now)
-            leases = BudgetLease.objects.using(self.using).filter(account_id=account_id)
-            waiters = BudgetWaiter.objects.using(self.using).filter(account_id=account_id)
             leases.filter(lease_until__lt=now).delete()
             waiters.filter(alive_until__lt=now).delete()
             alive = now + timedelta(seconds=self.waiter_seconds)
-            if enqueue:
+            # (Re)queue: also when our row expired during a long pause (we lose our place).
+            if enqueue or not waiters.filter(holder=holder).update(alive_until=alive):
                 BudgetWaiter.objects.using(self.using).create(
                     account_id=account_id,
                     holder=holder,
@@ -155,14 +175,13 @@ class DatabaseBudget:
                     created_at=now,
                     alive_until=alive,
                 )
-            else:
-                waiters.filter(holder=holder).update(alive_until=alive)
             free = limit - leases.count()
-            if free <= 0:
-                return False
-            ahead = list(waiters.order_by("priority", "id").values_list("holder", flat=True)[:free])
-            if holder not in ahead:
-                return False
+            first = list(
+                waiters.order_by("priority", "id").values_list("holder", flat=True)[: max(free, 0)]
+            )
+            if holder not in first:
+                behind = self._behind(leases, waiters, limit, holder)
+                return 0 if behind is None else max(behind, 0)
             waiters.filter(holder=holder).delete()
             BudgetLease.objects.using(self.using).create(
                 account_id=account_id,
@@ -171,7 +190,27 @@ class DatabaseBudget:
                 acquired_at=now,
                 lease_until=now + timedelta(seconds=self.lease_seconds),
             )
-            return True
+            return None
+
+    @staticmethod
+    def _behind(leases, waiters, limit: int, holder: str) -> int | None:
+        """Unlocked estimate: waiters ahead of ``holder`` minus free slots (< 0: a slot is
+        probably ours). None when ``holder`` is not queued. Confirmed under the lock."""
+        from django.db.models import Q
+        from django.utils import timezone
+
+        now = timezone.now()
+        me = waiters.filter(holder=holder).values_list("id", "priority").first()
+        if me is None:
+            return None
+        my_id, my_priority = me
+        ahead = (
+            waiters.filter(alive_until__gte=now)
+            .filter(Q(priority__lt=my_priority) | Q(priority=my_priority, id__lt=my_id))
+            .count()
+        )
+        free = limit - leases.filter(lease_until__gte=now).count()
+        return ahead - free
 
     def release(self, holder: str) -> None:
         from .models import BudgetLease
