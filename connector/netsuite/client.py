@@ -64,7 +64,7 @@ class NetSuiteClient:
         service_url: str | None = None,
         concurrency_limit: int = 5,
         budget=None,
-        timeout: float | tuple[float, float] = (5.0, 60.0),
+        timeout: float | tuple[float, float] | None = None,
         max_retries: int = 4,
         sleep: Callable[[float], None] = time.sleep,
         priority: Priority = Priority.NORMAL,
@@ -83,7 +83,11 @@ class NetSuiteClient:
 
             budget = DatabaseBudget()
         self.budget = budget
-        self.timeout = timeout
+        # (connect, read) seconds; the project-wide HTTP settings unless given.
+        self.timeout = timeout or (
+            float(wsdl._setting("HTTP_CONNECT_TIMEOUT", 5.0)),
+            float(wsdl._setting("HTTP_READ_TIMEOUT", 60.0)),
+        )
         self.max_retries = max_retries
         self.sleep = sleep
         self.priority = priority

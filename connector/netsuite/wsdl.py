@@ -90,20 +90,27 @@ def _cache_dir() -> Path:
     return Path(value) if value else _PROJECT_DIR / "var" / "cache"
 
 
-def build_client(wsdl_url: str | None = None, contracts: Path | str | None = None) -> Client:
-    """A new zeep Client (expensive: use ``get_client`` to share one)."""
-    settings = Settings(strict=True, xml_huge_tree=True)
-    wsdl_url = wsdl_url or _setting("NETSUITE_WSDL_URL")
-    if wsdl_url:
-        return Client(wsdl_url, settings=settings, transport=_cached_transport())
+def wsdl_location(contracts: Path | str | None = None) -> tuple[str, str]:
+    """(source, url) per the resolution order in the module docstring; source is
+    ``"setting"``, ``"contracts"`` or ``"public"``."""
+    configured = _setting("NETSUITE_WSDL_URL")
+    if configured:
+        return "setting", str(configured)
     root = netsuite_contract_dir(contracts)
     if (root / "wsdl" / "v2025_2_0" / "netsuite.wsdl").is_file():
-        return Client(
-            VIRTUAL_ROOT + "wsdl/v2025_2_0/netsuite.wsdl",
-            settings=settings,
-            transport=OfflineTransport(root),
-        )
-    return Client(PUBLIC_WSDL_URL, settings=settings, transport=_cached_transport())
+        return "contracts", VIRTUAL_ROOT + "wsdl/v2025_2_0/netsuite.wsdl"
+    return "public", PUBLIC_WSDL_URL
+
+
+def build_client(contracts: Path | str | None = None) -> Client:
+    """A new zeep Client (expensive: use ``get_client`` to share one)."""
+    settings = Settings(strict=True, xml_huge_tree=True)
+    source, url = wsdl_location(contracts)
+    if source == "contracts":
+        transport = OfflineTransport(netsuite_contract_dir(contracts))
+    else:
+        transport = _cached_transport()
+    return Client(url, settings=settings, transport=transport)
 
 
 def _cached_transport() -> Transport:

@@ -80,6 +80,7 @@ class NetSuiteSandbox(AccountActions):
         contracts_dir: str | Path | None = None,
         state_path: str | Path | None = None,
         exported_field: str = DEFAULT_EXPORTED_FIELD,
+        validate_responses: bool = False,
     ):
         self.host, self.port = host, port
         self.credentials = {
@@ -99,6 +100,8 @@ class NetSuiteSandbox(AccountActions):
         self.schema = ContractSchema(contract_dir)
         self.store = Store(state_path)
         self.exported_field = exported_field
+        # Tests turn this on: the sandbox's own answers must obey the XSDs too.
+        self.validate_responses = validate_responses
         self.operations = Operations(self)
         self.lock = threading.Lock()
         self._httpd: ThreadingHTTPServer | None = None
@@ -151,6 +154,7 @@ class NetSuiteSandbox(AccountActions):
             self.requests = 0
             self.log: list[dict] = []
             self.nonces: dict[str, float] = {}
+            self.response_errors: list[str] = []
             self.saved_searches = [cancelled_orders_search(self.exported_field)]
 
     def saved_search(self, search_id: str):
@@ -172,6 +176,7 @@ class NetSuiteSandbox(AccountActions):
             "max_in_flight": self.max_in_flight,
             "blocked": self.blocked,
             "requests": self.requests,
+            "response_errors": list(self.response_errors),
             "saved_searches": [
                 {"internalId": s.internal_id, "scriptId": s.script_id} for s in self.saved_searches
             ],
@@ -204,6 +209,8 @@ class NetSuiteSandbox(AccountActions):
                 )
             self._injected_fault()
             response = self.operations.dispatch(operation, payload, headers)
+            if self.validate_responses:
+                self._check_response(operation, response)
             self._latency(payload, response)
             after = self._after_commit(operation)
             self._log(operation, "ok")
@@ -216,6 +223,17 @@ class NetSuiteSandbox(AccountActions):
             # its next request, and that one must not be counted against this one.
             with self.lock:
                 self.in_flight -= 1
+
+    def _check_response(self, operation: str, response) -> None:
+        errors = self.schema.errors(response)
+        if errors:
+            with self.lock:
+                self.response_errors.append(f"{operation}: {errors[0]}")
+            raise SoapFault(
+                "unexpectedErrorFault",
+                "UNEXPECTED_ERROR",
+                f"sandbox bug: invalid {operation} response: {errors[0]}",
+            )
 
     def _authenticate(self, passport) -> None:
         if passport is None:
