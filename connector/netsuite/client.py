@@ -146,7 +146,9 @@ class NetSuiteClient:
     def _upsert_chunk(self, chunk: list) -> list[Ref]:
         if any(not getattr(r, "externalId", None) for r in chunk):
             raise ValueError("upsert_list needs records that all have an externalId")
-        result = self._call("upsertList", record=chunk, resolve=lambda: None)
+        result = self._call("upsertList", record=chunk, resolve=lambda: self._find_refs(chunk))
+        if isinstance(result, list):
+            return result
         responses = result.writeResponse
         return [
             self._write_ref(resp, f"upsert {records.record_type_of(rec)} {rec.externalId}")
@@ -207,10 +209,13 @@ class NetSuiteClient:
         self._check_status(result.status, f"initialize {target_type} from {source_type}")
         return result.record
 
-    def search_saved(
+    def search(
         self, saved_search_id=None, *, script_id=None, page_size: int | None = None
     ) -> Iterator:
-        """Every record of a saved transaction search, fetching page after page."""
+        """Every record of a saved transaction search (by internal id or script id), fetching
+        page after page with ``searchMoreWithId`` as the caller iterates."""
+        if not (saved_search_id or script_id):
+            raise ValueError("search needs a saved search id or script id")
         search_record = records.saved_transaction_search(saved_search_id, script_id)
         prefs = self.search_preferences(page_size)
         result = self._call("search", searchRecord=search_record, _search_prefs=prefs)
@@ -219,6 +224,8 @@ class NetSuiteClient:
         for page_index in range(2, total_pages + 1):
             page = self.search_more_with_id(result.searchId, page_index)
             yield from self._page_records(page, "searchMoreWithId")
+
+    search_saved = search
 
     def search_more_with_id(self, search_id: str, page_index: int):
         return self._call("searchMoreWithId", searchId=search_id, pageIndex=page_index)
@@ -239,6 +246,18 @@ class NetSuiteClient:
         if found is None:
             return None
         return Ref(record_type, found.internalId, found.externalId)
+
+    def _find_refs(self, chunk: list) -> list[Ref] | None:
+        """After an ambiguous upsertList: the Refs if every record is there, else None (the
+        chunk is sent again, which upsert makes safe for the ones that did get written)."""
+        refs = [records.ref(None, r.externalId, records.record_type_of(r)) for r in chunk]
+        found = self.get_list(refs)
+        if any(f is None for f in found):
+            return None
+        return [
+            Ref(records.record_type_of(r), f.internalId, f.externalId)
+            for r, f in zip(chunk, found, strict=True)
+        ]
 
     def _write_ref(self, write_response, what: str) -> Ref:
         self._check_status(write_response.status, what)
@@ -263,12 +282,21 @@ class NetSuiteClient:
 
     def _call(self, operation: str, *, resolve=None, _search_prefs=None, **kwargs):
         """Send with retries. ``resolve`` (writes only) looks the record up after an ambiguous
-        failure: it returns the existing ``Ref`` to use as the result, or None to write again."""
+        failure: it returns the existing result to use, or None to write again."""
         attempt = 0
+        ambiguous = False
         while True:
             try:
+                if ambiguous and resolve is not None:
+                    found = resolve()
+                    if found is not None:
+                        return found
+                    ambiguous = False
                 return self._send(operation, kwargs, _search_prefs)
             except NetSuiteError as exc:
+                # Once ambiguous, stay so until a lookup has answered: a failed lookup must
+                # not let the next attempt write blindly.
+                ambiguous = ambiguous or isinstance(exc, AmbiguousWrite)
                 if not exc.retryable or attempt >= self.max_retries:
                     raise
                 delay = self._backoff(attempt)
@@ -277,10 +305,6 @@ class NetSuiteClient:
                     "NetSuite %s failed (%s), retry %d in %.2fs", operation, exc, attempt, delay
                 )
                 self.sleep(delay)
-                if isinstance(exc, AmbiguousWrite) and resolve is not None:
-                    found = resolve()
-                    if found is not None:
-                        return found
 
     def envelope(self, operation: str, search_preferences=None, **kwargs) -> etree._Element:
         """The SOAP envelope for one call, with a freshly signed tokenPassport."""
@@ -298,10 +322,11 @@ class NetSuiteClient:
         )
 
     def _send(self, operation: str, kwargs: dict, search_prefs=None):
-        # Signed per attempt: NetSuite refuses a nonce it has already seen.
-        envelope = self.envelope(operation, search_prefs, **kwargs)
-        body = etree.tostring(envelope, xml_declaration=True, encoding="utf-8")
         with self.budget.slot(self.budget_key, self.concurrency_limit, priority=self.priority):
+            # Signed per attempt and only once a slot is ours: NetSuite refuses a reused nonce
+            # and a timestamp that went stale while we queued for the slot.
+            envelope = self.envelope(operation, search_prefs, **kwargs)
+            body = etree.tostring(envelope, xml_declaration=True, encoding="utf-8")
             response = self._post(operation, body)
         return self._parse(operation, response)
 

@@ -68,7 +68,9 @@ def _faults(sandbox, data: dict) -> dict:
     with sandbox.lock:
         if "fail_next" in data:
             spec = data["fail_next"]
-            sandbox.fail_next.append([int(spec.get("count", 1)), spec.get("fault", "concurrency")])
+            sandbox.fail_next.append(
+                [int(spec.get("count", 1)), spec.get("fault", "concurrency"), spec.get("operation")]
+            )
         if "timeout_after_commit" in data:
             spec = data["timeout_after_commit"]
             sandbox.timeout_after_commit = {

@@ -146,7 +146,7 @@ class NetSuiteSandbox(AccountActions):
             if records:
                 self.store.reset()
             self.config = dict(self.initial_config)
-            self.fail_next: list[list] = []  # [[count, kind], ...]
+            self.fail_next: list[list] = []  # [[count, kind, operation or None], ...]
             self.timeout_after_commit = {"count": 0, "mode": "delay", "seconds": 5.0}
             self.in_flight = 0
             self.max_in_flight = 0
@@ -207,7 +207,7 @@ class NetSuiteSandbox(AccountActions):
                 raise SoapFault(
                     None, None, "org.xml.sax.SAXException: " + errors[0], "soapenv:Client"
                 )
-            self._injected_fault()
+            self._injected_fault(operation)
             response = self.operations.dispatch(operation, payload, headers)
             if self.validate_responses:
                 self._check_response(operation, response)
@@ -272,16 +272,19 @@ class NetSuiteSandbox(AccountActions):
         if not ok:
             raise SoapFault(*AUTH_FAULT)
 
-    def _injected_fault(self) -> None:
+    def _injected_fault(self, operation: str) -> None:
         with self.lock:
             kind = None
-            if self.fail_next:
-                self.fail_next[0][0] -= 1
-                kind = self.fail_next[0][1]
-                if self.fail_next[0][0] <= 0:
-                    self.fail_next.pop(0)
-            elif self.config["fault_rate"] and random.random() < self.config["fault_rate"]:
-                kind = random.choice(["concurrency", "unexpected"])
+            for entry in self.fail_next:  # [count, kind, operation or None]
+                if entry[2] in (None, operation):
+                    entry[0] -= 1
+                    kind = entry[1]
+                    if entry[0] <= 0:
+                        self.fail_next.remove(entry)
+                    break
+            else:
+                if self.config["fault_rate"] and random.random() < self.config["fault_rate"]:
+                    kind = random.choice(["concurrency", "unexpected"])
         if kind is None:
             return
         if kind == "auth":

@@ -225,7 +225,7 @@ def test_saved_search_pages_through_all_cancelled_orders(netsuite_sandbox):
     )
     control.sales_order(cust["internalId"], [{"sku": "SKU-1"}])  # pending, not from Shopify
 
-    found = list(client.search_saved(script_id="customsearch_nsc_cancelled_orders"))
+    found = list(client.search(script_id="customsearch_nsc_cancelled_orders"))
 
     assert {r.internalId for r in found} == expected
     assert len(found) == 13
@@ -245,3 +245,25 @@ def test_invalid_envelope_gets_a_fault(netsuite_sandbox):
     )
     assert response.status_code == 500
     assert b"Fault" in response.content
+
+
+def test_upsert_list_after_ambiguous_time_out_makes_no_duplicates(netsuite_sandbox):
+    client = netsuite_sandbox.client(timeout=(2.0, 0.3))
+    netsuite_sandbox.control.timeout_after_commit(count=1, mode="drop")
+    refs = client.upsert_list(_customer(n) for n in range(3))
+    assert [r.external_id for r in refs] == ["shopify-cust-0", "shopify-cust-1", "shopify-cust-2"]
+    assert netsuite_sandbox.control.state()["counts"] == {"customer": 3}
+    assert [e["operation"] for e in netsuite_sandbox.control.log()] == ["upsertList", "getList"]
+
+
+def test_a_lookup_that_fails_after_an_ambiguous_write_is_retried_before_writing(netsuite_sandbox):
+    client = netsuite_sandbox.client(timeout=(2.0, 0.3), max_retries=4)
+    control = netsuite_sandbox.control
+    control.timeout_after_commit(count=1, mode="drop")
+    # The lookup's own retries (1 + 4 attempts) all fail, so the write's retry loop sees the
+    # lookup fail; it must look up again rather than write blindly.
+    control.fail_next(5, "unexpected", operation="get")
+    ref = client.upsert(_customer())
+    assert len(control.records("customer")) == 1
+    assert control.records("customer")[0]["internalId"] == ref.internal_id
+    assert [e["operation"] for e in control.log()] == ["upsert"] + ["get"] * 6
