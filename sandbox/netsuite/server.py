@@ -390,6 +390,10 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(404, b"not found", "text/plain")
 
     def _control(self, method: str, path: str) -> None:
+        # No auth on the control API, so it never answers anyone but this machine.
+        if self.client_address[0] not in ("127.0.0.1", "::1"):
+            self._send(403, b'{"error": "control API is loopback only"}', "application/json")
+            return
         query = {k: v[0] for k, v in parse_qs(urlparse(self.path).query).items()}
         try:
             data = json.loads(self._body() or b"{}") if method == "POST" else {}

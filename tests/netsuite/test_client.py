@@ -112,15 +112,19 @@ def test_record_errors_on_write_carry_netsuites_message(netsuite_sandbox):
     assert "entity" in caught.value.message
 
 
-def test_concurrency_fault_is_retried_then_succeeds(netsuite_sandbox):
+@pytest.mark.parametrize(
+    ("fault", "code"),
+    [("concurrency", "WS_REQUEST_BLOCKED"), ("session", "WS_CONCUR_SESSION_DISALLWD")],
+)
+def test_concurrency_fault_is_retried_then_succeeds(netsuite_sandbox, fault, code):
     slept = []
     client = netsuite_sandbox.client(sleep=slept.append, max_retries=3, backoff_base=0.2)
-    netsuite_sandbox.control.fail_next(2, "concurrency")
+    netsuite_sandbox.control.fail_next(2, fault)
     assert client.upsert(_customer()).internal_id
     assert len(slept) == 2
     assert all(0 <= s <= 0.2 * 2**i for i, s in enumerate(slept))
     outcomes = [e["outcome"] for e in netsuite_sandbox.control.log()]
-    assert outcomes == ["WS_REQUEST_BLOCKED", "WS_REQUEST_BLOCKED", "ok"]
+    assert outcomes == [code, code, "ok"]
 
 
 def test_retries_are_bounded(netsuite_sandbox):
