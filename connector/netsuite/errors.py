@@ -58,8 +58,19 @@ class BudgetTimeout(NetSuiteError):
 # SOAP fault element names (the detail's local name) -> how to classify them.
 CONCURRENCY_FAULTS = {"exceededConcurrentRequestLimitFault", "exceededRequestLimitFault"}
 AUTH_FAULTS = {"invalidCredentialsFault", "invalidSessionFault", "invalidAccountFault"}
-RETRYABLE_FAULT_CODES = {"WS_REQUEST_BLOCKED", "WS_CONCUR_SESSION_DISALLWD", "UNEXPECTED_ERROR"}
-AUTH_FAULT_CODES = {"INVALID_LOGIN_ATTEMPT", "INVALID_LOGIN", "INVALID_LOGIN_CREDENTIALS"}
+RETRYABLE_FAULT_CODES = {"UNEXPECTED_ERROR", "ACCT_TEMP_UNAVAILABLE"}
+# INVALID_LOGIN_ATTEMPT is what NetSuite really sends for a bad TBA signature, although the
+# 2025.2 FaultCodeType enumeration does not list it.
+AUTH_FAULT_CODES = {
+    "INVALID_LOGIN_ATTEMPT",
+    "INVALID_LOGIN",
+    "INVALID_LOGIN_CREDENTIALS",
+    "INVALID_ACCT",
+    "INVALID_ROLE",
+    "LOGIN_DISABLED",
+    "WS_PERMISSION_REQD",
+    "WS_FEATURE_REQD",
+}
 
 
 def from_fault(fault_name: str | None, code: str | None, message: str) -> NetSuiteError:

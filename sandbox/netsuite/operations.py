@@ -169,7 +169,7 @@ class Operations:
     def op_upsertList(self, payload, headers):
         if len(payload) > 100:
             raise SoapFault(
-                "exceededRecordCountFault", "EXCEEDED_MAX_RECORDS", "upsertList allows 100 records."
+                "exceededRecordCountFault", "MAX_RCRDS_EXCEEDED", "upsertList allows 100 records."
             )
         resp = etree.Element(q(MSGS, "upsertListResponse"), nsmap=soap.NSMAP)
         wrl = etree.SubElement(resp, q(MSGS, "writeResponseList"))

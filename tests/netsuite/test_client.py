@@ -271,3 +271,19 @@ def test_a_lookup_that_fails_after_an_ambiguous_write_is_retried_before_writing(
     assert len(control.records("customer")) == 1
     assert control.records("customer")[0]["internalId"] == ref.internal_id
     assert [e["operation"] for e in control.log()] == ["upsert"] + ["get"] * 6
+
+
+def test_fault_classification():
+    from connector.netsuite.errors import NetSuiteUnavailable, from_fault
+
+    assert isinstance(
+        from_fault("exceededRequestLimitFault", "WS_CONCUR_SESSION_DISALLWD", "x"),
+        NetSuiteConcurrencyError,
+    )
+    assert isinstance(from_fault("invalidAccountFault", "INVALID_ACCT", "x"), NetSuiteAuthError)
+    assert isinstance(
+        from_fault("unexpectedErrorFault", "UNEXPECTED_ERROR", "x"), NetSuiteUnavailable
+    )
+    permission = from_fault("insufficientPermissionFault", "INSUFFICIENT_PERMISSION", "no")
+    assert isinstance(permission, NetSuiteRecordError)
+    assert not permission.retryable
