@@ -4,7 +4,10 @@ import os
 
 import pytest
 
-pytest_plugins: list[str] = ["tests.fixtures.shopify_sandbox"]
+pytest_plugins: list[str] = [
+    "tests.fixtures.shopify_sandbox",
+    "tests.fixtures.netsuite_sandbox",
+]
 
 
 def require_service(marker: str, available: bool, reason: str) -> None:

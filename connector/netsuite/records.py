@@ -1,0 +1,148 @@
+"""Small builders for the zeep record objects the flows send. Only what flows need today."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from . import wsdl
+
+NS = {
+    "core": "urn:core_2025_2.platform.webservices.netsuite.com",
+    "messages": "urn:messages_2025_2.platform.webservices.netsuite.com",
+    "relationships": "urn:relationships_2025_2.lists.webservices.netsuite.com",
+    "accounting": "urn:accounting_2025_2.lists.webservices.netsuite.com",
+    "sales": "urn:sales_2025_2.transactions.webservices.netsuite.com",
+    "customers": "urn:customers_2025_2.transactions.webservices.netsuite.com",
+}
+
+# zeep type name -> (namespace key, RecordType value used in RecordRef/get).
+RECORD_TYPES = {
+    "Customer": ("relationships", "customer"),
+    "InventoryItem": ("accounting", "inventoryItem"),
+    "SalesOrder": ("sales", "salesOrder"),
+    "CashSale": ("sales", "cashSale"),
+    "Invoice": ("sales", "invoice"),
+    "ItemFulfillment": ("sales", "itemFulfillment"),
+    "CashRefund": ("customers", "cashRefund"),
+    "CreditMemo": ("customers", "creditMemo"),
+    "CustomerPayment": ("customers", "customerPayment"),
+}
+TYPE_NAMES = {record_type: name for name, (_ns, record_type) in RECORD_TYPES.items()}
+
+
+def factory(key: str):
+    return wsdl.get_client().type_factory(NS[key])
+
+
+def record_type_of(record) -> str:
+    """The RecordType value (``salesOrder``) of a zeep record object."""
+    return RECORD_TYPES[type(record).__name__][1]
+
+
+def record(type_name: str, **fields):
+    """Any supported record by its zeep type name, e.g. ``record("CashSale", externalId=...)``."""
+    ns_key, _ = RECORD_TYPES[type_name]
+    return getattr(factory(ns_key), type_name)(**fields)
+
+
+def ref(internal_id=None, external_id=None, record_type=None, name=None):
+    return factory("core").RecordRef(
+        internalId=internal_id, externalId=external_id, type=record_type, name=name
+    )
+
+
+def boolean_fields(values: Mapping[str, bool]):
+    """A ``customFieldList`` of checkboxes, keyed by script id (``custbody_...``)."""
+    core = factory("core")
+    return core.CustomFieldList(
+        customField=[core.BooleanCustomFieldRef(scriptId=k, value=v) for k, v in values.items()]
+    )
+
+
+def customer(
+    external_id: str,
+    *,
+    company_name=None,
+    first_name=None,
+    last_name=None,
+    email=None,
+    phone=None,
+    is_person=None,
+    parent_internal_id=None,
+    parent_external_id=None,
+    subsidiary_internal_id=None,
+):
+    """A customer; ``parent_*`` makes it a B2B sub-customer of a company customer."""
+    parent = None
+    if parent_internal_id or parent_external_id:
+        parent = ref(parent_internal_id, parent_external_id)
+    subsidiary = ref(subsidiary_internal_id) if subsidiary_internal_id else None
+    return record(
+        "Customer",
+        externalId=external_id,
+        companyName=company_name,
+        firstName=first_name,
+        lastName=last_name,
+        email=email,
+        phone=phone,
+        isPerson=is_person,
+        parent=parent,
+        subsidiary=subsidiary,
+    )
+
+
+def sales_order(
+    external_id: str,
+    *,
+    customer: object,
+    lines: Iterable[Mapping],
+    tran_date=None,
+    memo=None,
+    other_ref_num=None,
+    custom_checkboxes: Mapping[str, bool] | None = None,
+):
+    """A sales order. ``customer`` is a RecordRef; each line is ``{"item": RecordRef,
+    "quantity": n, "rate": price}`` (``amount``/``description`` optional)."""
+    sales = factory("sales")
+    items = [
+        sales.SalesOrderItem(
+            item=line["item"],
+            quantity=line.get("quantity"),
+            rate=None if line.get("rate") is None else str(line["rate"]),
+            amount=line.get("amount"),
+            description=line.get("description"),
+        )
+        for line in lines
+    ]
+    return sales.SalesOrder(
+        externalId=external_id,
+        entity=customer,
+        tranDate=tran_date,
+        memo=memo,
+        otherRefNum=other_ref_num,
+        itemList=sales.SalesOrderItemList(item=items),
+        customFieldList=boolean_fields(custom_checkboxes) if custom_checkboxes else None,
+    )
+
+
+def checkbox_update(type_name: str, internal_id: str, values: Mapping[str, bool]):
+    """An update that only sets custom checkboxes (e.g. mark an order as exported)."""
+    return record(type_name, internalId=internal_id, customFieldList=boolean_fields(values))
+
+
+def status_update(internal_id: str, order_status: str):
+    """An update of a sales order's status, e.g. ``_pendingFulfillment`` (approve)."""
+    return record("SalesOrder", internalId=internal_id, orderStatus=order_status)
+
+
+def initialize_record(target_type: str, source_type: str, *, internal_id=None, external_id=None):
+    """``initialize`` input: e.g. ``("cashRefund", "cashSale", internal_id=...)``."""
+    core = factory("core")
+    reference = core.InitializeRef(type=source_type, internalId=internal_id, externalId=external_id)
+    return core.InitializeRecord(type=target_type, reference=reference)
+
+
+def saved_transaction_search(saved_search_id=None, saved_search_script_id=None):
+    return factory("sales").TransactionSearchAdvanced(
+        savedSearchId=saved_search_id, savedSearchScriptId=saved_search_script_id
+    )

@@ -1,0 +1,173 @@
+"""The sandbox's JSON control API (``/_control/...``): see docs/sandbox-netsuite.md."""
+
+from __future__ import annotations
+
+import re
+
+from .account import ActionError
+from .store import Record
+
+ORDER_ACTION = re.compile(r"^/_control/sales-orders/(?P<id>\d+)/(?P<action>[a-z-]+)$")
+
+
+def handle_control(sandbox, method: str, path: str, query: dict, data: dict):
+    """(HTTP status, JSON-able result)."""
+    store = sandbox.store
+    if method == "GET":
+        if path == "/_control/state":
+            return 200, sandbox.state()
+        if path == "/_control/log":
+            return 200, list(sandbox.log)
+        if path == "/_control/records":
+            return 200, [r.to_json() for r in _select(sandbox, query)]
+        return 404, {"error": f"unknown control path {path}"}
+
+    with store.lock:
+        if path == "/_control/reset":
+            sandbox.reset()
+            return 200, {"ok": True}
+        if path == "/_control/config":
+            unknown = set(data) - set(sandbox.config)
+            if unknown:
+                raise ValueError(f"unknown config keys: {sorted(unknown)}")
+            sandbox.config.update(data)
+            return 200, sandbox.config
+        if path == "/_control/faults":
+            return 200, _faults(sandbox, data)
+        if path == "/_control/items":
+            return 200, [create_item(sandbox, **item).to_json() for item in data["items"]]
+        if path == "/_control/customers":
+            return 200, [create_customer(sandbox, **c).to_json() for c in data["customers"]]
+        if path == "/_control/sales-orders":
+            return 200, create_sales_order(sandbox, **data).to_json()
+        match = ORDER_ACTION.match(path)
+        if match:
+            result = order_action(sandbox, match["id"], match["action"], data)
+            store.save()
+            return 200, result.to_json()
+    return 404, {"error": f"unknown control path {path}"}
+
+
+def _select(sandbox, query: dict) -> list[Record]:
+    from .soap import TYPE_BY_RECORD_TYPE
+
+    records = list(sandbox.store.records.values())
+    if "type" in query:
+        type_name = TYPE_BY_RECORD_TYPE.get(query["type"])
+        records = [r for r in records if r.type_name == type_name]
+    if "externalId" in query:
+        records = [r for r in records if r.external_id == query["externalId"]]
+    if "internalId" in query:
+        records = [r for r in records if r.internal_id == query["internalId"]]
+    if "createdFrom" in query:
+        records = [r for r in records if r.ref_id("createdFrom") == query["createdFrom"]]
+    return sorted(records, key=lambda r: r.seq)
+
+
+def _faults(sandbox, data: dict) -> dict:
+    with sandbox.lock:
+        if "fail_next" in data:
+            spec = data["fail_next"]
+            sandbox.fail_next.append(
+                [int(spec.get("count", 1)), spec.get("fault", "concurrency"), spec.get("operation")]
+            )
+        if "timeout_after_commit" in data:
+            spec = data["timeout_after_commit"]
+            sandbox.timeout_after_commit = {
+                "count": int(spec.get("count", 1)),
+                "mode": spec.get("mode", "delay"),
+                "seconds": float(spec.get("seconds", 5.0)),
+            }
+        if "clear" in data:
+            sandbox.fail_next = []
+            sandbox.timeout_after_commit = {"count": 0, "mode": "delay", "seconds": 5.0}
+        return {
+            "fail_next": sandbox.fail_next,
+            "timeout_after_commit": sandbox.timeout_after_commit,
+        }
+
+
+def create_item(sandbox, sku: str, name: str | None = None, price=None, externalId=None):
+    existing = sandbox.store.item_by_sku(sku)
+    rec = existing or sandbox.store.add("InventoryItem", externalId)
+    rec.set_text("itemId", sku)
+    rec.set_text("displayName", name or sku)
+    if price is not None:
+        rec.set_text("cost", float(price))
+    return rec
+
+
+def create_customer(
+    sandbox,
+    externalId=None,
+    companyName=None,
+    firstName=None,
+    lastName=None,
+    email=None,
+    parent=None,
+):
+    rec = sandbox.store.add("Customer", externalId)
+    for name, value in (
+        ("companyName", companyName),
+        ("firstName", firstName),
+        ("lastName", lastName),
+        ("email", email),
+    ):
+        if value:
+            rec.set_text(name, value)
+    if parent:
+        rec.set_ref("parent", parent)
+    return rec
+
+
+def create_sales_order(sandbox, customer: str, lines, externalId=None, status=None):
+    """A sales order as if entered in NetSuite; lines by ``sku`` or ``item`` (internalId)."""
+    from lxml import etree
+
+    from .soap import q
+
+    if sandbox.store.get("Customer", customer) is None:
+        raise ActionError(f"no customer {customer}")
+    rec = sandbox.store.add("SalesOrder", externalId)
+    rec.set_ref("entity", customer)
+    rec.set_text("orderStatus", status or "_pendingApproval")
+    item_list = etree.Element(q(rec.ns, "itemList"))
+    for line in lines:
+        item_id = line.get("item")
+        if "sku" in line:
+            item = sandbox.store.item_by_sku(line["sku"])
+            if item is None:
+                raise ActionError(f"no item with SKU {line['sku']}")
+            item_id = item.internal_id
+        out = etree.SubElement(item_list, q(rec.ns, "item"))
+        etree.SubElement(out, q(rec.ns, "item"), internalId=str(item_id))
+        etree.SubElement(out, q(rec.ns, "quantity")).text = str(line.get("quantity", 1))
+        etree.SubElement(out, q(rec.ns, "rate")).text = str(line.get("rate", 0))
+    rec.fields["itemList"] = item_list
+    return rec
+
+
+def order_action(sandbox, internal_id: str, action: str, data: dict) -> Record:
+    if action == "approve":
+        return sandbox.approve(internal_id)
+    if action == "cancel":
+        return sandbox.cancel(internal_id)
+    if action == "close":
+        return sandbox.close(internal_id)
+    if action == "bill":
+        return sandbox.bill(internal_id, data.get("as", "cashSale"), data.get("externalId"))
+    if action == "refund":
+        return sandbox.refund(internal_id, data.get("lines"), data.get("externalId"))
+    if action == "fulfil":
+        return sandbox.fulfil(
+            internal_id, data.get("tracking", []), data.get("shipStatus", "_shipped")
+        )
+    if action == "pay":
+        return sandbox.pay(data["invoice"], data.get("amount"))
+    if action == "edit-lines":
+        return sandbox.edit_lines(internal_id, data["lines"])
+    if action == "set-checkbox":
+        rec = sandbox.store.get("SalesOrder", internal_id)
+        rec.set_checkbox(data["scriptId"], bool(data["value"]))
+        return rec
+    raise ActionError(f"unknown action {action}")

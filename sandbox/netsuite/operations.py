@@ -1,0 +1,353 @@
+"""The SOAP operations the sandbox account answers, on top of the store."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import math
+import uuid
+
+from lxml import etree
+
+from . import soap
+from .soap import CORE, MSGS, SoapFault, q
+from .store import Record, Store, sort_children
+
+WRITE_OPERATIONS = {"add", "upsert", "upsertList", "update"}
+
+
+class Operations:
+    def __init__(self, account):
+        self.account = account  # the NetSuiteSandbox: store, searches, config
+
+    @property
+    def store(self) -> Store:
+        return self.account.store
+
+    def dispatch(self, name: str, payload: etree._Element, headers: dict) -> etree._Element:
+        handler = getattr(self, f"op_{name}", None)
+        if handler is None:
+            raise SoapFault(
+                None,
+                None,
+                f"The sandbox does not implement the {name} operation.",
+                "soapenv:Client",
+            )
+        with self.store.lock:
+            result = handler(payload, headers)
+            if name in WRITE_OPERATIONS:
+                self.store.save()
+            return result
+
+    # --- helpers --------------------------------------------------------------------------
+
+    def _record_from(self, el: etree._Element) -> tuple[str, etree._Element]:
+        ns, type_name = soap.xsi_type(el)
+        if type_name not in soap.RECORD_TYPES or soap.RECORD_TYPES[type_name][0] != ns:
+            raise _RecordError("INVALID_RCRD_TYPE", f"The sandbox does not store {type_name}.")
+        _normalise_types(el)
+        return type_name, el
+
+    def _write_response(self, parent, rec=None, error=None, ref_el=None):
+        wr = etree.SubElement(parent, q(MSGS, "writeResponse"))
+        if error:
+            soap.status(wr, False, error.code, error.message)
+            return wr
+        soap.status(wr)
+        base = etree.SubElement(wr, q(MSGS, "baseRef"), nsmap=soap.NSMAP)
+        soap.set_xsi_type(base, CORE, "RecordRef")
+        base.set("internalId", rec.internal_id)
+        if rec.external_id:
+            base.set("externalId", rec.external_id)
+        base.set("type", rec.record_type)
+        return wr
+
+    def _apply_fields(self, rec: Record, el: etree._Element) -> None:
+        for child in el:
+            name = etree.QName(child).localname
+            if name == "customFieldList":
+                rec.merge_custom_fields(child)
+            elif name != "nullFieldList":
+                rec.fields[name] = copy.deepcopy(child)
+        self._check_refs(rec)
+
+    def _check_refs(self, rec: Record) -> None:
+        """References must point at records that exist, as NetSuite checks them."""
+        checks = {"entity": "Customer", "parent": "Customer"}
+        for field_name, type_name in checks.items():
+            el = rec.fields.get(field_name)
+            if el is None:
+                continue
+            target = self.store.get(type_name, el.get("internalId"), el.get("externalId"))
+            if target is None:
+                raise _RecordError(
+                    "INVALID_KEY_OR_REF",
+                    f"Invalid {field_name} reference key "
+                    f"{el.get('internalId') or el.get('externalId')}.",
+                )
+            el.set("internalId", target.internal_id)
+        items = rec.fields.get("itemList")
+        for line in [] if items is None else items:
+            item_ref = line.find(q(rec.ns, "item"))
+            if item_ref is None:
+                continue
+            item = self.store.get(
+                "InventoryItem", item_ref.get("internalId"), item_ref.get("externalId")
+            )
+            if item is None:
+                raise _RecordError(
+                    "INVALID_KEY_OR_REF",
+                    f"Invalid item reference key "
+                    f"{item_ref.get('internalId') or item_ref.get('externalId')}.",
+                )
+            item_ref.set("internalId", item.internal_id)
+
+    def _upsert_one(self, el: etree._Element) -> Record:
+        type_name, el = self._record_from(el)
+        external_id = el.get("externalId")
+        if not external_id:
+            raise _RecordError("USER_ERROR", "An externalId is required for upsert.")
+        rec = self.store.get(type_name, external_id=external_id)
+        if rec is None:
+            rec = self.store.add(type_name, external_id)
+            try:
+                self._apply_fields(rec, el)
+                self.account.on_create(rec)
+            except _RecordError:
+                del self.store.records[rec.internal_id]
+                raise
+        else:
+            before = copy.deepcopy(rec.fields)
+            try:
+                self._apply_fields(rec, el)
+            except _RecordError:
+                rec.fields = before
+                raise
+        return rec
+
+    def _lookup(self, ref_el: etree._Element) -> Record:
+        type_name = soap.TYPE_BY_RECORD_TYPE.get(ref_el.get("type") or "")
+        internal_id, external_id = ref_el.get("internalId"), ref_el.get("externalId")
+        rec = type_name and self.store.get(type_name, internal_id, external_id)
+        if not rec:
+            raise _RecordError(
+                "INVALID_KEY_OR_REF",
+                f"Invalid {ref_el.get('type')} reference key {internal_id or external_id}.",
+            )
+        return rec
+
+    # --- operations -----------------------------------------------------------------------
+
+    def op_getServerTime(self, payload, headers):
+        resp = etree.Element(q(MSGS, "getServerTimeResponse"), nsmap=soap.NSMAP)
+        result = etree.SubElement(resp, q(CORE, "getServerTimeResult"))
+        soap.status(result)
+        now = dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        etree.SubElement(result, q(CORE, "serverTime")).text = now
+        return resp
+
+    def op_getAccountGovernanceInfo(self, payload, headers):
+        resp = etree.Element(q(MSGS, "getAccountGovernanceInfoResponse"), nsmap=soap.NSMAP)
+        result = etree.SubElement(resp, q(CORE, "getAccountGovernanceInfoResult"))
+        soap.status(result)
+        etree.SubElement(result, q(CORE, "accountConcurrencyLimit")).text = str(
+            self.account.config["limit"]
+        )
+        etree.SubElement(result, q(CORE, "unallocatedConcurrencyLimit")).text = str(
+            self.account.config["limit"]
+        )
+        return resp
+
+    def op_upsert(self, payload, headers):
+        resp = etree.Element(q(MSGS, "upsertResponse"), nsmap=soap.NSMAP)
+        try:
+            self._write_response(resp, self._upsert_one(payload[0]))
+        except _RecordError as exc:
+            self._write_response(resp, error=exc)
+        return resp
+
+    def op_upsertList(self, payload, headers):
+        if len(payload) > 100:
+            raise SoapFault(
+                "exceededRecordCountFault", "MAX_RCRDS_EXCEEDED", "upsertList allows 100 records."
+            )
+        resp = etree.Element(q(MSGS, "upsertListResponse"), nsmap=soap.NSMAP)
+        wrl = etree.SubElement(resp, q(MSGS, "writeResponseList"))
+        soap.status(wrl)
+        for el in payload:
+            try:
+                self._write_response(wrl, self._upsert_one(el))
+            except _RecordError as exc:
+                self._write_response(wrl, error=exc)
+        return resp
+
+    def op_add(self, payload, headers):
+        resp = etree.Element(q(MSGS, "addResponse"), nsmap=soap.NSMAP)
+        try:
+            type_name, el = self._record_from(payload[0])
+            external_id = el.get("externalId")
+            if external_id and self.store.get(type_name, external_id=external_id):
+                raise _RecordError(
+                    "DUP_RCRD", "This record already exists (a record has the same external ID)."
+                )
+            rec = self.store.add(type_name, external_id)
+            try:
+                self._apply_fields(rec, el)
+                self.account.on_create(rec)
+            except _RecordError:
+                del self.store.records[rec.internal_id]
+                raise
+            self._write_response(resp, rec)
+        except _RecordError as exc:
+            self._write_response(resp, error=exc)
+        return resp
+
+    def op_update(self, payload, headers):
+        resp = etree.Element(q(MSGS, "updateResponse"), nsmap=soap.NSMAP)
+        try:
+            type_name, el = self._record_from(payload[0])
+            rec = self.store.get(type_name, el.get("internalId"), el.get("externalId"))
+            if rec is None:
+                raise _RecordError(
+                    "INVALID_KEY_OR_REF",
+                    f"Invalid {soap.RECORD_TYPES[type_name][1]} reference key "
+                    f"{el.get('internalId') or el.get('externalId')}.",
+                )
+            before = copy.deepcopy(rec.fields)
+            try:
+                self._apply_fields(rec, el)
+            except _RecordError:
+                rec.fields = before
+                raise
+            self._write_response(resp, rec)
+        except _RecordError as exc:
+            self._write_response(resp, error=exc)
+        return resp
+
+    def _read_response(self, parent, ref_el):
+        rr = etree.SubElement(parent, q(MSGS, "readResponse"))
+        try:
+            rec = self._lookup(ref_el)
+        except _RecordError as exc:
+            soap.status(rr, False, exc.code, exc.message)
+            return
+        soap.status(rr)
+        rr.append(rec.to_element(q(MSGS, "record")))
+
+    def op_get(self, payload, headers):
+        resp = etree.Element(q(MSGS, "getResponse"), nsmap=soap.NSMAP)
+        self._read_response(resp, payload[0])
+        return resp
+
+    def op_getList(self, payload, headers):
+        resp = etree.Element(q(MSGS, "getListResponse"), nsmap=soap.NSMAP)
+        rrl = etree.SubElement(resp, q(MSGS, "readResponseList"))
+        soap.status(rrl)
+        for ref_el in payload:
+            self._read_response(rrl, ref_el)
+        return resp
+
+    def op_initialize(self, payload, headers):
+        init = payload[0]
+        target = init.findtext(q(CORE, "type"))
+        ref_el = init.find(q(CORE, "reference"))
+        resp = etree.Element(q(MSGS, "initializeResponse"), nsmap=soap.NSMAP)
+        rr = etree.SubElement(resp, q(MSGS, "readResponse"))
+        try:
+            if ref_el is None:
+                raise _RecordError("USER_ERROR", "initialize needs a reference record.")
+            source = self._lookup(ref_el)
+            rec = self.account.initialize(target, source)
+        except _RecordError as exc:
+            soap.status(rr, False, exc.code, exc.message)
+            return resp
+        soap.status(rr)
+        rr.append(rec.to_element(q(MSGS, "record"), with_ids=False))
+        return resp
+
+    def op_search(self, payload, headers):
+        search = payload[0]
+        _ns, type_name = soap.xsi_type(search)
+        saved_id = search.get("savedSearchId") or search.get("savedSearchScriptId")
+        if type_name != "TransactionSearchAdvanced" or not saved_id:
+            raise SoapFault(
+                None,
+                None,
+                "The sandbox supports saved transaction searches only.",
+                "soapenv:Client",
+            )
+        saved = self.account.saved_search(saved_id)
+        if saved is None:
+            return _search_error(
+                "searchResponse", "INVALID_SEARCH", f"That saved search does not exist: {saved_id}."
+            )
+        page_size = _page_size(headers.get("searchPreferences"))
+        ids = [r.internal_id for r in sorted(saved.run(self.account), key=lambda r: r.seq)]
+        search_id = f"WEBSERVICES_{uuid.uuid4().hex[:20]}"
+        self.store.searches[search_id] = (ids, page_size)
+        return self._search_page("searchResponse", search_id, 1)
+
+    def op_searchMoreWithId(self, payload, headers):
+        search_id = payload.findtext(q(MSGS, "searchId"))
+        page_index = int(payload.findtext(q(MSGS, "pageIndex")))
+        if search_id not in self.store.searches:
+            return _search_error(
+                "searchMoreWithIdResponse",
+                "INVALID_SEARCH",
+                "The search has expired; run it again.",
+            )
+        return self._search_page("searchMoreWithIdResponse", search_id, page_index)
+
+    def _search_page(self, tag, search_id, page_index):
+        ids, page_size = self.store.searches[search_id]
+        total_pages = max(1, math.ceil(len(ids) / page_size))
+        resp = etree.Element(q(MSGS, tag), nsmap=soap.NSMAP)
+        result = etree.SubElement(resp, q(CORE, "searchResult"))
+        soap.status(result)
+        for name, value in (
+            ("totalRecords", len(ids)),
+            ("pageSize", page_size),
+            ("totalPages", total_pages),
+            ("pageIndex", page_index),
+            ("searchId", search_id),
+        ):
+            etree.SubElement(result, q(CORE, name)).text = str(value)
+        record_list = etree.SubElement(result, q(CORE, "recordList"))
+        start = (page_index - 1) * page_size
+        for internal_id in ids[start : start + page_size]:
+            rec = self.store.records.get(internal_id)
+            if rec is not None:
+                record_list.append(rec.to_element(q(CORE, "record")))
+        return resp
+
+
+class _RecordError(Exception):
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def _search_error(tag: str, code: str, message: str) -> etree._Element:
+    resp = etree.Element(q(MSGS, tag), nsmap=soap.NSMAP)
+    soap.status(etree.SubElement(resp, q(CORE, "searchResult")), False, code, message)
+    return resp
+
+
+def _page_size(prefs) -> int:
+    size = None if prefs is None else prefs.findtext(q(MSGS, "pageSize"))
+    # NetSuite clamps pageSize to 5..1000; 1000 is the default without preferences.
+    return max(5, min(1000, int(size))) if size else 1000
+
+
+def _normalise_types(el: etree._Element) -> None:
+    """Rewrite xsi:type values to the sandbox's prefixes, so copies stay valid anywhere."""
+    for node in el.iter():
+        if not isinstance(node.tag, str):
+            continue
+        ns, local = soap.xsi_type(node)
+        if ns in soap.PREFIX and node is not el:
+            node.set(q(soap.XSI, "type"), f"{soap.PREFIX[ns]}:{local}")
+
+
+__all__ = ["Operations", "sort_children"]
