@@ -19,3 +19,24 @@ def shopify_client(connector: Connector, **overrides):
     }
     options.update(overrides)
     return ShopifyClient(**options)
+
+
+def netsuite_client(connector: Connector, **overrides):
+    """A SuiteTalk client for the connector's account, inside the account's shared budget.
+
+    Callers pass `priority=Priority.URGENT` for cancellations, refunds, edits and staff clicks,
+    `Priority.BULK` for inventory and products.
+    """
+    from .netsuite.client import NetSuiteClient
+
+    options = {
+        "account_id": connector.netsuite_account_id,
+        "consumer_key": connector.get_secret("netsuite_consumer_key"),
+        "consumer_secret": connector.get_secret("netsuite_consumer_secret"),
+        "token_id": connector.get_secret("netsuite_token_id"),
+        "token_secret": connector.get_secret("netsuite_token_secret"),
+        "service_url": connector.netsuite_endpoint or None,
+        "concurrency_limit": connector.netsuite_concurrency_limit,
+    }
+    options.update(overrides)
+    return NetSuiteClient(**options)

@@ -186,7 +186,7 @@ class ConnectorOptions(models.Model):
     cancelled_orders_saved_search_id = models.CharField(
         "NetSuite saved search for syncing order cancellations",
         max_length=100,
-        default="customsearch_shopify_cancelled_orders",
+        default="customsearch_nsc_cancelled_orders",
         help_text="Script id of the saved search listing Shopify orders cancelled in NetSuite "
         "and not yet exported.",
     )

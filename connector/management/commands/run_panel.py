@@ -36,6 +36,23 @@ SANDBOXES = [
             demo.DEMO_WEBHOOK_SECRET,
         ],
     ),
+    (
+        "NetSuite sandbox account",
+        "sandbox.netsuite",
+        [
+            "--port",
+            str(demo.NETSUITE_SANDBOX_PORT),
+            "--demo",
+            "--state",
+            str(STATE_DIR / "netsuite.json"),
+            "--account-id",
+            demo.DEMO_NETSUITE_ACCOUNT,
+            *[
+                f"--{name.removeprefix('netsuite_').replace('_', '-')}={value}"
+                for name, value in demo.DEMO_NETSUITE_CREDENTIALS.items()
+            ],
+        ],
+    ),
 ]
 
 
