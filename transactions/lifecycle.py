@@ -1,0 +1,160 @@
+"""The transaction state machine: the only code that changes a Transaction's status.
+
+Every change is a conditional UPDATE on the row (a claim), so two workers, a double click or a
+retried task cannot both move the same row; every change also writes a timeline event.
+Flows and the Other Transactions actions both build on these functions.
+"""
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from .models import POSTABLE, Status, Transaction, TransactionEvent
+
+
+def record_event(
+    txn: Transaction | int,
+    type: str,
+    message: str,
+    *,
+    detail: Mapping[str, Any] | None = None,
+    actor=None,
+    flow_run_id: int | None = None,
+) -> TransactionEvent:
+    return TransactionEvent.objects.create(
+        transaction_id=txn if isinstance(txn, int) else txn.pk,
+        type=type,
+        message=message,
+        detail=dict(detail or {}),
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        flow_run_id=flow_run_id,
+    )
+
+
+def upsert_transaction(
+    connector,
+    *,
+    kind: str,
+    source_channel: str,
+    source_id: str,
+    defaults: Mapping[str, Any] | None = None,
+    status: str = Status.RETRIEVED,
+    flow: str = "",
+    actor=None,
+    flow_run_id: int | None = None,
+    message: str | None = None,
+) -> tuple[Transaction, bool]:
+    """Find the transaction for a source record, or create it (once, even under races).
+
+    An existing row is returned unchanged: re-importing a record never resets its status.
+    """
+    lookup = {
+        "connector": connector,
+        "kind": kind,
+        "source_channel": source_channel,
+        "source_id": str(source_id),
+    }
+    existing = Transaction.objects.filter(**lookup).first()
+    if existing:
+        return existing, False
+    try:
+        with transaction.atomic():
+            txn = Transaction.objects.create(
+                **lookup, status=status, flow=flow, **dict(defaults or {})
+            )
+            record_event(
+                txn,
+                TransactionEvent.Type.RETRIEVED,
+                message
+                or f"{txn.get_kind_display()} retrieved from {txn.get_source_channel_display()}.",
+                actor=actor,
+                flow_run_id=flow_run_id,
+            )
+    except IntegrityError:
+        # Another request created it between our read and our insert.
+        return Transaction.objects.get(**lookup), False
+    return txn, True
+
+
+def claim(
+    txn_id: int,
+    *,
+    from_statuses: Iterable[str] = POSTABLE,
+    to_status: str = Status.POSTING,
+    actor=None,
+    message: str = "Posting started.",
+    flow_run_id: int | None = None,
+) -> bool:
+    """Move a row to `to_status` only if it is still in one of `from_statuses`.
+
+    Returns False when someone else got there first (or the row is in another state): the
+    caller then does nothing.
+    """
+    now = timezone.now()
+    updates: dict[str, Any] = {"status": to_status, "updated_at": now}
+    if to_status == Status.POSTING:
+        updates.update(attempts=F("attempts") + 1, posting_started_at=now, last_error="")
+    with transaction.atomic():
+        won = Transaction.objects.filter(pk=txn_id, status__in=list(from_statuses)).update(
+            **updates
+        )
+        if won:
+            record_event(
+                txn_id,
+                TransactionEvent.Type.STATUS,
+                message,
+                actor=actor,
+                flow_run_id=flow_run_id,
+                detail={"status": to_status},
+            )
+    return bool(won)
+
+
+def finish(
+    txn_id: int,
+    status: str,
+    *,
+    from_status: str = Status.POSTING,
+    target_id: str | None = None,
+    error: str = "",
+    reason: str = "",
+    message: str = "",
+    detail: Mapping[str, Any] | None = None,
+    actor=None,
+    flow_run_id: int | None = None,
+    **fields: Any,
+) -> bool:
+    """Record the outcome of a claimed piece of work (posted, error, skipped, ...)."""
+    now = timezone.now()
+    updates: dict[str, Any] = {"status": status, "updated_at": now, **fields}
+    if target_id is not None:
+        updates["target_id"] = target_id
+    if status in (Status.POSTED, Status.ORDER_POSTED, Status.COMPLETE):
+        updates["posted_at"] = now
+        updates["last_error"] = ""
+    if status == Status.ERROR:
+        updates["last_error"] = error
+    if reason:
+        updates["status_reason"] = reason
+    event_type = {
+        Status.POSTED: TransactionEvent.Type.POSTED,
+        Status.ORDER_POSTED: TransactionEvent.Type.POSTED,
+        Status.ERROR: TransactionEvent.Type.ERROR,
+        Status.SKIPPED: TransactionEvent.Type.SKIPPED,
+        Status.IGNORED: TransactionEvent.Type.IGNORED,
+    }.get(status, TransactionEvent.Type.STATUS)
+    with transaction.atomic():
+        done = Transaction.objects.filter(pk=txn_id, status=from_status).update(**updates)
+        if done:
+            record_event(
+                txn_id,
+                event_type,
+                message or error or reason or Status(status).label,
+                detail=detail,
+                actor=actor,
+                flow_run_id=flow_run_id,
+            )
+    return bool(done)
