@@ -1,0 +1,31 @@
+"""NetSuite externalIds derived from Shopify ids: the keys that make every write an upsert.
+
+One place, so the order import, the refund post and the cancellation flows all name the same
+NetSuite record the same way. Shopify ids are taken as their numeric legacy id (the last part
+of a gid), so `gid://shopify/Order/5512` and `5512` give the same key.
+"""
+
+
+def legacy_id(shopify_id: str | int) -> str:
+    return str(shopify_id).rsplit("/", 1)[-1]
+
+
+def sales_order(shopify_order_id: str | int) -> str:
+    return f"shopify-order-{legacy_id(shopify_order_id)}"
+
+
+def customer(shopify_customer_id: str | int) -> str:
+    return f"shopify-customer-{legacy_id(shopify_customer_id)}"
+
+
+def company(shopify_company_id: str | int) -> str:
+    return f"shopify-company-{legacy_id(shopify_company_id)}"
+
+
+def company_location(shopify_location_id: str | int) -> str:
+    return f"shopify-company-location-{legacy_id(shopify_location_id)}"
+
+
+def refund(shopify_refund_id: str | int) -> str:
+    """A cash refund or credit memo created from a Shopify refund."""
+    return f"shopify-refund-{legacy_id(shopify_refund_id)}"
