@@ -12,9 +12,12 @@ from functools import cache
 from pathlib import Path
 
 from graphql import OperationDefinitionNode, OperationType, parse, visit
-from graphql.language import DirectiveNode, Visitor
+from graphql.language import DirectiveNode, FragmentSpreadNode, Visitor
 
 OPERATIONS_DIR = Path(__file__).resolve().parent / "operations"
+# Selections shared by several operations (e.g. the full order), one fragment per file named
+# after it; an operation gets exactly the fragments it spreads, so each stays a valid document.
+FRAGMENTS_DIR = Path(__file__).resolve().parent / "fragments"
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,40 @@ class _IdempotentFinder(Visitor):
             self.found = True
 
 
+class _SpreadFinder(Visitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.names: set[str] = set()
+
+    def enter_fragment_spread(self, node: FragmentSpreadNode, *_args) -> None:
+        self.names.add(node.name.value)
+
+
+def _spreads(text: str) -> set[str]:
+    finder = _SpreadFinder()
+    visit(parse(text), finder)
+    return finder.names
+
+
+@cache
+def load_fragment(name: str) -> str:
+    path = FRAGMENTS_DIR / f"{name}.graphql"
+    if not path.is_file():
+        raise KeyError(f"No GraphQL fragment named {name!r} in {FRAGMENTS_DIR}")
+    return path.read_text(encoding="utf-8")
+
+
+def _with_fragments(text: str) -> str:
+    included: dict[str, str] = {}
+    pending = _spreads(text)
+    while pending:
+        name = pending.pop()
+        if name not in included:
+            included[name] = load_fragment(name)
+            pending |= _spreads(included[name]) - set(included)
+    return "\n".join([text, *(included[name] for name in sorted(included))])
+
+
 def operation_names() -> list[str]:
     return sorted(p.stem for p in OPERATIONS_DIR.glob("*.graphql"))
 
@@ -44,7 +81,7 @@ def load_operation(name: str) -> Operation:
     path = OPERATIONS_DIR / f"{name}.graphql"
     if not path.is_file():
         raise KeyError(f"No GraphQL operation named {name!r} in {OPERATIONS_DIR}")
-    text = path.read_text(encoding="utf-8")
+    text = _with_fragments(path.read_text(encoding="utf-8"))
     document = parse(text)
     definitions = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
     is_mutation = any(d.operation == OperationType.MUTATION for d in definitions)
