@@ -267,6 +267,16 @@ class ShopifyClient:
             "ordersUpdatedSince", "orders", " AND ".join(terms) or None, page_size
         )
 
+    def iter_orders_for_import(
+        self, updated_since: Any = None, page_size: int = 25
+    ) -> Iterator[dict[str, Any]]:
+        """Orders updated after `updated_since`, oldest update first, in the import's shape."""
+        query = f"updated_at:>'{_iso(updated_since)}'" if updated_since is not None else None
+        yield from self._iter_pages("ordersForImport", "orders", query, page_size)
+
+    def get_order_for_import(self, order_gid: str) -> dict[str, Any] | None:
+        return self.execute("orderForImport", {"id": order_gid})["order"]
+
     def iter_cancelled_orders(
         self, cancelled_since: Any = None, page_size: int = 50
     ) -> Iterator[dict[str, Any]]:
