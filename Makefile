@@ -44,3 +44,7 @@ check: install
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache test-output
+
+## make bench-flows [N=2000]: order import throughput and our CPU per order (not in the tests)
+bench-flows: install
+	$(PY) scripts/bench_flows.py $(if $(N),--orders $(N))

@@ -3,6 +3,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
 from connector.api import ConnectorViewSet, ObtainToken
+from flows.api import FlowRunCreate, FlowRunDetail
 
 router = SimpleRouter()
 router.register("connectors", ConnectorViewSet, basename="connector")
@@ -11,5 +12,7 @@ urlpatterns = [
     path("auth/token/", ObtainToken.as_view(), name="api-token"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("flows/<slug:flow>/runs/", FlowRunCreate.as_view(), name="flow-run-create"),
+    path("flow-runs/<int:pk>/", FlowRunDetail.as_view(), name="flow-run-detail"),
     *router.urls,
 ]

@@ -14,6 +14,7 @@ from django.db import transaction
 
 from flows.models import FlowSchedule
 from flows.registry import FLOWS
+from flows.schedules import sync_connector_schedules, sync_schedule
 
 from .models import SECRET_FIELDS, Connector, ConnectorOptions
 
@@ -96,6 +97,7 @@ def update_connector(
             connector.set_secret(name, value)
     with set_actor(user):
         _save_validated(connector)
+    sync_connector_schedules(connector)  # an inactive connector runs nothing on a schedule
     return connector
 
 
@@ -132,4 +134,6 @@ def update_flow_schedule(user, connector: Connector, flow: str, changes: Mapping
     _assign(schedule, changes)
     with set_actor(user):
         _save_validated(schedule)
+    # The django-q2 schedule follows the row (same transaction: both or neither).
+    sync_schedule(schedule)
     return schedule

@@ -3,6 +3,8 @@
 VIEW_CONNECTORS = "connector.view_connector"
 MANAGE_CONNECTORS = "connector.change_connector"
 ADD_CONNECTORS = "connector.add_connector"
+RUN_FLOWS = "flows.run_flow"
+VIEW_FLOW_RUNS = "flows.view_flowrun"
 
 
 def can_view_connectors(user) -> bool:
@@ -16,3 +18,7 @@ def can_manage_connectors(user) -> bool:
 
 def can_add_connectors(user) -> bool:
     return user.is_authenticated and user.has_perm(ADD_CONNECTORS)
+
+
+def can_run_flows(user) -> bool:
+    return user.is_authenticated and user.has_perm(RUN_FLOWS)

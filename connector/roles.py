@@ -17,12 +17,15 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "connector.view_connectoroptions",
         "flows.change_flowschedule",
         "flows.view_flowschedule",
+        "flows.run_flow",
+        "flows.view_flowrun",
     ],
     CUSTOMER_SERVICE: [
         # To list connectors and read their options when picking one; nothing else.
         "connector.view_connector",
         "connector.view_connectoroptions",
         "flows.view_flowschedule",
+        "flows.view_flowrun",
     ],
 }
 

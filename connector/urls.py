@@ -15,4 +15,9 @@ urlpatterns = [
     ),
     path("connectors/<int:pk>/test/", views.connection_test, name="test"),
     path("connectors/<int:pk>/flows/<slug:flow>/run/", views.flow_run, name="flow_run"),
+    path(
+        "connectors/<int:pk>/flows/<slug:flow>/status/",
+        views.flow_run_status,
+        name="flow_run_status",
+    ),
 ]

@@ -7,7 +7,8 @@ from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from flows.models import FlowSchedule
+from flows import engine
+from flows.models import FlowRun, FlowSchedule, Trigger
 from flows.registry import FLOWS, flows_in_section
 
 from . import actions
@@ -20,7 +21,13 @@ from .forms import (
     options_form_class,
 )
 from .models import Connector, ConnectorOptions
-from .permissions import ADD_CONNECTORS, VIEW_CONNECTORS, can_manage_connectors
+from .permissions import (
+    ADD_CONNECTORS,
+    VIEW_CONNECTORS,
+    VIEW_FLOW_RUNS,
+    can_manage_connectors,
+    can_run_flows,
+)
 from .sections import SECTIONS
 
 
@@ -92,6 +99,7 @@ def connector_settings(request, pk: int, section: str = "general"):
         for flow in flows_in_section(section)
     ]
     all_forms = [f for f in (form, credentials_form) if f] + [ff for _, ff in flow_forms]
+    latest_runs = _latest_runs(connector, [flow.api_name for flow, _ in flow_forms])
 
     if request.method == "POST":
         if all([f.is_valid() for f in all_forms]):
@@ -118,8 +126,9 @@ def connector_settings(request, pk: int, section: str = "general"):
             "sections": sections,
             "form": form,
             "credentials_form": credentials_form,
-            "flow_forms": flow_forms,
+            "flow_forms": [(flow, ff, latest_runs.get(flow.api_name)) for flow, ff in flow_forms],
             "read_only": not can_manage,
+            "can_run": can_run_flows(request.user),
         },
     )
 
@@ -151,15 +160,55 @@ def connection_test(request, pk: int):
     return redirect("connector:settings", pk=pk, section="general")
 
 
+def _latest_runs(connector, flows) -> dict[str, FlowRun]:
+    latest: dict[str, FlowRun] = {}
+    for flow in flows:
+        run = FlowRun.objects.filter(connector=connector, flow=flow).first()
+        if run is not None:
+            latest[flow] = run
+    return latest
+
+
 @require_POST
 def flow_run(request, pk: int, flow: str):
-    if not can_manage_connectors(request.user):
+    """The Run button: start the flow (or coalesce into the active run) and show its status."""
+    if not can_run_flows(request.user):
         raise PermissionDenied
-    connector = get_object_or_404(Connector, pk=pk)
+    connector = get_object_or_404(Connector.objects.select_related("options"), pk=pk)
     registered = FLOWS.get(flow)
     if registered is None:
         messages.error(request, "Unknown flow.")
         return redirect("connector:settings", pk=pk, section="general")
-    if not registered.available:
-        messages.info(request, f"“{registered.label}”: flows are not available yet.")
+    problem = run = None
+    try:
+        run, created = engine.request_run(connector, flow, Trigger.BUTTON, user=request.user)
+    except engine.FlowNotRunnable as exc:
+        problem = str(exc)
+    if request.htmx:
+        return render(
+            request,
+            "flows/_run_status.html",
+            {"connector": connector, "flow": registered, "run": run, "problem": problem},
+        )
+    if problem:
+        messages.error(request, problem)
+    elif created:
+        messages.success(request, f"“{registered.label}” started.")
+    else:
+        messages.info(request, f"“{registered.label}” is running; it will run again after this.")
     return redirect("connector:settings", pk=connector.pk, section=registered.settings_section)
+
+
+@permission_required(VIEW_FLOW_RUNS, raise_exception=True)
+def flow_run_status(request, pk: int, flow: str):
+    """The live status of a flow's latest run (polled by htmx while it is active)."""
+    connector = get_object_or_404(Connector, pk=pk)
+    registered = FLOWS.get(flow)
+    if registered is None:
+        raise PermissionDenied
+    run = FlowRun.objects.filter(connector=connector, flow=flow).first()
+    return render(
+        request,
+        "flows/_run_status.html",
+        {"connector": connector, "flow": registered, "run": run, "problem": None},
+    )

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
@@ -51,3 +52,109 @@ class FlowSchedule(models.Model):
 
     def get_additional_data(self) -> dict:
         return {"connector_id": self.connector_id, "connector": str(self.connector)}
+
+
+class Trigger(models.TextChoices):
+    SCHEDULE = "schedule", "Schedule"
+    WEBHOOK = "webhook", "Webhook"
+    BUTTON = "button", "Run button"
+    API = "api", "API"
+    SWEEPER = "sweeper", "Sweeper"
+    FOLLOW_UP = "follow_up", "Run again after the previous run"
+
+
+class RunStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    SUCCEEDED = "succeeded", "Succeeded"
+    PARTLY_FAILED = "partly_failed", "Partly failed"
+    FAILED = "failed", "Failed"
+
+
+ACTIVE_RUN_STATUSES = (RunStatus.QUEUED, RunStatus.RUNNING)
+
+
+class FlowRun(models.Model):
+    """One execution of a flow for a connector: the unit the engine claims, leases and reports.
+
+    At most one queued-or-running run per connector and flow (a partial unique constraint), so
+    two runs never overlap; a trigger arriving meanwhile sets `run_again` on the active run.
+    """
+
+    connector = models.ForeignKey(Connector, on_delete=models.CASCADE, related_name="flow_runs")
+    flow = models.CharField(max_length=64, choices=FLOW_CHOICES)
+    trigger = models.CharField(max_length=16, choices=Trigger.choices)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    status = models.CharField(max_length=16, choices=RunStatus.choices, default=RunStatus.QUEUED)
+    # Shopify order ids a webhook asked for; empty means the whole delta.
+    scope = models.JSONField(default=list, blank=True)
+    run_again = models.BooleanField(
+        default=False, help_text="Another trigger arrived while this run was active."
+    )
+    attempts = models.PositiveIntegerField(default=0)
+    lease_until = models.DateTimeField(null=True, blank=True)
+
+    total = models.IntegerField(null=True, blank=True, help_text="Records to do, where known.")
+    seen = models.IntegerField(default=0)
+    posted = models.IntegerField(default=0)
+    skipped = models.IntegerField(default=0)
+    failed = models.IntegerField(default=0)
+    skip_reasons = models.JSONField(default=dict, blank=True, help_text="reason -> count")
+    error = models.TextField(blank=True)
+
+    transactions = models.ManyToManyField(
+        "transactions.Transaction", blank=True, related_name="flow_runs"
+    )
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["connector", "flow"],
+                condition=models.Q(status__in=["queued", "running"]),
+                name="flowrun_one_active_per_flow",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["connector", "flow", "-created_at"], name="flowrun_latest"),
+            models.Index(fields=["status", "lease_until"], name="flowrun_stuck"),
+        ]
+        permissions = [("run_flow", "Can run flows")]
+
+    def __str__(self) -> str:
+        return f"{FLOWS[self.flow].label} #{self.pk} ({self.get_status_display()})"
+
+    @property
+    def flow_label(self) -> str:
+        return FLOWS[self.flow].label
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_RUN_STATUSES
+
+    @property
+    def done(self) -> int:
+        return self.posted + self.skipped + self.failed
+
+
+class FlowCursor(models.Model):
+    """How far a delta flow has got for a connector: it only moves past records fully handled."""
+
+    connector = models.ForeignKey(Connector, on_delete=models.CASCADE, related_name="cursors")
+    flow = models.CharField(max_length=64, choices=FLOW_CHOICES)
+    position = models.CharField(max_length=64, help_text="e.g. the last updated_at handled")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["connector", "flow"], name="flowcursor_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.flow} of {self.connector}: {self.position}"

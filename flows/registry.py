@@ -1,11 +1,25 @@
-"""The flows the panel knows: how users name them, which way they go, their defaults.
+"""The flows the panel knows: how users name them, which way they go, their defaults, and the
+function that runs each one (`run(ctx)`, ctx being a flows.engine.RunContext).
 
-One entry per flow. The flow engine (a later issue) adds the function that runs each one; until
-then a flow without `run` answers "not available yet" to its Run button.
+A flow without `run` answers "not available yet" to its Run button.
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+
+from django.utils.module_loading import import_string
+
+from connector.netsuite.budget import Priority
+
+
+def _lazy(path: str) -> Callable:
+    """The flow modules import the engine, which imports this registry: resolve on call."""
+
+    def run(ctx):
+        return import_string(path)(ctx)
+
+    run.__qualname__ = path
+    return run
 
 
 @dataclass(frozen=True)
@@ -18,6 +32,8 @@ class Flow:
     # Connector options (ConnectorOptions field names) that must all be on for the flow to run.
     required_options: tuple[str, ...] = ()
     run: Callable | None = field(default=None, compare=False)
+    # Place in the NetSuite budget queue: cancellations go ahead of imports.
+    priority: Priority = Priority.NORMAL
 
     @property
     def direction_label(self) -> str:
@@ -42,6 +58,7 @@ FLOWS: dict[str, Flow] = {
             direction="shopify_to_netsuite",
             settings_section="orders",
             default_interval_minutes=20,
+            run=_lazy("flows.order_import.run"),
         ),
         Flow(
             api_name="netsuite_cancellation_to_shopify",
@@ -50,6 +67,8 @@ FLOWS: dict[str, Flow] = {
             settings_section="cancellation",
             default_interval_minutes=15,
             required_options=("cancel_in_shopify_when_cancelled_in_netsuite",),
+            run=_lazy("flows.netsuite_cancellation.run"),
+            priority=Priority.URGENT,
         ),
         Flow(
             api_name="shopify_cancellation_to_netsuite",
@@ -57,6 +76,8 @@ FLOWS: dict[str, Flow] = {
             direction="shopify_to_netsuite",
             settings_section="cancellation",
             default_interval_minutes=15,
+            run=_lazy("flows.shopify_cancellation.run"),
+            priority=Priority.URGENT,
         ),
     ]
 }

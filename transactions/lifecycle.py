@@ -158,3 +158,105 @@ def finish(
                 flow_run_id=flow_run_id,
             )
     return bool(done)
+
+
+# -- batch forms, for flows that handle a hundred records per NetSuite call ----------------
+# Same rules as the single-row functions above (create once, conditional status changes, one
+# timeline event per change), with a few queries per batch instead of a few per row.
+
+
+def upsert_transactions(
+    connector,
+    *,
+    kind: str,
+    source_channel: str,
+    records: Mapping[str, Mapping[str, Any]],
+    status: str = Status.RETRIEVED,
+    flow: str = "",
+    flow_run_id: int | None = None,
+    message: str = "",
+) -> dict[str, Transaction]:
+    """`records`: source_id -> defaults. Returns source_id -> Transaction (existing rows as
+    they are, missing ones created with `status` and a "retrieved" event)."""
+    ids = [str(s) for s in records]
+    base = {"connector": connector, "kind": kind, "source_channel": source_channel}
+    found = {t.source_id: t for t in Transaction.objects.filter(**base, source_id__in=ids)}
+    missing = [s for s in ids if s not in found]
+    if missing:
+        with transaction.atomic():
+            Transaction.objects.bulk_create(
+                [
+                    Transaction(**base, source_id=s, status=status, flow=flow, **records[s])
+                    for s in missing
+                ],
+                ignore_conflicts=True,
+            )
+            created = Transaction.objects.filter(**base, source_id__in=missing, events__isnull=True)
+            TransactionEvent.objects.bulk_create(
+                [
+                    TransactionEvent(
+                        transaction=t,
+                        type=TransactionEvent.Type.RETRIEVED,
+                        message=message
+                        or f"{t.get_kind_display()} retrieved from "
+                        f"{t.get_source_channel_display()}.",
+                        flow_run_id=flow_run_id,
+                    )
+                    for t in created
+                ]
+            )
+        found = {t.source_id: t for t in Transaction.objects.filter(**base, source_id__in=ids)}
+    return found
+
+
+def claim_many(
+    txn_ids: Iterable[int],
+    *,
+    from_statuses: Iterable[str] = POSTABLE,
+    to_status: str = Status.POSTING,
+    message: str = "Posting started.",
+    flow_run_id: int | None = None,
+) -> set[int]:
+    """`claim` for many rows at once; returns the ids this call moved."""
+    txn_ids = list(txn_ids)
+    if not txn_ids:
+        return set()
+    # The claim time marks our rows: read back what this UPDATE (and only it) moved.
+    marker = timezone.now()
+    updates: dict[str, Any] = {"status": to_status, "updated_at": marker}
+    if to_status == Status.POSTING:
+        updates.update(attempts=F("attempts") + 1, last_error="")
+    with transaction.atomic():
+        Transaction.objects.filter(pk__in=txn_ids, status__in=list(from_statuses)).update(
+            posting_started_at=marker, **updates
+        )
+        won = set(
+            Transaction.objects.filter(
+                pk__in=txn_ids, status=to_status, posting_started_at=marker
+            ).values_list("pk", flat=True)
+        )
+        TransactionEvent.objects.bulk_create(
+            [
+                TransactionEvent(
+                    transaction_id=t,
+                    type=TransactionEvent.Type.STATUS,
+                    message=message,
+                    detail={"status": to_status},
+                    flow_run_id=flow_run_id,
+                )
+                for t in won
+            ]
+        )
+    return won
+
+
+def finish_many(outcomes: Iterable[Mapping[str, Any]], *, flow_run_id: int | None = None) -> None:
+    """`finish` for many rows in one database transaction; each outcome is a dict of
+    `finish`'s arguments (`txn_id`, `status`, and any of its keywords)."""
+    outcomes = list(outcomes)
+    if not outcomes:
+        return
+    with transaction.atomic():
+        for outcome in outcomes:
+            outcome = dict(outcome)
+            finish(outcome.pop("txn_id"), outcome.pop("status"), flow_run_id=flow_run_id, **outcome)

@@ -155,6 +155,36 @@ class NetSuiteClient:
             for rec, resp in zip(chunk, responses, strict=True)
         ]
 
+    def upsert_list_outcomes(self, recs: Iterable) -> list[Ref | NetSuiteRecordError]:
+        """Like ``upsert_list``, but one refused record does not hide the others' outcomes:
+        each position holds the record's Ref, or the NetSuiteRecordError that refused it."""
+        recs = list(recs)
+        out: list[Ref | NetSuiteRecordError] = []
+        for start in range(0, len(recs), UPSERT_LIST_MAX):
+            chunk = recs[start : start + UPSERT_LIST_MAX]
+            if any(not getattr(r, "externalId", None) for r in chunk):
+                raise ValueError("upsert_list needs records that all have an externalId")
+            result = self._call(
+                "upsertList", record=chunk, resolve=lambda chunk=chunk: self._find_refs(chunk)
+            )
+            if isinstance(result, list):
+                out.extend(result)
+                continue
+            for rec, resp in zip(chunk, result.writeResponse, strict=True):
+                what = f"upsert {records.record_type_of(rec)} {rec.externalId}"
+                try:
+                    out.append(self._write_ref(resp, what))
+                except NetSuiteRecordError as exc:
+                    out.append(exc)
+        return out
+
+    def find_item_by_sku(self, sku: str):
+        """The inventory item whose ``itemId`` is this SKU, or None."""
+        search = records.item_search_by_sku(sku)
+        result = self._call("search", searchRecord=search, _search_prefs=self.search_preferences())
+        found = self._page_records(result, "item search")
+        return found[0] if found else None
+
     def add(self, record) -> Ref:
         """Create a record (used for initialized refunds); safe to retry when it has an
         externalId because an ambiguous outcome is resolved by looking it up first."""

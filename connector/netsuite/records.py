@@ -13,6 +13,7 @@ NS = {
     "accounting": "urn:accounting_2025_2.lists.webservices.netsuite.com",
     "sales": "urn:sales_2025_2.transactions.webservices.netsuite.com",
     "customers": "urn:customers_2025_2.transactions.webservices.netsuite.com",
+    "common": "urn:common_2025_2.platform.webservices.netsuite.com",
 }
 
 # zeep type name -> (namespace key, RecordType value used in RecordRef/get).
@@ -145,4 +146,12 @@ def initialize_record(target_type: str, source_type: str, *, internal_id=None, e
 def saved_transaction_search(saved_search_id=None, saved_search_script_id=None):
     return factory("sales").TransactionSearchAdvanced(
         savedSearchId=saved_search_id, savedSearchScriptId=saved_search_script_id
+    )
+
+
+def item_search_by_sku(sku: str):
+    """An item search on ``itemId`` (the SKU field), exact match."""
+    core = factory("core")
+    return factory("common").ItemSearchBasic(
+        itemId=core.SearchStringField(searchValue=sku, operator="is")
     )

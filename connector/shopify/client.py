@@ -267,13 +267,25 @@ class ShopifyClient:
             "ordersUpdatedSince", "orders", " AND ".join(terms) or None, page_size
         )
 
+    def iter_orders_for_import(
+        self, updated_since: Any = None, page_size: int = 20
+    ) -> Iterator[dict[str, Any]]:
+        """Orders updated at or after `updated_since`, oldest update first, in the import's
+        shape. At, not only after: timestamps have whole seconds, and an order updated in the
+        second the cursor was taken must not be missed (the import skips what it has posted)."""
+        query = f"updated_at:>='{_iso(updated_since)}'" if updated_since is not None else None
+        yield from self._iter_pages("ordersForImport", "orders", query, page_size)
+
+    def get_order_for_import(self, order_gid: str) -> dict[str, Any] | None:
+        return self.execute("orderForImport", {"id": order_gid})["order"]
+
     def iter_cancelled_orders(
         self, cancelled_since: Any = None, page_size: int = 50
     ) -> Iterator[dict[str, Any]]:
         # Shopify's order search has no cancelled_at filter; a cancellation bumps updated_at.
         terms = ["status:cancelled"]
         if cancelled_since is not None:
-            terms.insert(0, f"updated_at:>'{_iso(cancelled_since)}'")
+            terms.insert(0, f"updated_at:>='{_iso(cancelled_since)}'")
         query = " AND ".join(terms)
         yield from self._iter_pages("ordersCancelledSince", "orders", query, page_size)
 

@@ -14,7 +14,7 @@ from .models import WebhookDelivery
 
 logger = logging.getLogger(__name__)
 
-# topic -> callable(delivery); filled in by the flows.
+# topic -> callable(delivery) -> reason it was ignored, or None; filled in by flows.webhooks.
 HANDLERS: dict[str, Callable[[WebhookDelivery], None]] = {}
 
 
@@ -46,8 +46,10 @@ def process_delivery(delivery_id: int) -> str:
             status = WebhookDelivery.Status.IGNORED
             detail = f"No flow handles {delivery.topic} yet."
         else:
-            handler(delivery)
-            status, detail = WebhookDelivery.Status.PROCESSED, ""
+            # A handler returns why it ignored the delivery (e.g. the flow is off), or None.
+            ignored = handler(delivery)
+            status = WebhookDelivery.Status.IGNORED if ignored else WebhookDelivery.Status.PROCESSED
+            detail = ignored or ""
     except Exception as exc:
         logger.exception("Webhook delivery %s failed", delivery_id)
         status, detail = WebhookDelivery.Status.FAILED, str(exc)[:2000]

@@ -268,6 +268,9 @@ class Operations:
     def op_search(self, payload, headers):
         search = payload[0]
         _ns, type_name = soap.xsi_type(search)
+        page_size = _page_size(headers.get("searchPreferences"))
+        if type_name == "ItemSearchBasic":
+            return self._item_search(search, page_size)
         saved_id = search.get("savedSearchId") or search.get("savedSearchScriptId")
         if type_name != "TransactionSearchAdvanced" or not saved_id:
             raise SoapFault(
@@ -281,10 +284,30 @@ class Operations:
             return _search_error(
                 "searchResponse", "INVALID_SEARCH", f"That saved search does not exist: {saved_id}."
             )
-        page_size = _page_size(headers.get("searchPreferences"))
         ids = [r.internal_id for r in sorted(saved.run(self.account), key=lambda r: r.seq)]
         search_id = f"WEBSERVICES_{uuid.uuid4().hex[:20]}"
         self.store.searches[search_id] = (ids, page_size)
+        return self._search_page("searchResponse", search_id, 1)
+
+    def _item_search(self, search, page_size):
+        """Items by SKU: ``itemId`` with operator ``is`` (exact) or ``anyOf``-like lists are
+        not simulated; no criterion returns every item."""
+        criterion = next((c for c in search if etree.QName(c).localname == "itemId"), None)
+        items = sorted(self.store.of_type("InventoryItem"), key=lambda r: r.seq)
+        if criterion is not None:
+            operator = criterion.get("operator") or "is"
+            value = criterion.findtext(q(CORE, "searchValue")) or ""
+            if operator != "is":
+                raise SoapFault(
+                    None,
+                    None,
+                    f"The sandbox simulates itemId searches with operator 'is' only, not "
+                    f"{operator!r}.",
+                    "soapenv:Client",
+                )
+            items = [r for r in items if r.text("itemId") == value]
+        search_id = f"WEBSERVICES_{uuid.uuid4().hex[:20]}"
+        self.store.searches[search_id] = ([r.internal_id for r in items], page_size)
         return self._search_page("searchResponse", search_id, 1)
 
     def op_searchMoreWithId(self, payload, headers):

@@ -171,6 +171,7 @@ def _create_orders(store: Store, shop: Shop, body: dict) -> dict:
             company_id=company_id,
             tax=body.get("tax", "0"),
             shipping=body.get("shipping", "0"),
+            discount=body.get("discount", "0"),
             created_at=body.get("created_at"),
             updated_at=body.get("updated_at"),
         )

@@ -312,6 +312,8 @@ class Presenter:
             "displayFulfillmentStatus": store.fulfillment_status(order),
             "subtotalPriceSet": bag(totals["subtotal"], currency),
             "totalTaxSet": bag(order["tax"], currency),
+            "totalShippingPriceSet": bag(order["shipping"], currency),
+            "totalDiscountsSet": bag(order.get("discount", "0"), currency),
             "totalPriceSet": bag(totals["total"], currency),
             "currentTotalPriceSet": bag(totals["current_total"], currency),
             "totalReceivedSet": bag(totals["received"], currency),

@@ -232,6 +232,7 @@ class Store:
         company_id: int | None = None,
         tax: Any = "0",
         shipping: Any = "0",
+        discount: Any = "0",
         created_at: str | None = None,
         updated_at: str | None = None,
         gateway: str = "bogus",
@@ -288,6 +289,8 @@ class Store:
             "company": company,
             "tax": str(money(tax)),
             "shipping": str(money(shipping)),
+            # An order-level discount amount, already taken off the total (as Shopify's is).
+            "discount": str(money(discount)),
             "line_items": line_items,
             "transactions": [],
             "refunds": [],
@@ -337,7 +340,7 @@ class Store:
             (money(li["price"]) * li["current_quantity"] for li in order["line_items"]),
             Decimal(0),
         )
-        extra = money(order["tax"]) + money(order["shipping"])
+        extra = money(order["tax"]) + money(order["shipping"]) - money(order.get("discount", "0"))
         received = sum(
             (
                 money(t["amount"])

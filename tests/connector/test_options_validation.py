@@ -277,9 +277,9 @@ def test_form_saves_orders_options_and_cancellation_schedules(client, admin_user
     assert schedules["shopify_cancellation_to_netsuite"].cron == "0 * * * *"
 
 
-def test_run_button_says_flows_not_available_yet(client, admin_user, connector):
+def test_run_button_says_which_option_the_flow_needs(client, admin_user, connector):
     client.force_login(admin_user)
     response = client.post(
         f"/connectors/{connector.pk}/flows/netsuite_cancellation_to_shopify/run/", follow=True
     )
-    assert "not available yet" in response.content.decode()
+    assert "needs the option" in response.content.decode()

@@ -1,0 +1,293 @@
+"""The flow engine: request a run (from any trigger), execute it, report its outcome.
+
+A run is a FlowRun row first and a queued task second: the task only carries the row id, and
+the sweeper re-queues runs whose message was lost or whose worker died (its lease ran out).
+One queued-or-running run per connector and flow (a partial unique constraint), so runs never
+overlap; a trigger that finds one active marks it `run_again` instead of being lost, and the
+engine queues the follow-up when the active run ends.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterable
+from datetime import timedelta
+
+from django.db import IntegrityError, close_old_connections, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from connector.models import Connector
+
+from .models import ACTIVE_RUN_STATUSES, FlowCursor, FlowRun, FlowSchedule, RunStatus, Trigger
+from .registry import FLOWS, Flow
+
+logger = logging.getLogger(__name__)
+
+LEASE = timedelta(minutes=2)
+HEARTBEAT_SECONDS = 30
+
+POSTED, SKIPPED, FAILED = "posted", "skipped", "failed"
+
+
+class FlowNotRunnable(Exception):
+    """The flow cannot run for this connector now; the message says why, for a person."""
+
+
+def why_not_runnable(connector: Connector, flow: Flow, trigger: str) -> str | None:
+    if not flow.available:
+        return f"“{flow.label}” is not available yet."
+    if not connector.is_active:
+        return f"Connector “{connector}” is inactive: it runs no flows."
+    options = connector.options
+    for name in flow.required_options:
+        if not getattr(options, name):
+            label = options._meta.get_field(name).verbose_name
+            return f"“{flow.label}” needs the option “{label}” switched on."
+    if trigger in (Trigger.SCHEDULE, Trigger.WEBHOOK):
+        # Manual runs (button, API) work on a flow that is not scheduled; automatic ones don't.
+        enabled = FlowSchedule.objects.filter(
+            connector=connector, flow=flow.api_name, enabled=True
+        ).exists()
+        if not enabled:
+            return f"“{flow.label}” is switched off."
+    return None
+
+
+def request_run(
+    connector: Connector,
+    flow_name: str,
+    trigger: str,
+    *,
+    user=None,
+    scope: Iterable[str] = (),
+) -> tuple[FlowRun, bool]:
+    """Create a queued run and queue its task, or coalesce into the active one.
+
+    Returns (run, created). Raises FlowNotRunnable with a reason a person can act on.
+    """
+    flow = FLOWS[flow_name]
+    reason = why_not_runnable(connector, flow, trigger)
+    if reason:
+        raise FlowNotRunnable(reason)
+    requested_by = user if user is not None and user.is_authenticated else None
+    for _ in range(3):
+        with transaction.atomic():
+            active = (
+                FlowRun.objects.select_for_update()
+                .filter(connector=connector, flow=flow_name, status__in=ACTIVE_RUN_STATUSES)
+                .first()
+            )
+            if active is not None:
+                FlowRun.objects.filter(pk=active.pk).update(run_again=True)
+                active.run_again = True
+                return active, False
+            try:
+                with transaction.atomic():
+                    run = FlowRun.objects.create(
+                        connector=connector,
+                        flow=flow_name,
+                        trigger=trigger,
+                        requested_by=requested_by,
+                        scope=[str(s) for s in scope],
+                    )
+            except IntegrityError:
+                continue  # another trigger created the active run between our read and insert
+            transaction.on_commit(lambda run_id=run.pk: queue_run(run_id))
+            return run, True
+    raise FlowNotRunnable("Could not start the run: another one is starting; try again.")
+
+
+def queue_run(run_id: int) -> None:
+    """Nudge a worker. If the broker is down, the run stays queued for the sweeper."""
+    from django_q.tasks import async_task
+
+    try:
+        async_task("flows.tasks.execute_run", run_id, task_name=f"flow-run-{run_id}")
+    except Exception:
+        logger.exception("Could not queue flow run %s; the sweeper will", run_id)
+
+
+class RunLeaseLost(Exception):
+    """Another worker took this run over (our lease ran out): stop without reporting."""
+
+
+class RunContext:
+    """What a flow's `run` gets: the run, its connector, clients, counters, cursor."""
+
+    def __init__(self, run: FlowRun):
+        self.run = run
+        self.connector = run.connector
+        self.options = run.connector.options
+        self.flow = FLOWS[run.flow]
+        self.attempt = run.attempts
+        self.lease_lost = threading.Event()
+        self._shopify = None
+
+    @property
+    def run_id(self) -> int:
+        return self.run.pk
+
+    @property
+    def scope(self) -> list[str]:
+        return list(self.run.scope or [])
+
+    @property
+    def shopify(self):
+        if self._shopify is None:
+            from connector.clients import shopify_client
+
+            self._shopify = shopify_client(self.connector)
+        return self._shopify
+
+    def netsuite(self, **overrides):
+        """A new NetSuite client at the flow's priority (one per thread: sessions aren't
+        shared across threads)."""
+        from connector.clients import netsuite_client
+
+        return netsuite_client(self.connector, priority=self.flow.priority, **overrides)
+
+    def check(self) -> None:
+        if self.lease_lost.is_set():
+            raise RunLeaseLost(f"flow run {self.run_id} was taken over by another worker")
+
+    # -- progress -------------------------------------------------------------------------
+    def add_total(self, count: int) -> None:
+        FlowRun.objects.filter(pk=self.run_id).update(
+            total=F("total") + count if self.run.total is not None else count
+        )
+        self.run.total = (self.run.total or 0) + count
+
+    def record(self, outcomes: Iterable[tuple[int | None, str, str]]) -> None:
+        """Count outcomes of records: (transaction id or None, posted/skipped/failed, reason)."""
+        outcomes = list(outcomes)
+        if not outcomes:
+            return
+        counts = {POSTED: 0, SKIPPED: 0, FAILED: 0}
+        reasons: dict[str, int] = {}
+        for _txn, outcome, reason in outcomes:
+            counts[outcome] += 1
+            if outcome == SKIPPED and reason:
+                reasons[reason] = reasons.get(reason, 0) + 1
+        txn_ids = {txn for txn, _o, _r in outcomes if txn}
+        with transaction.atomic():
+            FlowRun.objects.filter(pk=self.run_id).update(
+                seen=F("seen") + len(outcomes),
+                posted=F("posted") + counts[POSTED],
+                skipped=F("skipped") + counts[SKIPPED],
+                failed=F("failed") + counts[FAILED],
+            )
+            if reasons:
+                run = FlowRun.objects.select_for_update().only("skip_reasons").get(pk=self.run_id)
+                merged = dict(run.skip_reasons or {})
+                for reason, n in reasons.items():
+                    merged[reason] = merged.get(reason, 0) + n
+                FlowRun.objects.filter(pk=self.run_id).update(skip_reasons=merged)
+            if txn_ids:
+                through = FlowRun.transactions.through
+                through.objects.bulk_create(
+                    [through(flowrun_id=self.run_id, transaction_id=t) for t in txn_ids],
+                    ignore_conflicts=True,
+                )
+
+    # -- delta cursor -----------------------------------------------------------------------
+    def cursor(self) -> str | None:
+        found = FlowCursor.objects.filter(connector=self.connector, flow=self.run.flow).first()
+        return found.position if found else None
+
+    def advance_cursor(self, position: str) -> None:
+        """Move forward only (a re-run over older records never moves it back)."""
+        current = self.cursor()
+        if current is not None and position <= current:
+            return
+        FlowCursor.objects.update_or_create(
+            connector=self.connector, flow=self.run.flow, defaults={"position": position}
+        )
+
+
+def execute(run_id: int) -> str:
+    """Claim a queued run, run its flow, record the outcome. Safe to call twice."""
+    now = timezone.now()
+    claimed = FlowRun.objects.filter(pk=run_id, status=RunStatus.QUEUED).update(
+        status=RunStatus.RUNNING,
+        started_at=now,
+        lease_until=now + LEASE,
+        attempts=F("attempts") + 1,
+        error="",
+    )
+    if not claimed:
+        return "not queued"
+    run = FlowRun.objects.select_related("connector", "connector__options").get(pk=run_id)
+    ctx = RunContext(run)
+    stop = threading.Event()
+    beat = threading.Thread(target=_heartbeat, args=(ctx, stop), daemon=True)
+    beat.start()
+    error = ""
+    try:
+        ctx.flow.run(ctx)
+    except RunLeaseLost:
+        logger.warning("Flow run %s lost its lease; another worker has it", run_id)
+        return "lease lost"
+    except Exception as exc:
+        logger.exception("Flow run %s failed", run_id)
+        error = str(exc)[:2000] or exc.__class__.__name__
+    finally:
+        stop.set()
+        beat.join(timeout=5)
+    return _finish(ctx, error)
+
+
+def _heartbeat(ctx: RunContext, stop: threading.Event) -> None:
+    try:
+        while not stop.wait(HEARTBEAT_SECONDS):
+            renewed = FlowRun.objects.filter(
+                pk=ctx.run_id, status=RunStatus.RUNNING, attempts=ctx.attempt
+            ).update(lease_until=timezone.now() + LEASE)
+            if not renewed:
+                ctx.lease_lost.set()
+                return
+    finally:
+        close_old_connections()
+
+
+def _finish(ctx: RunContext, error: str) -> str:
+    run = FlowRun.objects.get(pk=ctx.run_id)
+    if error:
+        status = RunStatus.FAILED
+    elif run.failed and (run.posted or run.skipped):
+        status = RunStatus.PARTLY_FAILED
+    elif run.failed:
+        status = RunStatus.FAILED
+    else:
+        status = RunStatus.SUCCEEDED
+    now = timezone.now()
+    with transaction.atomic():
+        done = FlowRun.objects.filter(
+            pk=run.pk, status=RunStatus.RUNNING, attempts=ctx.attempt
+        ).update(status=status, finished_at=now, lease_until=None, error=error)
+        if not done:
+            return "lease lost"
+        _write_health(ctx, status, error or f"{run.failed} record(s) failed", now)
+    run.refresh_from_db()
+    if run.run_again:
+        try:
+            request_run(ctx.connector, run.flow, Trigger.FOLLOW_UP)
+        except FlowNotRunnable as exc:
+            logger.info("No follow-up for flow run %s: %s", run.pk, exc)
+    return status
+
+
+def _write_health(ctx: RunContext, status: str, error: str, now) -> None:
+    """The connector list's health column: last run, last error (named by flow)."""
+    prefix = f"{ctx.flow.label}: "
+    updates = {"last_run_at": now}
+    if status in (RunStatus.FAILED, RunStatus.PARTLY_FAILED):
+        updates.update(last_error=prefix + error, last_error_at=now)
+        Connector.objects.filter(pk=ctx.connector.pk).update(**updates)
+    else:
+        Connector.objects.filter(pk=ctx.connector.pk).update(**updates)
+        # A success clears the error only if this flow caused it.
+        Connector.objects.filter(pk=ctx.connector.pk, last_error__startswith=prefix).update(
+            last_error=""
+        )

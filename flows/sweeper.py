@@ -1,0 +1,93 @@
+"""The periodic sweeper: re-queues work that is due or stuck, so a lost broker message, a
+killed worker or a restart loses nothing (the database row is the unit of work).
+
+Runs every minute as the django-q2 schedule `flows-sweeper` (created by migration;
+`ensure_schedule` makes it again if someone deleted it).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.utils import timezone
+
+from .engine import LEASE, queue_run
+from .models import FlowRun, RunStatus
+
+logger = logging.getLogger(__name__)
+
+SCHEDULE_NAME = "flows-sweeper"
+# A queued run or a received webhook this old had its broker message lost.
+NUDGE_AFTER = timedelta(minutes=2)
+# A delivery "processing" this long belongs to a worker that died mid-handler.
+PROCESSING_STUCK_AFTER = timedelta(minutes=15)
+
+
+def sweep() -> dict:
+    now = timezone.now()
+    report = {"runs_requeued": 0, "runs_nudged": 0, "deliveries_requeued": 0}
+
+    # Runs whose worker stopped renewing the lease: back to queued, once each.
+    for run in FlowRun.objects.filter(status=RunStatus.RUNNING, lease_until__lt=now):
+        moved = FlowRun.objects.filter(
+            pk=run.pk, status=RunStatus.RUNNING, lease_until__lt=now
+        ).update(status=RunStatus.QUEUED, lease_until=None)
+        if moved:
+            logger.warning("Flow run %s: worker lease expired; queued again", run.pk)
+            queue_run(run.pk)
+            report["runs_requeued"] += 1
+
+    # Runs queued long ago and never started: the message was lost. A duplicate message is
+    # harmless (execute claims queued -> running once).
+    for run_id in FlowRun.objects.filter(
+        status=RunStatus.QUEUED, created_at__lt=now - NUDGE_AFTER
+    ).values_list("pk", flat=True):
+        queue_run(run_id)
+        report["runs_nudged"] += 1
+
+    report["deliveries_requeued"] = _sweep_deliveries(now)
+
+    try:
+        from transactions.tasks import sweep_stuck_posts
+    except ImportError:
+        pass
+    else:
+        report["posts"] = sweep_stuck_posts()
+    return report
+
+
+def _sweep_deliveries(now) -> int:
+    from connector.shopify.models import WebhookDelivery
+    from connector.shopify.tasks import queue_delivery
+
+    WebhookDelivery.objects.filter(
+        status=WebhookDelivery.Status.PROCESSING,
+        received_at__lt=now - PROCESSING_STUCK_AFTER,
+        processed_at__isnull=True,
+    ).update(status=WebhookDelivery.Status.RECEIVED)
+    stuck = list(
+        WebhookDelivery.objects.filter(
+            status=WebhookDelivery.Status.RECEIVED, received_at__lt=now - NUDGE_AFTER
+        ).values_list("pk", flat=True)[:500]
+    )
+    for delivery_id in stuck:
+        queue_delivery(delivery_id)
+    return len(stuck)
+
+
+def ensure_schedule() -> None:
+    from django_q.models import Schedule
+
+    Schedule.objects.update_or_create(
+        name=SCHEDULE_NAME,
+        defaults={
+            "func": "flows.sweeper.sweep",
+            "schedule_type": Schedule.MINUTES,
+            "minutes": 1,
+            "repeats": -1,
+        },
+    )
+
+
+__all__ = ["LEASE", "ensure_schedule", "sweep"]

@@ -1,0 +1,192 @@
+"""Benchmark the order import: N orders (each from a new customer) from the Shopify sandbox into
+the NetSuite sandbox set to a realistic account, through the real engine and clients.
+
+The sandboxes run in their own processes, so the CPU time measured here is ours alone (the
+importing process: main thread and its NetSuite thread pool). The database is a fresh SQLite
+file (the embedded default) with the real shared concurrency budget.
+
+    make bench-flows            # 2,000 orders
+    make bench-flows N=500
+
+Last line: `orders_per_s: A  bound: B  ratio: R  cpu_ms_per_order: C`
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[1]
+RECORDS_PER_ORDER = 2  # a new customer and its sales order
+LIST_SIZE = 100  # upsertList maximum
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start(args: list[str], health: str) -> subprocess.Popen:
+    proc = subprocess.Popen(  # noqa: S603 (our own interpreter and module names)
+        [sys.executable, *args], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    for _ in range(200):
+        try:
+            if requests.get(health, timeout=1).ok:
+                return proc
+        except requests.RequestException:
+            pass
+        time.sleep(0.1)
+    proc.kill()
+    raise SystemExit(f"sandbox did not start: {' '.join(args)}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--orders", type=int, default=int(os.environ.get("N") or 2000))
+    parser.add_argument("--limit", type=int, default=5, help="NetSuite concurrency limit")
+    parser.add_argument("--latency", type=float, default=0.5, help="seconds per request")
+    parser.add_argument("--latency-per-record", type=float, default=0.05)
+    args = parser.parse_args()
+
+    shopify_port, netsuite_port = free_port(), free_port()
+    shopify_url = f"http://127.0.0.1:{shopify_port}"
+    netsuite_url = f"http://127.0.0.1:{netsuite_port}"
+    # Shopify is not what is measured: a bucket that never throttles this run (a real store
+    # reads 2,000 orders in 100 pages of 942 points: ~2 minutes at Standard's 100 points/s).
+    shopify = start(
+        [
+            "-m",
+            "sandbox.shopify",
+            "--port",
+            str(shopify_port),
+            "--restore-rate",
+            "1000000",
+            "--maximum-available",
+            "1000000",
+        ],
+        f"{shopify_url}/_control/health",
+    )
+    netsuite = start(
+        [
+            "-m",
+            "sandbox.netsuite",
+            "--port",
+            str(netsuite_port),
+            "--limit",
+            str(args.limit),
+            "--latency",
+            str(args.latency),
+            "--latency-per-record",
+            str(args.latency_per_record),
+        ],
+        f"{netsuite_url}/_control/state",
+    )
+    db = Path(tempfile.mkdtemp()) / "bench.sqlite3"
+    try:
+        os.environ["DATABASE_URL"] = f"sqlite:///{db}"
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings_test")
+        sys.path.insert(0, str(ROOT))
+        import django
+
+        django.setup()
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0)
+        result = run(args, shopify_url, netsuite_url)
+    finally:
+        shopify.terminate()
+        netsuite.terminate()
+    bound = args.limit * LIST_SIZE / (args.latency + LIST_SIZE * args.latency_per_record)
+    bound /= RECORDS_PER_ORDER
+    rate = result["posted"] / result["seconds"]
+    print(
+        f"orders: {result['posted']} posted of {args.orders} in {result['seconds']:.1f}s; "
+        f"NetSuite peak in flight {result['max_in_flight']}, refused {result['blocked']}"
+    )
+    print(
+        f"orders_per_s: {rate:.1f}  bound: {bound:.1f}  ratio: {rate / bound:.2f}  "
+        f"cpu_ms_per_order: {result['cpu'] * 1000 / max(1, result['posted']):.2f}"
+    )
+
+
+def run(args, shopify_url: str, netsuite_url: str) -> dict:
+    from django.contrib.auth import get_user_model
+
+    from connector import actions
+    from flows import engine
+    from flows.models import FlowRun, Trigger
+    from sandbox.netsuite import DEFAULT_CREDENTIALS
+    from sandbox.shopify import DEFAULT_ACCESS_TOKEN, DEFAULT_SHOP_DOMAIN, DEFAULT_WEBHOOK_SECRET
+
+    requests.post(
+        f"{netsuite_url}/_control/items",
+        json={"items": [{"sku": "BENCH-TEE", "price": 20}]},
+        timeout=30,
+    ).raise_for_status()
+    requests.post(
+        f"{shopify_url}/_control/orders",
+        json={
+            "count": args.orders,
+            "lines": [{"sku": "BENCH-TEE", "quantity": 1, "price": "20.00"}],
+            "tax": "1.60",
+            "shipping": "4.90",
+        },
+        timeout=600,
+    ).raise_for_status()
+
+    user = get_user_model().objects.create(username="bench")
+    creds = DEFAULT_CREDENTIALS
+    connector = actions.create_connector(
+        user,
+        {
+            "name": "Bench",
+            "shopify_shop_domain": DEFAULT_SHOP_DOMAIN,
+            "shopify_endpoint": shopify_url,
+            "netsuite_account_id": creds["account_id"],
+            "netsuite_endpoint": f"{netsuite_url}/services/NetSuitePort_2025_2",
+            "netsuite_concurrency_limit": args.limit,
+        },
+        secrets={
+            "shopify_access_token": DEFAULT_ACCESS_TOKEN,
+            "shopify_webhook_secret": DEFAULT_WEBHOOK_SECRET,
+            "netsuite_consumer_key": creds["consumer_key"],
+            "netsuite_consumer_secret": creds["consumer_secret"],
+            "netsuite_token_id": creds["token_id"],
+            "netsuite_token_secret": creds["token_secret"],
+        },
+    )
+    # Load the WSDL before timing: a once-per-process cost, not a per-order one.
+    from connector.netsuite import wsdl
+
+    wsdl.get_client()
+
+    run, _ = engine.request_run(connector, "order_import", Trigger.API, user=user)
+    cpu0, wall0 = time.process_time(), time.perf_counter()
+    engine.execute(run.pk)
+    seconds = time.perf_counter() - wall0
+    cpu = time.process_time() - cpu0
+    run = FlowRun.objects.get(pk=run.pk)
+    if run.error or run.failed:
+        print(f"run {run.status}: {run.failed} failed; {run.error[:500]}", file=sys.stderr)
+    state = requests.get(f"{netsuite_url}/_control/state", timeout=30).json()
+    return {
+        "posted": run.posted,
+        "seconds": seconds,
+        "cpu": cpu,
+        "max_in_flight": state.get("max_in_flight"),
+        "blocked": state.get("blocked"),
+    }
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,171 @@
+"""Order import against both sandboxes over real HTTP."""
+
+from decimal import Decimal
+
+import pytest
+
+from connector import external_ids
+from flows import engine
+from flows.models import FlowCursor, RunStatus
+from transactions.models import Kind, Status, Transaction
+
+from .conftest import run_flow, set_options
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _order_txn(order_id):
+    return Transaction.objects.get(kind=Kind.ORDER, source_id=str(order_id))
+
+
+def test_orders_become_customers_and_sales_orders_with_shopify_money(
+    wired, shopify_sandbox, netsuite_sandbox
+):
+    netsuite_sandbox.control.items("TSHIRT-BLK-M", "MUG-WHT")
+    order = shopify_sandbox.control.create_order(
+        lines=[
+            {"sku": "TSHIRT-BLK-M", "quantity": 2, "price": "25.00"},
+            {"sku": "MUG-WHT", "quantity": 1, "price": "12.00"},
+        ],
+        tax="4.50",
+        shipping="5.00",
+        discount="3.00",
+        email="ada@example.com",
+    )
+    run = run_flow(wired, "order_import")
+    assert run.status == RunStatus.SUCCEEDED, run.error
+    assert (run.seen, run.posted, run.failed, run.total) == (1, 1, 0, 1)
+
+    so = netsuite_sandbox.control.records(
+        "salesOrder", externalId=external_ids.sales_order(order["id"])
+    )
+    assert len(so) == 1
+    fields = so[0]["fields"]
+    assert fields["shippingCost"] == "5.0"
+    assert fields["taxTotal"] == "4.5"
+    assert fields["discountRate"] == "-3.00"
+    customers = netsuite_sandbox.control.records("customer")
+    assert [c["fields"].get("email") for c in customers] == ["ada@example.com"]
+
+    txn = _order_txn(order["id"])
+    assert txn.status == Status.ORDER_POSTED
+    assert txn.netsuite_sales_order_id == so[0]["internalId"] == txn.target_id
+    assert txn.shopify_order_name == order["name"]
+    assert txn.amount == Decimal("68.50")
+    assert run.transactions.filter(pk=txn.pk).exists()
+    assert txn.events.filter(flow_run_id=run.pk).exists()
+    wired.refresh_from_db()
+    assert wired.last_run_at is not None and wired.last_error == ""
+
+
+def test_unknown_sku_is_an_error_a_person_can_act_on_and_the_run_goes_on(
+    wired, shopify_sandbox, netsuite_sandbox
+):
+    netsuite_sandbox.control.items("KNOWN")
+    good = shopify_sandbox.control.create_order(lines=[{"sku": "KNOWN", "quantity": 1}])
+    bad = shopify_sandbox.control.create_order(
+        lines=[{"sku": "KNOWN", "quantity": 1}, {"sku": "ABC-1", "quantity": 1}]
+    )
+    run = run_flow(wired, "order_import")
+    assert run.status == RunStatus.PARTLY_FAILED
+    assert (run.posted, run.failed) == (1, 1)
+    assert _order_txn(good["id"]).status == Status.ORDER_POSTED
+    txn = _order_txn(bad["id"])
+    assert txn.status == Status.ERROR
+    assert txn.last_error == (
+        "SKU ABC-1 on line 2 is not an item in NetSuite: create it or map it, then Retry."
+    )
+    wired.refresh_from_db()
+    assert "1 record(s) failed" in wired.last_error and wired.last_error_at
+
+    # Fixed in NetSuite, updated in Shopify: the next run posts it, once.
+    netsuite_sandbox.control.items("ABC-1")
+    shopify_sandbox.control.edit(bad["id"], add_sku="KNOWN", add_quantity=1)
+    run = run_flow(wired, "order_import")
+    assert _order_txn(bad["id"]).status == Status.ORDER_POSTED
+    assert len(netsuite_sandbox.control.records("salesOrder")) == 2
+
+
+def test_rerun_creates_no_duplicate_and_cursor_moves(wired, shopify_sandbox, netsuite_sandbox):
+    netsuite_sandbox.control.items("SKU-1")
+    shopify_sandbox.control.create_orders(3, lines=[{"sku": "SKU-1", "quantity": 1}])
+    first = run_flow(wired, "order_import")
+    assert first.posted == 3
+    cursor = FlowCursor.objects.get(connector=wired, flow="order_import").position
+    second = run_flow(wired, "order_import")
+    assert second.status == RunStatus.SUCCEEDED
+    assert second.posted == 0
+    assert len(netsuite_sandbox.control.records("salesOrder")) == 3
+    assert FlowCursor.objects.get(connector=wired, flow="order_import").position >= cursor
+
+
+def test_b2b_order_makes_company_parent_and_location_sub_customer(
+    wired, shopify_sandbox, netsuite_sandbox
+):
+    netsuite_sandbox.control.items("SKU-1")
+    company = shopify_sandbox.control.create_company(
+        name="Acme", external_id="ACME-1", locations=["HQ"], contact_email="buyer@acme.example"
+    )
+    order = shopify_sandbox.control.create_order(
+        lines=[{"sku": "SKU-1", "quantity": 1}], b2b=True, company_id=company["id"]
+    )
+    # B2B sync off: an error that says which switch to turn on.
+    run = run_flow(wired, "order_import")
+    assert run.failed == 1
+    assert "Sync B2B orders" in _order_txn(order["id"]).last_error
+
+    set_options(wired, b2b_sync_enabled=True)
+    shopify_sandbox.control.edit(order["id"], add_sku="SKU-1", add_quantity=1)
+    run = run_flow(wired, "order_import")
+    assert run.posted == 1, run.error
+    customers = {c["externalId"]: c for c in netsuite_sandbox.control.records("customer")}
+    parent = customers[external_ids.company(company["id"])]
+    children = [c for c in customers.values() if c["fields"].get("parent")]
+    assert len(children) == 1
+    assert parent["fields"]["companyName"] == "Acme"
+    so = netsuite_sandbox.control.records("salesOrder")[0]
+    assert children[0]["internalId"] in str(so["fields"]["entity"])
+
+
+def test_a_run_that_dies_midway_is_finished_by_the_next_run_nothing_twice(
+    wired, shopify_sandbox, netsuite_sandbox, monkeypatch
+):
+    from flows import order_import
+
+    netsuite_sandbox.control.items("SKU-1")
+    shopify_sandbox.control.create_orders(5, lines=[{"sku": "SKU-1", "quantity": 1}])
+    monkeypatch.setattr(order_import, "BATCH_SIZE", 2)
+    # The worker process dies in its second batch: nobody finishes the run.
+    calls = {"n": 0}
+    real = order_import.OrderImporter._post
+
+    def dying(self, orders):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise SystemExit("worker killed")
+        return real(self, orders)
+
+    monkeypatch.setattr(order_import.OrderImporter, "_post", dying)
+    with pytest.raises(SystemExit):
+        run_flow(wired, "order_import")
+    monkeypatch.setattr(order_import.OrderImporter, "_post", real)
+    dead = wired.flow_runs.get()
+    assert dead.status == RunStatus.RUNNING  # the process died: nobody finished it
+    # The sweeper finds the expired lease and queues it again; the re-run finishes the job.
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from flows.models import FlowRun
+    from flows.sweeper import sweep
+
+    FlowRun.objects.filter(pk=dead.pk).update(lease_until=timezone.now() - timedelta(seconds=1))
+    assert sweep()["runs_requeued"] == 1
+    engine.execute(dead.pk)
+    dead.refresh_from_db()
+    assert dead.status == RunStatus.SUCCEEDED, dead.error
+    assert len(netsuite_sandbox.control.records("salesOrder")) == 5
+    assert Transaction.objects.filter(kind=Kind.ORDER, status=Status.ORDER_POSTED).count() == 5
+    run = run_flow(wired, "order_import")
+    assert run.posted == 0
+    assert len(netsuite_sandbox.control.records("salesOrder")) == 5
