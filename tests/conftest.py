@@ -7,6 +7,7 @@ import pytest
 pytest_plugins: list[str] = [
     "tests.fixtures.shopify_sandbox",
     "tests.fixtures.netsuite_sandbox",
+    "tests.fixtures.connectors",
 ]
 
 

@@ -95,7 +95,7 @@ def test_unknown_sku_says_which_line_and_what_to_do():
 def test_missing_sku():
     order = _order()
     order["lineItems"]["nodes"][0]["sku"] = ""
-    with pytest.raises(mappers.MappingError, match="Line 1 of order #1001 .*has no SKU"):
+    with pytest.raises(mappers.MappingError, match=r"Line 1 of order #1001 .*has no SKU"):
         mappers.sales_order_for_order(order, {"TEE-M": "12"})
 
 
