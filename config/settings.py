@@ -206,6 +206,12 @@ CONTRACTS_DIR = env.path("CONTRACTS_DIR", default=BASE_DIR.parent / "shared" / "
 HTTP_CONNECT_TIMEOUT = env.float("HTTP_CONNECT_TIMEOUT", default=5.0)
 HTTP_READ_TIMEOUT = env.float("HTTP_READ_TIMEOUT", default=60.0)
 
+# Other Transactions: a row Posting longer than this is re-queued by the sweeper (the worker
+# was killed); longer than the task time-out so a slow but live post is not doubled needlessly.
+TRANSACTIONS_POST_LEASE_SECONDS = env.int("TRANSACTIONS_POST_LEASE_SECONDS", default=900)
+# Run the post task in the web process through django-q2's sync mode (tests, no qcluster).
+TRANSACTIONS_POST_SYNC = env.bool("TRANSACTIONS_POST_SYNC", default=False)
+
 # --- Production hardening (python manage.py check --deploy) ---------------------------------
 # The app is expected behind a TLS-terminating proxy that sets X-Forwarded-Proto.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

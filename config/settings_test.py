@@ -14,3 +14,5 @@ from .settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
+# Posts run in-process through django-q2's sync mode: the same task function, no cluster.
+TRANSACTIONS_POST_SYNC = True

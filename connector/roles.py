@@ -17,12 +17,19 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "connector.view_connectoroptions",
         "flows.change_flowschedule",
         "flows.view_flowschedule",
+        "transactions.view_transaction",
+        "transactions.retrieve_transaction",
+        "transactions.post_transaction",
     ],
     CUSTOMER_SERVICE: [
         # To list connectors and read their options when picking one; nothing else.
         "connector.view_connector",
         "connector.view_connectoroptions",
         "flows.view_flowschedule",
+        # Other Transactions: look refunds up by order ID and post them.
+        "transactions.view_transaction",
+        "transactions.retrieve_transaction",
+        "transactions.post_transaction",
     ],
 }
 

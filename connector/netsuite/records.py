@@ -13,6 +13,7 @@ NS = {
     "accounting": "urn:accounting_2025_2.lists.webservices.netsuite.com",
     "sales": "urn:sales_2025_2.transactions.webservices.netsuite.com",
     "customers": "urn:customers_2025_2.transactions.webservices.netsuite.com",
+    "common": "urn:common_2025_2.platform.webservices.netsuite.com",
 }
 
 # zeep type name -> (namespace key, RecordType value used in RecordRef/get).
@@ -145,4 +146,19 @@ def initialize_record(target_type: str, source_type: str, *, internal_id=None, e
 def saved_transaction_search(saved_search_id=None, saved_search_script_id=None):
     return factory("sales").TransactionSearchAdvanced(
         savedSearchId=saved_search_id, savedSearchScriptId=saved_search_script_id
+    )
+
+
+def created_from_search(internal_ids: Iterable[str], record_types: Iterable[str] = ()):
+    """A basic transaction search for records created from others, e.g. the cash refunds and
+    credit memos created from a cash sale (``record_types`` as RecordType values)."""
+    core = factory("core")
+    types = list(record_types)
+    return factory("common").TransactionSearchBasic(
+        createdFrom=core.SearchMultiSelectField(
+            operator="anyOf", searchValue=[ref(str(i)) for i in internal_ids]
+        ),
+        type=core.SearchEnumMultiSelectField(operator="anyOf", searchValue=[f"_{t}" for t in types])
+        if types
+        else None,
     )
