@@ -46,7 +46,7 @@ def order_refunds(order: dict) -> list[dict]:
 
 
 def refund_id(refund: dict) -> str:
-    return legacy_id(refund["id"])
+    return legacy_id(refund["refund_id"])
 
 
 def post_key(txn) -> str:
