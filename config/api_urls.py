@@ -3,9 +3,11 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
 from connector.api import ConnectorViewSet, ObtainToken
+from transactions.api import TransactionViewSet
 
 router = SimpleRouter()
 router.register("connectors", ConnectorViewSet, basename="connector")
+router.register("transactions", TransactionViewSet, basename="transaction")
 
 urlpatterns = [
     path("auth/token/", ObtainToken.as_view(), name="api-token"),

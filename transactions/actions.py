@@ -199,10 +199,6 @@ def _order_fields(order) -> dict:
 # --- posting ----------------------------------------------------------------------------
 
 
-def post_label(txn: Transaction) -> str:
-    return "Post to Shopify" if txn.target_channel == Channel.SHOPIFY else "Post Order to NetSuite"
-
-
 def request_post(user, txn: Transaction | int, *, from_statuses=(Status.RETRIEVED,)) -> bool:
     """Schedule the post of a row (a click). False when it was already scheduled, posting or
     done: a double click or a second person's click does nothing."""

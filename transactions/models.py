@@ -122,6 +122,29 @@ class Transaction(models.Model):
     def target_channel(self) -> str:
         return Channel.NETSUITE if self.source_channel == Channel.SHOPIFY else Channel.SHOPIFY
 
+    # What the action menu offers in each state (the verbs enforce the same rules).
+    @property
+    def can_post(self) -> bool:
+        return self.kind == Kind.REFUND and self.status == Status.RETRIEVED
+
+    @property
+    def can_retry(self) -> bool:
+        return self.status == Status.ERROR
+
+    @property
+    def can_ignore(self) -> bool:
+        return self.status in (Status.RETRIEVED, Status.SCHEDULED, Status.ERROR)
+
+    @property
+    def in_flight(self) -> bool:
+        return self.status in (Status.SCHEDULED, Status.POSTING)
+
+    @property
+    def post_label(self) -> str:
+        if self.target_channel == Channel.SHOPIFY:
+            return "Post to Shopify"
+        return "Post Order to NetSuite"
+
 
 class TransactionEvent(models.Model):
     """One line of a transaction's timeline. Never holds secrets."""
