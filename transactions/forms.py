@@ -39,6 +39,11 @@ class FilterForm(forms.Form):
 
 
 class RetrieveForm(forms.Form):
+    def __init__(self, *args, **kwargs):
+        # The dialog opens over the filter form: its own ids keep every label on its field.
+        kwargs.setdefault("auto_id", "retrieve_%s")
+        super().__init__(*args, **kwargs)
+
     connector = forms.ModelChoiceField(Connector.objects.order_by("name"), empty_label=None)
     source_channel = forms.ChoiceField(
         label="Source Channel",
