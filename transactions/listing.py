@@ -70,7 +70,12 @@ def page(qs: QuerySet[Transaction], cursor: str | None, size: int = PAGE_SIZE) -
     after = decode_cursor(cursor) if cursor else None
     if after:
         created_at, pk = after
-        qs = qs.filter(Q(created_at__lt=created_at) | Q(created_at=created_at, id__lt=pk))
+        # The plain `created_at <= X` lets PostgreSQL start an index range scan there; the OR
+        # alone would make it walk the index from the newest row.
+        qs = qs.filter(
+            Q(created_at__lte=created_at),
+            Q(created_at__lt=created_at) | Q(created_at=created_at, id__lt=pk),
+        )
     rows = list(qs[: size + 1])
     has_more = len(rows) > size
     rows = rows[:size]

@@ -91,7 +91,7 @@ class Command(BaseCommand):
             return
         try:
             seeded = seed_sandboxes(connector, shopify, netsuite)
-        except Exception as exc:  # noqa: BLE001 - the demo still runs without these refunds
+        except Exception as exc:
             self.stderr.write(f"Refund demo not seeded: {exc}")
         else:
             self.stdout.write(f"Refund demo ready: orders {', '.join(seeded)}.")
