@@ -93,3 +93,17 @@ def test_api_ignore(api_client):
     assert answer.status_code == 200 and answer.json()["status"] == Status.IGNORED
     assert api_client.post(f"/api/v1/transactions/{txn.pk}/ignore/").status_code == 409
     assert txn.events.get(type="status", detail__status="ignored").actor == user
+
+
+def test_rows_in_flight_poll_until_done_and_admin_reads(client):
+    connector = make_connector()
+    _rows(connector, 1)
+    txn = Transaction.objects.get()
+    client.force_login(make_cs())
+    assert lifecycle.claim(txn.pk, from_statuses=[Status.RETRIEVED], to_status=Status.SCHEDULED)
+    row = client.get(f"/transactions/{txn.pk}/row/").content.decode()
+    assert 'hx-trigger="every 1s"' in row and 'data-status="scheduled"' in row
+    staff = make_admin(is_staff=True, is_superuser=True)
+    client.force_login(staff)
+    assert client.get("/admin/transactions/transaction/").status_code == 200
+    assert client.get(f"/admin/transactions/transaction/{txn.pk}/change/").status_code == 200
