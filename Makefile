@@ -42,6 +42,10 @@ fmt: install
 check: install
 	$(PY) manage.py makemigrations --check --dry-run --settings=config.settings_test
 
+## make bench-transactions: the Other Transactions list and retrieve lookup on 1,000,000 rows
+bench-transactions: install
+	BENCH_DATABASE_URL=$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/panel_bench} $(PY) -m bench.transactions
+
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache test-output
 

@@ -4,9 +4,11 @@ from rest_framework.routers import SimpleRouter
 
 from connector.api import ConnectorViewSet, ObtainToken
 from flows.api import FlowRunCreate, FlowRunDetail
+from transactions.api import TransactionViewSet
 
 router = SimpleRouter()
 router.register("connectors", ConnectorViewSet, basename="connector")
+router.register("transactions", TransactionViewSet, basename="transaction")
 
 urlpatterns = [
     path("auth/token/", ObtainToken.as_view(), name="api-token"),

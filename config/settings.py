@@ -193,6 +193,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Several models have a `status`; name each choice set after its model.
+    "ENUM_NAME_OVERRIDES": {
+        "TransactionStatusEnum": "transactions.models.Status",
+        "FlowRunStatusEnum": "flows.models.RunStatus",
+    },
 }
 
 AUDITLOG_DISABLE_REMOTE_ADDR = False
@@ -205,6 +210,12 @@ CONTRACTS_DIR = env.path("CONTRACTS_DIR", default=BASE_DIR.parent / "shared" / "
 # Outbound HTTP timeouts (seconds) for the Shopify and NetSuite clients.
 HTTP_CONNECT_TIMEOUT = env.float("HTTP_CONNECT_TIMEOUT", default=5.0)
 HTTP_READ_TIMEOUT = env.float("HTTP_READ_TIMEOUT", default=60.0)
+
+# Other Transactions: a row Posting longer than this is re-queued by the sweeper (the worker
+# was killed); longer than the task time-out so a slow but live post is not doubled needlessly.
+TRANSACTIONS_POST_LEASE_SECONDS = env.int("TRANSACTIONS_POST_LEASE_SECONDS", default=900)
+# Run the post task in the web process through django-q2's sync mode (tests, no qcluster).
+TRANSACTIONS_POST_SYNC = env.bool("TRANSACTIONS_POST_SYNC", default=False)
 
 # --- Production hardening (python manage.py check --deploy) ---------------------------------
 # The app is expected behind a TLS-terminating proxy that sets X-Forwarded-Proto.

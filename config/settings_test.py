@@ -25,3 +25,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     DATABASES["default"]["TEST"] = {  # noqa: F405
         "NAME": str(Path(tempfile.gettempdir()) / f"panel-test-{os.getpid()}.sqlite3")
     }
+
+# Posts run in-process through django-q2's sync mode: the same task function, no cluster.
+TRANSACTIONS_POST_SYNC = True

@@ -19,6 +19,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "flows.view_flowschedule",
         "flows.run_flow",
         "flows.view_flowrun",
+        "transactions.view_transaction",
+        "transactions.retrieve_transaction",
+        "transactions.post_transaction",
     ],
     CUSTOMER_SERVICE: [
         # To list connectors and read their options when picking one; nothing else.
@@ -26,6 +29,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "connector.view_connectoroptions",
         "flows.view_flowschedule",
         "flows.view_flowrun",
+        # Other Transactions: look refunds up by order ID and post them.
+        "transactions.view_transaction",
+        "transactions.retrieve_transaction",
+        "transactions.post_transaction",
     ],
 }
 

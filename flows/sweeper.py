@@ -12,6 +12,8 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from transactions.tasks import sweep_stuck_posts
+
 from .engine import LEASE, queue_run
 from .models import FlowRun, RunStatus
 
@@ -48,12 +50,9 @@ def sweep() -> dict:
 
     report["deliveries_requeued"] = _sweep_deliveries(now)
 
-    try:
-        from transactions.tasks import sweep_stuck_posts
-    except ImportError:
-        pass
-    else:
-        report["posts"] = sweep_stuck_posts()
+    # Posts of the Other Transactions page stuck in Posting/Scheduled (killed worker, lost
+    # message): one periodic sweeper covers every kind of work.
+    report["posts"] = sweep_stuck_posts()
     return report
 
 

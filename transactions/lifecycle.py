@@ -87,20 +87,21 @@ def claim(
     actor=None,
     message: str = "Posting started.",
     flow_run_id: int | None = None,
+    only_if: Mapping[str, Any] | None = None,
 ) -> bool:
     """Move a row to `to_status` only if it is still in one of `from_statuses`.
 
     Returns False when someone else got there first (or the row is in another state): the
-    caller then does nothing.
+    caller then does nothing. `only_if` adds conditions (e.g. the sweeper's "started before").
     """
     now = timezone.now()
     updates: dict[str, Any] = {"status": to_status, "updated_at": now}
     if to_status == Status.POSTING:
         updates.update(attempts=F("attempts") + 1, posting_started_at=now, last_error="")
     with transaction.atomic():
-        won = Transaction.objects.filter(pk=txn_id, status__in=list(from_statuses)).update(
-            **updates
-        )
+        won = Transaction.objects.filter(
+            pk=txn_id, status__in=list(from_statuses), **dict(only_if or {})
+        ).update(**updates)
         if won:
             record_event(
                 txn_id,

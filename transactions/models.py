@@ -87,6 +87,10 @@ class Transaction(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        permissions = [
+            ("retrieve_transaction", "Can retrieve a refund by order ID"),
+            ("post_transaction", "Can post, retry or ignore a transaction"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["connector", "kind", "source_channel", "source_id"],
@@ -102,6 +106,12 @@ class Transaction(models.Model):
             models.Index(fields=["shopify_order_id"], name="txn_order_id"),
             models.Index(fields=["netsuite_sales_order_id"], name="txn_ns_order"),
             models.Index(fields=["status", "posting_started_at"], name="txn_stuck"),
+            # The search box matches ids exactly; these keep it an index lookup at any size.
+            models.Index(fields=["source_id"], name="txn_source_id"),
+            models.Index(fields=["target_id"], name="txn_target_id"),
+            # Filters without a connector still read newest first from an index.
+            models.Index(fields=["status", "-created_at", "-id"], name="txn_status_newest"),
+            models.Index(fields=["kind", "-created_at", "-id"], name="txn_kind_newest"),
         ]
 
     def __str__(self) -> str:
@@ -111,6 +121,29 @@ class Transaction(models.Model):
     @property
     def target_channel(self) -> str:
         return Channel.NETSUITE if self.source_channel == Channel.SHOPIFY else Channel.SHOPIFY
+
+    # What the action menu offers in each state (the verbs enforce the same rules).
+    @property
+    def can_post(self) -> bool:
+        return self.kind == Kind.REFUND and self.status == Status.RETRIEVED
+
+    @property
+    def can_retry(self) -> bool:
+        return self.status == Status.ERROR
+
+    @property
+    def can_ignore(self) -> bool:
+        return self.status in (Status.RETRIEVED, Status.SCHEDULED, Status.ERROR)
+
+    @property
+    def in_flight(self) -> bool:
+        return self.status in (Status.SCHEDULED, Status.POSTING)
+
+    @property
+    def post_label(self) -> str:
+        if self.target_channel == Channel.SHOPIFY:
+            return "Post to Shopify"
+        return "Post Order to NetSuite"
 
 
 class TransactionEvent(models.Model):

@@ -257,6 +257,21 @@ class NetSuiteClient:
 
     search_saved = search
 
+    def find_created_from(self, internal_ids: Iterable[str], record_types: Iterable[str] = ()):
+        """Transactions created from these records (``createdFrom``), e.g. the cash sale or
+        invoice billed from a sales order, or the cash refund created from a cash sale."""
+        internal_ids = [str(i) for i in internal_ids]
+        if not internal_ids:
+            return []
+        search_record = records.created_from_search(internal_ids, record_types)
+        prefs = self.search_preferences()
+        result = self._call("search", searchRecord=search_record, _search_prefs=prefs)
+        found = list(self._page_records(result, "search createdFrom"))
+        for page_index in range(2, (result.totalPages or 1) + 1):
+            page = self.search_more_with_id(result.searchId, page_index)
+            found.extend(self._page_records(page, "searchMoreWithId"))
+        return found
+
     def search_more_with_id(self, search_id: str, page_index: int):
         return self._call("searchMoreWithId", searchId=search_id, pageIndex=page_index)
 

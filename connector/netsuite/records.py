@@ -155,3 +155,18 @@ def item_search_by_sku(sku: str):
     return factory("common").ItemSearchBasic(
         itemId=core.SearchStringField(searchValue=sku, operator="is")
     )
+
+
+def created_from_search(internal_ids: Iterable[str], record_types: Iterable[str] = ()):
+    """A basic transaction search for records created from others, e.g. the cash refunds and
+    credit memos created from a cash sale (``record_types`` as RecordType values)."""
+    core = factory("core")
+    types = list(record_types)
+    return factory("common").TransactionSearchBasic(
+        createdFrom=core.SearchMultiSelectField(
+            operator="anyOf", searchValue=[ref(str(i)) for i in internal_ids]
+        ),
+        type=core.SearchEnumMultiSelectField(operator="anyOf", searchValue=[f"_{t}" for t in types])
+        if types
+        else None,
+    )

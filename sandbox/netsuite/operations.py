@@ -271,12 +271,15 @@ class Operations:
         page_size = _page_size(headers.get("searchPreferences"))
         if type_name == "ItemSearchBasic":
             return self._item_search(search, page_size)
+        if type_name == "TransactionSearchBasic":
+            return self._basic_transaction_search(search, headers)
         saved_id = search.get("savedSearchId") or search.get("savedSearchScriptId")
         if type_name != "TransactionSearchAdvanced" or not saved_id:
             raise SoapFault(
                 None,
                 None,
-                "The sandbox supports saved transaction searches only.",
+                "The sandbox supports saved transaction searches, ItemSearchBasic by itemId "
+                "and TransactionSearchBasic by createdFrom and type only.",
                 "soapenv:Client",
             )
         saved = self.account.saved_search(saved_id)
@@ -308,6 +311,45 @@ class Operations:
             items = [r for r in items if r.text("itemId") == value]
         search_id = f"WEBSERVICES_{uuid.uuid4().hex[:20]}"
         self.store.searches[search_id] = ([r.internal_id for r in items], page_size)
+        return self._search_page("searchResponse", search_id, 1)
+
+    def _basic_transaction_search(self, search, headers):
+        """Transactions created from given records (``createdFrom`` anyOf), optionally of some
+        types (``type`` anyOf ``_cashRefund``...): how refunds are found from a billed order."""
+        criteria = {etree.QName(c).localname: c for c in search}
+        unsupported = set(criteria) - {"createdFrom", "type"}
+        if unsupported or "createdFrom" not in criteria:
+            raise SoapFault(
+                None,
+                None,
+                "The sandbox simulates TransactionSearchBasic by createdFrom (anyOf) and type "
+                f"(anyOf) only, not {', '.join(sorted(unsupported)) or 'without createdFrom'}.",
+                "soapenv:Client",
+            )
+        for field in criteria.values():
+            if (field.get("operator") or "anyOf") != "anyOf":
+                raise SoapFault(
+                    None, None, "The sandbox simulates the anyOf operator only.", "soapenv:Client"
+                )
+        parents = {
+            v.get("internalId") for v in criteria["createdFrom"].iter(q(CORE, "searchValue"))
+        }
+        types = None
+        if "type" in criteria:
+            wanted = {
+                (v.text or "").lstrip("_") for v in criteria["type"].iter(q(CORE, "searchValue"))
+            }
+            types = {soap.TYPE_BY_RECORD_TYPE.get(t) for t in wanted}
+        found = [
+            r
+            for r in sorted(self.store.records.values(), key=lambda r: r.seq)
+            if r.ref_id("createdFrom") in parents and (types is None or r.type_name in types)
+        ]
+        search_id = f"WEBSERVICES_{uuid.uuid4().hex[:20]}"
+        self.store.searches[search_id] = (
+            [r.internal_id for r in found],
+            _page_size(headers.get("searchPreferences")),
+        )
         return self._search_page("searchResponse", search_id, 1)
 
     def op_searchMoreWithId(self, payload, headers):

@@ -56,12 +56,45 @@ SANDBOXES = [
 ]
 
 
+def _answers(url: str) -> bool:
+    import requests
+
+    try:
+        return requests.get(url, timeout=1).ok
+    except requests.RequestException:
+        return False
+
+
 class Command(BaseCommand):
     help = "Run the sandboxes, a qcluster and the web server until Ctrl-C."
 
     def add_arguments(self, parser):
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
         parser.add_argument("--no-sandboxes", action="store_true")
+
+    def _seed_refund_demo(self) -> None:
+        """Once both sandboxes answer: the seed 003 demo (#1001 cash refund, #1002 credit memo,
+        #1003 not billed). `seed_demo` runs before the sandboxes exist, so it happens here;
+        idempotent, so every start can run it."""
+        from connector.models import Connector
+        from transactions.demo import seed_sandboxes
+
+        shopify = f"http://127.0.0.1:{demo.SHOPIFY_SANDBOX_PORT}"
+        netsuite = f"http://127.0.0.1:{demo.NETSUITE_SANDBOX_PORT}"
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if _answers(f"{shopify}/_control/health") and _answers(f"{netsuite}/_control/state"):
+                break
+            time.sleep(0.3)
+        connector = Connector.objects.filter(name=demo.DEMO_CONNECTOR).first()
+        if connector is None:
+            return
+        try:
+            seeded = seed_sandboxes(connector, shopify, netsuite)
+        except Exception as exc:
+            self.stderr.write(f"Refund demo not seeded: {exc}")
+        else:
+            self.stdout.write(f"Refund demo ready: orders {', '.join(seeded)}.")
 
     def handle(self, *args, port, no_sandboxes, **options):
         python = sys.executable
@@ -76,6 +109,8 @@ class Command(BaseCommand):
                 if importlib.util.find_spec(module) is None:
                     continue
                 start(label, [python, "-m", module, *arguments])
+        if not no_sandboxes:
+            self._seed_refund_demo()
         start("Task cluster", [python, "manage.py", "qcluster"])
         start("Web server", [python, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"])
 

@@ -1,0 +1,176 @@
+"""Benchmark (not a test): the Other Transactions list and the retrieve lookup on 1,000,000
+transactions in PostgreSQL.
+
+    make bench-transactions        # BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/panel_bench
+
+Fills the database once with COPY (kept between runs), then times full requests of the list
+page through Django's test client (view, queries, template) and the synced-order lookup that
+starts every retrieve. Prints p50/p95 per request; the last line is
+`list_p95_ms: X  retrieve_p95_ms: Y`.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import statistics
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROWS = int(os.environ.get("BENCH_ROWS", "1000000"))
+URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/panel_bench")
+REPEAT = int(os.environ.get("BENCH_REPEAT", "60"))
+CONNECTORS = 5
+
+
+def _ensure_database(url: str) -> None:
+    import psycopg
+
+    base, name = url.rsplit("/", 1)
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def _setup_django() -> None:
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    os.environ["DATABASE_URL"] = URL
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings_test")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+def _fill() -> None:
+    from django.db import connection
+
+    from connector.models import Connector
+    from tests.factories import make_connector
+    from transactions.models import Transaction
+
+    while Connector.objects.count() < CONNECTORS:
+        make_connector()
+    connector_ids = list(Connector.objects.order_by("pk").values_list("pk", flat=True))
+    have = Transaction.objects.count()
+    if have >= ROWS:
+        return
+    print(f"Inserting {ROWS - have:,} transactions with COPY ...", flush=True)
+    started = time.monotonic()
+    rng = random.Random(42)
+    now = datetime.now(UTC)
+    statuses = ["retrieved", "scheduled", "posted", "posted", "posted", "error", "ignored"]
+    columns = (
+        "connector_id, kind, source_channel, flow, source_id, source_type, target_id, "
+        "shopify_order_id, shopify_order_name, netsuite_sales_order_id, amount, currency, "
+        "status, status_reason, last_error, attempts, payload, created_at, updated_at"
+    )
+    with connection.cursor() as cursor:
+        raw = cursor.cursor
+        with raw.copy(f"COPY transactions_transaction ({columns}) FROM STDIN") as copy:
+            for i in range(have, ROWS):
+                order_number = 100000 + i // 2
+                is_order = i % 2 == 0
+                created = now - timedelta(seconds=(ROWS - i) * 30)
+                copy.write_row(
+                    (
+                        connector_ids[i % len(connector_ids)],
+                        "order" if is_order else "refund",
+                        "shopify" if is_order or i % 4 == 1 else "netsuite",
+                        "",
+                        f"s{i}",
+                        "order" if is_order else "cashRefund",
+                        f"t{i}",
+                        str(order_number),
+                        f"#{order_number}",
+                        str(5000000 + order_number),
+                        f"{rng.randint(100, 99999) / 100:.2f}",
+                        "USD",
+                        "order_posted" if is_order else rng.choice(statuses),
+                        "",
+                        "",
+                        1,
+                        "{}",
+                        created,
+                        created,
+                    )
+                )
+        cursor.execute("ANALYZE transactions_transaction")
+    print(f"  done in {time.monotonic() - started:.0f}s", flush=True)
+
+
+def _timed(fn, repeat: int = REPEAT) -> list[float]:
+    fn()  # warm caches and connections
+    out = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        fn()
+        out.append((time.perf_counter() - started) * 1000)
+    return out
+
+
+def _p(values: list[float], q: float) -> float:
+    return statistics.quantiles(values, n=100)[int(q) - 1] if len(values) > 1 else values[0]
+
+
+def main() -> None:
+    _ensure_database(URL)
+    _setup_django()
+    _fill()
+
+    from django.test import Client
+
+    from connector.models import Connector
+    from tests.factories import make_cs
+    from transactions.listing import PAGE_SIZE, encode_cursor
+    from transactions.models import Transaction
+    from transactions.orders import find_synced_order
+
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(make_cs(username="bench-cs"))
+    connector = Connector.objects.order_by("pk").first()
+    total = Transaction.objects.count()
+    newest = Transaction.objects.order_by("-created_at", "-id")
+    cursor = encode_cursor(newest[PAGE_SIZE - 1])
+    deep = newest[ROWS // 2]
+
+    rng = random.Random(7)
+    pages = {
+        "list newest": "/transactions/",
+        "list page 2": f"/transactions/?after={cursor}",
+        "list deep page (row 500,000)": f"/transactions/?after={encode_cursor(deep)}",
+        "list by connector": f"/transactions/?connector={connector.pk}",
+        "list by status error": "/transactions/?status=error",
+        "list by kind+channel": "/transactions/?kind=refund&source_channel=netsuite",
+        "list by connector+status": f"/transactions/?connector={connector.pk}&status=scheduled",
+        "list search #order": "/transactions/?search=%23300123",
+    }
+    print(f"{total:,} transactions in {URL.rsplit('/', 1)[-1]}; {REPEAT} requests each")
+    list_all: list[float] = []
+    for label, url in pages.items():
+        times = _timed(lambda url=url: client.get(url))
+        list_all.extend(times)
+        print(f"  {label:32s} p50 {_p(times, 50):7.1f} ms   p95 {_p(times, 95):7.1f} ms")
+
+    connectors = list(Connector.objects.order_by("pk"))
+
+    def lookup_direct():  # the database half of Retrieve; the other half is NetSuite
+        number = 100000 + rng.randrange(ROWS // 2)
+        # Order i lives on connector i % 5 (i even); any connector exercises the index path.
+        found = find_synced_order(connectors[rng.randrange(len(connectors))], f"#{number}")
+        return found
+
+    retrieve = _timed(lookup_direct, repeat=REPEAT * 5)
+    print(
+        f"  {'retrieve lookup (synced order)':32s} p50 {_p(retrieve, 50):7.1f} ms   "
+        f"p95 {_p(retrieve, 95):7.1f} ms"
+    )
+    print(f"list_p95_ms: {_p(list_all, 95):.1f}  retrieve_p95_ms: {_p(retrieve, 95):.1f}")
+
+
+if __name__ == "__main__":
+    main()

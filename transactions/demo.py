@@ -1,0 +1,146 @@
+"""Demo refunds (seed 003) in the sandboxes, and the synced-order rows they hang from.
+
+The order import flow is built elsewhere; until it runs, `record_synced_order` writes the row
+it would write (see transactions.orders for the contract), and `sync_order_to_netsuite` makes
+the sales order it would make, through the NetSuite sandbox's control API. Both are
+idempotent, so `run_panel` can call `seed_sandboxes` on every start.
+
+The demo: #1001 billed as a cash sale and refunded by a cash refund; #1002 billed as an
+invoice and refunded by a credit memo; #1003 synced but not billed.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import requests
+
+from connector import external_ids
+
+from . import lifecycle
+from .models import Channel, Kind, Status
+
+DEMO_ORDERS = {"#1001": "cashSale", "#1002": "invoice", "#1003": None}
+
+
+class Control:
+    """A sandbox's /_control API over HTTP."""
+
+    def __init__(self, base_url: str):
+        self.base_url = base_url.rstrip("/")
+        self.http = requests.Session()
+
+    def get(self, path: str, **params):
+        response = self.http.get(f"{self.base_url}/_control/{path}", params=params, timeout=10)
+        response.raise_for_status()
+        return response.json()
+
+    def post(self, path: str, payload: dict | None = None):
+        response = self.http.post(
+            f"{self.base_url}/_control/{path}", json=payload or {}, timeout=10
+        )
+        if response.status_code >= 400:
+            raise RuntimeError(f"control {path}: {response.status_code} {response.text}")
+        return response.json()
+
+
+def record_synced_order(connector, shopify_order: dict, sales_order_id: str):
+    """The Transaction the order import writes for an order synced to NetSuite."""
+    txn, _ = lifecycle.upsert_transaction(
+        connector,
+        kind=Kind.ORDER,
+        source_channel=Channel.SHOPIFY,
+        source_id=str(shopify_order["id"]),
+        status=Status.ORDER_POSTED,
+        defaults={
+            "shopify_order_id": str(shopify_order["id"]),
+            "shopify_order_name": shopify_order["name"],
+            "netsuite_sales_order_id": str(sales_order_id),
+            "target_id": str(sales_order_id),
+            "source_type": "order",
+            "amount": Decimal(shopify_order["totals"]["total"]),
+            "currency": shopify_order.get("currency", ""),
+            "posted_at": None,
+        },
+        message=f"Order {shopify_order['name']} synced to NetSuite (demo).",
+    )
+    return txn
+
+
+def sync_order_to_netsuite(netsuite: Control, shopify_order: dict) -> dict:
+    """The NetSuite sales order for a Shopify order, keyed by its externalId; approved."""
+    external_id = external_ids.sales_order(shopify_order["id"])
+    existing = netsuite.get("records", type="salesOrder", externalId=external_id)
+    if existing:
+        return existing[0]
+    netsuite.post(
+        "items",
+        {"items": [{"sku": li["sku"], "price": li["price"]} for li in shopify_order["line_items"]]},
+    )
+    customer_key = external_ids.customer(shopify_order.get("customer_id") or shopify_order["id"])
+    customers = netsuite.get("records", type="customer", externalId=customer_key)
+    customer = (
+        customers[0]
+        if customers
+        else netsuite.post(
+            "customers",
+            {
+                "customers": [
+                    {
+                        "externalId": customer_key,
+                        "email": shopify_order.get("email") or "",
+                        "firstName": "Demo",
+                        "lastName": shopify_order["name"],
+                    }
+                ]
+            },
+        )[0]
+    )
+    order = netsuite.post(
+        "sales-orders",
+        {
+            "customer": customer["internalId"],
+            "externalId": external_id,
+            "lines": [
+                {"sku": li["sku"], "quantity": li["quantity"], "rate": li["price"]}
+                for li in shopify_order["line_items"]
+            ],
+        },
+    )
+    netsuite.post(f"sales-orders/{order['internalId']}/approve")
+    return order
+
+
+def bill_and_refund(netsuite: Control, sales_order_id: str, bill_as: str, lines=None) -> dict:
+    """Bill the order (once) and refund the billed record (once); returns the refund."""
+    bills = netsuite.get("records", type=bill_as, createdFrom=sales_order_id)
+    bill = (
+        bills[0] if bills else netsuite.post(f"sales-orders/{sales_order_id}/bill", {"as": bill_as})
+    )
+    refund_type = "cashRefund" if bill_as == "cashSale" else "creditMemo"
+    refunds = netsuite.get("records", type=refund_type, createdFrom=bill["internalId"])
+    if refunds:
+        return refunds[0]
+    return netsuite.post(f"sales-orders/{sales_order_id}/refund", {"lines": lines})
+
+
+def seed_sandboxes(connector, shopify_url: str, netsuite_url: str) -> list[str]:
+    """Make the demo orders' NetSuite side and their synced-order rows. Idempotent."""
+    shopify, netsuite = Control(shopify_url), Control(netsuite_url)
+    done = []
+    for name, bill_as in DEMO_ORDERS.items():
+        order = shopify.get(f"orders/{name.replace('#', '%23')}")
+        sales_order = sync_order_to_netsuite(netsuite, order)
+        record_synced_order(connector, order, sales_order["internalId"])
+        if bill_as:
+            # Refund the first line only: a partial refund, as customers usually get.
+            first = sales_order_lines(netsuite, sales_order["internalId"])[:1]
+            bill_and_refund(netsuite, sales_order["internalId"], bill_as, lines=first)
+        done.append(name)
+    return done
+
+
+def sales_order_lines(netsuite: Control, sales_order_id: str) -> list[dict]:
+    record = netsuite.get("records", type="salesOrder", internalId=sales_order_id)[0]
+    items = record["fields"].get("itemList") or []
+    return [{"item": line["item"]["internalId"], "quantity": line["quantity"]} for line in items]

@@ -1,0 +1,57 @@
+from django import forms
+
+from connector.models import Connector
+
+from .models import Channel, Kind, Status
+
+
+def _choices(choices, empty="All"):
+    return [("", empty), *choices]
+
+
+class FilterForm(forms.Form):
+    connector = forms.ModelChoiceField(
+        Connector.objects.order_by("name"), required=False, empty_label="All connectors"
+    )
+    source_channel = forms.ChoiceField(
+        label="Source channel", choices=_choices(Channel.choices), required=False
+    )
+    kind = forms.ChoiceField(choices=_choices(Kind.choices), required=False)
+    status = forms.ChoiceField(choices=_choices(Status.choices), required=False)
+    date_from = forms.DateField(
+        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    search = forms.CharField(
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": "Order number or id", "type": "search"}),
+    )
+
+    def params(self) -> dict:
+        if not self.is_valid():
+            return {}
+        data = dict(self.cleaned_data)
+        if data.get("connector"):
+            data["connector"] = data["connector"].pk
+        return {k: v for k, v in data.items() if v}
+
+
+class RetrieveForm(forms.Form):
+    def __init__(self, *args, **kwargs):
+        # The dialog opens over the filter form: its own ids keep every label on its field.
+        kwargs.setdefault("auto_id", "retrieve_%s")
+        super().__init__(*args, **kwargs)
+
+    connector = forms.ModelChoiceField(Connector.objects.order_by("name"), empty_label=None)
+    source_channel = forms.ChoiceField(
+        label="Source Channel",
+        choices=[(Channel.NETSUITE, "NetSuite"), (Channel.SHOPIFY, "Shopify")],
+    )
+    order_id = forms.CharField(
+        label="Order/Transaction ID",
+        max_length=100,
+        help_text="The Shopify order number (#1001) or order id of an order the connector "
+        "synced to NetSuite.",
+    )

@@ -1,0 +1,5 @@
+"""Who may use the Other Transactions page: one place for views, the API and templates."""
+
+VIEW = "transactions.view_transaction"
+RETRIEVE = "transactions.retrieve_transaction"
+POST = "transactions.post_transaction"

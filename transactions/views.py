@@ -1,0 +1,81 @@
+"""Data Flows › Other Transactions: thin views that parse input, call a verb, render."""
+
+from django.contrib.auth.decorators import permission_required
+from django.http import Http404
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from . import actions, listing
+from .errors import RetrieveError
+from .forms import FilterForm, RetrieveForm
+from .models import Transaction
+from .permissions import POST, RETRIEVE, VIEW
+
+
+@permission_required(VIEW, raise_exception=True)
+def transaction_list(request):
+    form = FilterForm(request.GET or None)
+    params = form.params() if request.GET else {}
+    current = listing.page(listing.filtered(params), request.GET.get("after"))
+    query = request.GET.copy()
+    query.pop("after", None)
+    return render(
+        request,
+        "transactions/list.html",
+        {"form": form, "page": current, "query": query.urlencode()},
+    )
+
+
+@permission_required(RETRIEVE, raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def retrieve_dialog(request):
+    form = RetrieveForm(request.POST or None, initial={"source_channel": "netsuite"})
+    result = error = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = actions.retrieve(
+                request.user,
+                form.cleaned_data["connector"],
+                form.cleaned_data["source_channel"],
+                form.cleaned_data["order_id"],
+            )
+        except RetrieveError as exc:
+            error = exc.message
+    response = render(
+        request,
+        "transactions/_retrieve_dialog.html",
+        {"form": form, "result": result, "error": error},
+    )
+    if result is not None:
+        response["HX-Trigger"] = "transactionsChanged"
+    return response
+
+
+def _row(request, txn):
+    return render(request, "transactions/_row.html", {"txn": txn})
+
+
+@permission_required(VIEW, raise_exception=True)
+def transaction_row(request, pk: int):
+    return _row(request, get_object_or_404(Transaction.objects.select_related("connector"), pk=pk))
+
+
+VERBS = {"post": actions.request_post, "retry": actions.retry, "ignore": actions.ignore}
+
+
+@permission_required(POST, raise_exception=True)
+@require_POST
+def transaction_action(request, pk: int, verb: str):
+    if verb not in VERBS:
+        raise Http404
+    txn = get_object_or_404(Transaction, pk=pk)
+    VERBS[verb](request.user, txn)
+    return _row(request, Transaction.objects.select_related("connector").get(pk=pk))
+
+
+@permission_required(VIEW, raise_exception=True)
+def timeline(request, pk: int):
+    txn = get_object_or_404(Transaction.objects.select_related("connector"), pk=pk)
+    events = txn.events.select_related("actor")
+    template = "transactions/_timeline.html" if request.htmx else "transactions/timeline.html"
+    return render(request, template, {"txn": txn, "events": events})
