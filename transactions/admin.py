@@ -2,21 +2,12 @@
 
 from django.contrib import admin
 
+from connector.admin import ReadOnlyAdminMixin
+
 from .models import Transaction, TransactionEvent
 
 
-class ReadOnly:
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class EventInline(ReadOnly, admin.TabularInline):
+class EventInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = TransactionEvent
     fields = ["created_at", "type", "message", "actor", "detail"]
     readonly_fields = fields
@@ -24,7 +15,7 @@ class EventInline(ReadOnly, admin.TabularInline):
 
 
 @admin.register(Transaction)
-class TransactionAdmin(ReadOnly, admin.ModelAdmin):
+class TransactionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
         "id",
         "created_at",
@@ -46,7 +37,7 @@ class TransactionAdmin(ReadOnly, admin.ModelAdmin):
 
 
 @admin.register(TransactionEvent)
-class TransactionEventAdmin(ReadOnly, admin.ModelAdmin):
+class TransactionEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["created_at", "transaction", "type", "message", "actor"]
     list_filter = ["type"]
     list_select_related = ["transaction", "actor"]

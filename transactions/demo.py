@@ -13,35 +13,13 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-import requests
-
 from connector import external_ids
+from sandbox.control_client import ControlClient as Control
 
 from . import lifecycle
 from .models import Channel, Kind, Status
 
 DEMO_ORDERS = {"#1001": "cashSale", "#1002": "invoice", "#1003": None}
-
-
-class Control:
-    """A sandbox's /_control API over HTTP."""
-
-    def __init__(self, base_url: str):
-        self.base_url = base_url.rstrip("/")
-        self.http = requests.Session()
-
-    def get(self, path: str, **params):
-        response = self.http.get(f"{self.base_url}/_control/{path}", params=params, timeout=10)
-        response.raise_for_status()
-        return response.json()
-
-    def post(self, path: str, payload: dict | None = None):
-        response = self.http.post(
-            f"{self.base_url}/_control/{path}", json=payload or {}, timeout=10
-        )
-        if response.status_code >= 400:
-            raise RuntimeError(f"control {path}: {response.status_code} {response.text}")
-        return response.json()
 
 
 def record_synced_order(connector, shopify_order: dict, sales_order_id: str):
