@@ -2,8 +2,8 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
-from connector.api import ConnectorViewSet, ObtainToken
 from flows.api import FlowRunCreate, FlowRunDetail
+from panel.api import ConnectorViewSet, ObtainToken
 from transactions.api import TransactionViewSet
 
 router = SimpleRouter()

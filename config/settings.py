@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "connector.netsuite",
     "flows",
     "transactions",
+    "panel",
 ]
 
 MIDDLEWARE = [
@@ -94,7 +95,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "connector.context_processors.roles",
+                "panel.context_processors.roles",
             ],
         },
     },

@@ -1,5 +1,6 @@
-"""Business verbs for connectors. Views, the API, commands and tasks call these, nothing else
-writes connectors, so validation, audit attribution and defaults live in one place.
+"""Business verbs for connectors and their options (the ground floor: nothing about flows).
+Views, the API, commands and tasks reach them through `panel.actions`, which adds the flow
+schedules; nothing else writes connectors, so validation and audit attribution live here.
 
 Every verb validates the whole row (`full_clean`, which includes the model's check
 constraints) before saving and raises `ValidationError` keyed by field otherwise: bad input
@@ -11,10 +12,6 @@ from collections.abc import Mapping
 from auditlog.context import set_actor
 from django.core.exceptions import ValidationError
 from django.db import transaction
-
-from flows.models import FlowSchedule
-from flows.registry import FLOWS
-from flows.schedules import sync_connector_schedules, sync_schedule
 
 from .models import SECRET_FIELDS, Connector, ConnectorOptions
 
@@ -34,21 +31,20 @@ OPTION_FIELDS = tuple(
     for f in ConnectorOptions._meta.get_fields()
     if f.concrete and f.name not in ("id", "connector", "updated_at")
 )
-FLOW_SCHEDULE_FIELDS = ("enabled", "interval_minutes", "cron")
 
 
-def _reject_unknown(values: Mapping, allowed, what: str) -> None:
+def reject_unknown(values: Mapping, allowed, what: str) -> None:
     unknown = sorted(set(values) - set(allowed))
     if unknown:
         raise ValidationError({key: f"Unknown {what}." for key in unknown})
 
 
-def _assign(instance, values: Mapping) -> None:
+def assign(instance, values: Mapping) -> None:
     for key, value in values.items():
         setattr(instance, key, value)
 
 
-def _save_validated(instance) -> None:
+def save_validated(instance) -> None:
     instance.full_clean()
     instance.save()
 
@@ -59,27 +55,18 @@ def create_connector(
     fields: Mapping,
     secrets: Mapping | None = None,
     options: Mapping | None = None,
-    flows: Mapping | None = None,
 ) -> Connector:
-    """Create a connector with default options and a (switched off) schedule per flow."""
-    _reject_unknown(fields, CONNECTOR_FIELDS, "connector field")
+    """Create a connector with default options."""
+    reject_unknown(fields, CONNECTOR_FIELDS, "connector field")
     with set_actor(user):
         connector = Connector()
-        _assign(connector, fields)
+        assign(connector, fields)
         for name, value in (secrets or {}).items():
             connector.set_secret(name, value)
-        _save_validated(connector)
+        save_validated(connector)
         ConnectorOptions.objects.create(connector=connector)
-        for flow in FLOWS.values():
-            FlowSchedule.objects.create(
-                connector=connector,
-                flow=flow.api_name,
-                interval_minutes=flow.default_interval_minutes,
-            )
     if options:
         update_options(user, connector, options)
-    for flow_name, changes in (flows or {}).items():
-        update_flow_schedule(user, connector, flow_name, changes)
     return connector
 
 
@@ -88,16 +75,15 @@ def update_connector(
     user, connector: Connector, fields: Mapping, secrets: Mapping | None = None
 ) -> Connector:
     """Change connector fields; a secret given as an empty value is left as it is."""
-    _reject_unknown(fields, CONNECTOR_FIELDS, "connector field")
-    _reject_unknown(secrets or {}, SECRET_FIELDS, "credential")
+    reject_unknown(fields, CONNECTOR_FIELDS, "connector field")
+    reject_unknown(secrets or {}, SECRET_FIELDS, "credential")
     connector = Connector.objects.select_for_update().get(pk=connector.pk)
-    _assign(connector, fields)
+    assign(connector, fields)
     for name, value in (secrets or {}).items():
         if value:
             connector.set_secret(name, value)
     with set_actor(user):
-        _save_validated(connector)
-    sync_connector_schedules(connector)  # an inactive connector runs nothing on a schedule
+        save_validated(connector)
     return connector
 
 
@@ -113,27 +99,9 @@ def clear_secret(user, connector: Connector, name: str) -> Connector:
 
 @transaction.atomic
 def update_options(user, connector: Connector, changes: Mapping) -> ConnectorOptions:
-    _reject_unknown(changes, OPTION_FIELDS, "option")
+    reject_unknown(changes, OPTION_FIELDS, "option")
     options = ConnectorOptions.objects.select_for_update().get(connector=connector)
-    _assign(options, changes)
+    assign(options, changes)
     with set_actor(user):
-        _save_validated(options)
+        save_validated(options)
     return options
-
-
-@transaction.atomic
-def update_flow_schedule(user, connector: Connector, flow: str, changes: Mapping) -> FlowSchedule:
-    if flow not in FLOWS:
-        raise ValidationError({flow: "Unknown flow."})
-    _reject_unknown(changes, FLOW_SCHEDULE_FIELDS, "flow setting")
-    schedule, _ = FlowSchedule.objects.select_for_update().get_or_create(
-        connector=connector,
-        flow=flow,
-        defaults={"interval_minutes": FLOWS[flow].default_interval_minutes},
-    )
-    _assign(schedule, changes)
-    with set_actor(user):
-        _save_validated(schedule)
-    # The django-q2 schedule follows the row (same transaction: both or neither).
-    sync_schedule(schedule)
-    return schedule

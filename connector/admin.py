@@ -7,8 +7,6 @@ from auditlog.models import LogEntry
 from django.contrib import admin
 from django.utils.html import format_html_join
 
-from flows.models import FlowSchedule
-
 from .audit import SECRET_MASK
 from .models import SECRET_FIELDS, Connector, ConnectorOptions
 
@@ -29,11 +27,6 @@ class ConnectorOptionsInline(ReadOnlyAdminMixin, admin.StackedInline):
     can_delete = False
 
 
-class FlowScheduleInline(ReadOnlyAdminMixin, admin.TabularInline):
-    model = FlowSchedule
-    fields = ("flow", "enabled", "interval_minutes", "cron")
-
-
 @admin.register(Connector)
 class ConnectorAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = (
@@ -47,7 +40,7 @@ class ConnectorAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = ("is_active", "netsuite_environment")
     search_fields = ("name", "shopify_shop_domain", "netsuite_account_id")
     readonly_fields = ("credentials", "last_run_at", "last_error", "created_at", "updated_at")
-    inlines = [ConnectorOptionsInline, FlowScheduleInline]
+    inlines = [ConnectorOptionsInline]
 
     @admin.display(description="Credentials")
     def credentials(self, obj):

@@ -8,8 +8,6 @@ class ConnectorConfig(AppConfig):
     def ready(self):
         from auditlog.registry import auditlog
 
-        from flows.models import FlowSchedule
-
         from .models import SECRET_FIELDS, Connector, ConnectorOptions
 
         auditlog.register(
@@ -19,4 +17,3 @@ class ConnectorConfig(AppConfig):
             mask_callable="connector.audit.mask_secret",
         )
         auditlog.register(ConnectorOptions, exclude_fields=["updated_at"])
-        auditlog.register(FlowSchedule, exclude_fields=["updated_at"])

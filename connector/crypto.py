@@ -12,9 +12,17 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
+from .errors import RemoteError
 
-class CredentialDecryptionError(Exception):
-    """A stored credential cannot be decrypted with any configured key."""
+
+class CredentialDecryptionError(RemoteError):
+    """A stored credential cannot be decrypted with any configured key: no call can be made
+    until a person fixes the keys or re-enters the credential."""
+
+    system = "the panel"
+
+    def __init__(self, message: str):
+        super().__init__(message, retryable=False, code="CREDENTIALS_UNREADABLE")
 
 
 @cache

@@ -5,9 +5,9 @@ NetSuite record the same way. Shopify ids are taken as their numeric legacy id (
 of a gid), so `gid://shopify/Order/5512` and `5512` give the same key.
 """
 
+from .gids import legacy_id
 
-def legacy_id(shopify_id: str | int) -> str:
-    return str(shopify_id).rsplit("/", 1)[-1]
+__all__ = ["legacy_id"]
 
 
 def sales_order(shopify_order_id: str | int) -> str:
@@ -26,6 +26,14 @@ def company_location(shopify_location_id: str | int) -> str:
     return f"shopify-company-location-{legacy_id(shopify_location_id)}"
 
 
+REFUND_PREFIX = "shopify-refund-"
+
+
 def refund(shopify_refund_id: str | int) -> str:
     """A cash refund or credit memo created from a Shopify refund."""
-    return f"shopify-refund-{legacy_id(shopify_refund_id)}"
+    return f"{REFUND_PREFIX}{legacy_id(shopify_refund_id)}"
+
+
+def is_ours(external_id: str | None) -> bool:
+    """True for a NetSuite record the panel wrote from a Shopify record (never echo it)."""
+    return bool(external_id) and str(external_id).startswith("shopify-")

@@ -7,6 +7,7 @@ from django.db.models import Q
 from . import crypto
 from .validators import (
     validate_api_version,
+    validate_internal_id,
     validate_netsuite_account_id,
     validate_shop_domain,
 )
@@ -203,6 +204,30 @@ class ConnectorOptions(models.Model):
         help_text="NetSuite checkbox set on the sales order when it was cancelled in Shopify.",
     )
 
+    # Settings › Orders: NetSuite items that carry Shopify's money as lines (see flows/charges)
+    netsuite_tax_item_id = models.CharField(
+        "Tax item (NetSuite internal id)",
+        max_length=20,
+        blank=True,
+        validators=[validate_internal_id],
+        help_text="An other-charge item that carries Shopify's tax on sales orders and refunds "
+        "(NetSuite computes taxTotal itself and refuses a written one).",
+    )
+    netsuite_discount_item_id = models.CharField(
+        "Discount item (NetSuite internal id)",
+        max_length=20,
+        blank=True,
+        validators=[validate_internal_id],
+        help_text="The item that carries Shopify's order discounts as a negative line.",
+    )
+    netsuite_adjustment_item_id = models.CharField(
+        "Refund adjustment item (NetSuite internal id)",
+        max_length=20,
+        blank=True,
+        validators=[validate_internal_id],
+        help_text="The item that carries amount-only refunds and order adjustments.",
+    )
+
     # Settings › Refunds (seed 003)
     refund_sync_direction = models.CharField(
         "Refund sync direction",
@@ -272,3 +297,60 @@ class ConnectorOptions(models.Model):
 
     def get_additional_data(self) -> dict:
         return {"connector_id": self.connector_id, "connector": str(self.connector)}
+
+
+class Binding(models.Model):
+    """Which Shopify record and which NetSuite record are the same thing, and which of the
+    two the panel wrote.
+
+    Written by the synchronizer after every successful write (our record <-> remote ids, with
+    the marker of what we wrote last), read before writing and before offering a record as new
+    work: a record whose `origin` is the other system was written by the panel and is never
+    synced back (no echo).
+    """
+
+    class Origin(models.TextChoices):
+        SHOPIFY = "shopify", "Shopify"
+        NETSUITE = "netsuite", "NetSuite"
+
+    connector = models.ForeignKey(Connector, on_delete=models.CASCADE, related_name="bindings")
+    kind = models.CharField(max_length=30, help_text="order, refund, customer, item, ...")
+    shopify_id = models.CharField(max_length=100, blank=True, help_text="Legacy (numeric) id.")
+    netsuite_id = models.CharField(max_length=100, blank=True, help_text="Internal id.")
+    netsuite_type = models.CharField(max_length=40, blank=True)
+    origin = models.CharField(
+        max_length=10, choices=Origin.choices, help_text="Where the record was first made."
+    )
+    marker = models.CharField(
+        max_length=100, blank=True, help_text="What we wrote last: a version, total or time."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["connector", "kind", "shopify_id"],
+                condition=~Q(shopify_id=""),
+                name="binding_unique_shopify",
+            ),
+            models.UniqueConstraint(
+                fields=["connector", "kind", "netsuite_id"],
+                condition=~Q(netsuite_id=""),
+                name="binding_unique_netsuite",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} shopify {self.shopify_id or '-'} = netsuite {self.netsuite_id or '-'}"
+
+
+class Installation(models.Model):
+    """This install's own secret, made once by migration: part of every idempotency key, so
+    keys never repeat across installs (and, with the remote ids in them, after a restore)."""
+
+    secret = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"installation of {self.created_at:%Y-%m-%d}"

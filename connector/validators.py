@@ -45,3 +45,9 @@ def validate_cron(value: str) -> None:
             "like */15 * * * *.",
             code="invalid_cron",
         )
+
+
+def validate_internal_id(value: str) -> None:
+    """A NetSuite internal id: digits only (empty means not set)."""
+    if value and not str(value).isdigit():
+        raise ValidationError("Enter the NetSuite internal id: digits only, e.g. 1234.")

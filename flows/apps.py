@@ -6,6 +6,10 @@ class FlowsConfig(AppConfig):
     verbose_name = "Flows"
 
     def ready(self) -> None:
-        from . import webhooks
+        from auditlog.registry import auditlog
 
+        from . import webhooks
+        from .models import FlowSchedule
+
+        auditlog.register(FlowSchedule, exclude_fields=["updated_at"])
         webhooks.register()

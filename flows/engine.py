@@ -20,15 +20,17 @@ from django.utils import timezone
 
 from connector.models import Connector
 
-from .models import ACTIVE_RUN_STATUSES, FlowCursor, FlowRun, FlowSchedule, RunStatus, Trigger
-from .registry import FLOWS, Flow
+from .base import Flow
+from .context import FAILED, POSTED, SKIPPED, RunContext, RunLeaseLost
+from .models import ACTIVE_RUN_STATUSES, FlowRun, FlowSchedule, RunStatus, Trigger
+from .registry import FLOWS
 
 logger = logging.getLogger(__name__)
 
 LEASE = timedelta(minutes=2)
 HEARTBEAT_SECONDS = 30
 
-POSTED, SKIPPED, FAILED = "posted", "skipped", "failed"
+__all__ = ["FAILED", "POSTED", "SKIPPED", "RunContext", "RunLeaseLost", "execute", "request_run"]
 
 
 class FlowNotRunnable(Exception):
@@ -48,7 +50,7 @@ def why_not_runnable(connector: Connector, flow: Flow, trigger: str) -> str | No
     if trigger in (Trigger.SCHEDULE, Trigger.WEBHOOK):
         # Manual runs (button, API) work on a flow that is not scheduled; automatic ones don't.
         enabled = FlowSchedule.objects.filter(
-            connector=connector, flow=flow.api_name, enabled=True
+            connector=connector, flow=flow.name, enabled=True
         ).exists()
         if not enabled:
             return f"“{flow.label}” is switched off."
@@ -109,103 +111,6 @@ def queue_run(run_id: int) -> None:
         logger.exception("Could not queue flow run %s; the sweeper will", run_id)
 
 
-class RunLeaseLost(Exception):
-    """Another worker took this run over (our lease ran out): stop without reporting."""
-
-
-class RunContext:
-    """What a flow's `run` gets: the run, its connector, clients, counters, cursor."""
-
-    def __init__(self, run: FlowRun):
-        self.run = run
-        self.connector = run.connector
-        self.options = run.connector.options
-        self.flow = FLOWS[run.flow]
-        self.attempt = run.attempts
-        self.lease_lost = threading.Event()
-        self._shopify = None
-
-    @property
-    def run_id(self) -> int:
-        return self.run.pk
-
-    @property
-    def scope(self) -> list[str]:
-        return list(self.run.scope or [])
-
-    @property
-    def shopify(self):
-        if self._shopify is None:
-            from connector.clients import shopify_client
-
-            self._shopify = shopify_client(self.connector)
-        return self._shopify
-
-    def netsuite(self, **overrides):
-        """A new NetSuite client at the flow's priority (one per thread: sessions aren't
-        shared across threads)."""
-        from connector.clients import netsuite_client
-
-        return netsuite_client(self.connector, priority=self.flow.priority, **overrides)
-
-    def check(self) -> None:
-        if self.lease_lost.is_set():
-            raise RunLeaseLost(f"flow run {self.run_id} was taken over by another worker")
-
-    # -- progress -------------------------------------------------------------------------
-    def add_total(self, count: int) -> None:
-        FlowRun.objects.filter(pk=self.run_id).update(
-            total=F("total") + count if self.run.total is not None else count
-        )
-        self.run.total = (self.run.total or 0) + count
-
-    def record(self, outcomes: Iterable[tuple[int | None, str, str]]) -> None:
-        """Count outcomes of records: (transaction id or None, posted/skipped/failed, reason)."""
-        outcomes = list(outcomes)
-        if not outcomes:
-            return
-        counts = {POSTED: 0, SKIPPED: 0, FAILED: 0}
-        reasons: dict[str, int] = {}
-        for _txn, outcome, reason in outcomes:
-            counts[outcome] += 1
-            if outcome == SKIPPED and reason:
-                reasons[reason] = reasons.get(reason, 0) + 1
-        txn_ids = {txn for txn, _o, _r in outcomes if txn}
-        with transaction.atomic():
-            FlowRun.objects.filter(pk=self.run_id).update(
-                seen=F("seen") + len(outcomes),
-                posted=F("posted") + counts[POSTED],
-                skipped=F("skipped") + counts[SKIPPED],
-                failed=F("failed") + counts[FAILED],
-            )
-            if reasons:
-                run = FlowRun.objects.select_for_update().only("skip_reasons").get(pk=self.run_id)
-                merged = dict(run.skip_reasons or {})
-                for reason, n in reasons.items():
-                    merged[reason] = merged.get(reason, 0) + n
-                FlowRun.objects.filter(pk=self.run_id).update(skip_reasons=merged)
-            if txn_ids:
-                through = FlowRun.transactions.through
-                through.objects.bulk_create(
-                    [through(flowrun_id=self.run_id, transaction_id=t) for t in txn_ids],
-                    ignore_conflicts=True,
-                )
-
-    # -- delta cursor -----------------------------------------------------------------------
-    def cursor(self) -> str | None:
-        found = FlowCursor.objects.filter(connector=self.connector, flow=self.run.flow).first()
-        return found.position if found else None
-
-    def advance_cursor(self, position: str) -> None:
-        """Move forward only (a re-run over older records never moves it back)."""
-        current = self.cursor()
-        if current is not None and position <= current:
-            return
-        FlowCursor.objects.update_or_create(
-            connector=self.connector, flow=self.run.flow, defaults={"position": position}
-        )
-
-
 def execute(run_id: int) -> str:
     """Claim a queued run, run its flow, record the outcome. Safe to call twice."""
     now = timezone.now()
@@ -219,7 +124,7 @@ def execute(run_id: int) -> str:
     if not claimed:
         return "not queued"
     run = FlowRun.objects.select_related("connector", "connector__options").get(pk=run_id)
-    ctx = RunContext(run)
+    ctx = RunContext(run, FLOWS[run.flow])
     stop = threading.Event()
     beat = threading.Thread(target=_heartbeat, args=(ctx, stop), daemon=True)
     beat.start()

@@ -5,14 +5,20 @@ from django.db import models
 from connector.models import Connector
 from connector.validators import validate_cron
 
-from .registry import FLOW_CHOICES, FLOWS
+
+def flow_label(name: str) -> str:
+    """The flow's label; a flow that no longer exists keeps its API name (old rows)."""
+    from .registry import FLOWS
+
+    flow = FLOWS.get(name)
+    return flow.label if flow else name
 
 
 class FlowSchedule(models.Model):
     """Whether a flow runs for a connector, and when: every N minutes, or on a cron line."""
 
     connector = models.ForeignKey(Connector, on_delete=models.CASCADE, related_name="schedules")
-    flow = models.CharField(max_length=64, choices=FLOW_CHOICES)
+    flow = models.CharField(max_length=64, help_text="The flow's API name (flows.registry).")
     enabled = models.BooleanField("Switched on", default=False)
     interval_minutes = models.IntegerField(
         "Every (minutes)",
@@ -44,7 +50,7 @@ class FlowSchedule(models.Model):
 
     @property
     def flow_label(self) -> str:
-        return FLOWS[self.flow].label
+        return flow_label(self.flow)
 
     @property
     def schedule_display(self) -> str:
@@ -82,7 +88,7 @@ class FlowRun(models.Model):
     """
 
     connector = models.ForeignKey(Connector, on_delete=models.CASCADE, related_name="flow_runs")
-    flow = models.CharField(max_length=64, choices=FLOW_CHOICES)
+    flow = models.CharField(max_length=64, help_text="The flow's API name (flows.registry).")
     trigger = models.CharField(max_length=16, choices=Trigger.choices)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -128,11 +134,11 @@ class FlowRun(models.Model):
         permissions = [("run_flow", "Can run flows")]
 
     def __str__(self) -> str:
-        return f"{FLOWS[self.flow].label} #{self.pk} ({self.get_status_display()})"
+        return f"{self.flow_label} #{self.pk} ({self.get_status_display()})"
 
     @property
     def flow_label(self) -> str:
-        return FLOWS[self.flow].label
+        return flow_label(self.flow)
 
     @property
     def is_active(self) -> bool:
@@ -147,7 +153,7 @@ class FlowCursor(models.Model):
     """How far a delta flow has got for a connector: it only moves past records fully handled."""
 
     connector = models.ForeignKey(Connector, on_delete=models.CASCADE, related_name="cursors")
-    flow = models.CharField(max_length=64, choices=FLOW_CHOICES)
+    flow = models.CharField(max_length=64, help_text="The flow's API name (flows.registry).")
     position = models.CharField(max_length=64, help_text="e.g. the last updated_at handled")
     updated_at = models.DateTimeField(auto_now=True)
 

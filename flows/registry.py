@@ -1,89 +1,48 @@
-"""The flows the panel knows: how users name them, which way they go, their defaults, and the
-function that runs each one (`run(ctx)`, ctx being a flows.engine.RunContext).
+"""Every flow the panel knows, declared by its own package (`flows/<flow>/__init__.py`).
 
-A flow without `run` answers "not available yet" to its Run button.
+Adding a flow is one package and one line here: models keep the flow's API name as plain
+text (no choices, no migration), and webhook topics come from the declarations.
 """
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from __future__ import annotations
 
-from django.utils.module_loading import import_string
-
-from connector.netsuite.budget import Priority
-
-
-def _lazy(path: str) -> Callable:
-    """The flow modules import the engine, which imports this registry: resolve on call."""
-
-    def run(ctx):
-        return import_string(path)(ctx)
-
-    run.__qualname__ = path
-    return run
-
-
-@dataclass(frozen=True)
-class Flow:
-    api_name: str
-    label: str
-    direction: str  # "shopify_to_netsuite" or "netsuite_to_shopify"
-    settings_section: str
-    default_interval_minutes: int
-    # Connector options (ConnectorOptions field names) that must all be on for the flow to run.
-    required_options: tuple[str, ...] = ()
-    run: Callable | None = field(default=None, compare=False)
-    # Place in the NetSuite budget queue: cancellations go ahead of imports.
-    priority: Priority = Priority.NORMAL
-
-    @property
-    def direction_label(self) -> str:
-        return DIRECTION_LABELS[self.direction]
-
-    @property
-    def available(self) -> bool:
-        return self.run is not None
-
-
-DIRECTION_LABELS = {
-    "shopify_to_netsuite": "Shopify → NetSuite",
-    "netsuite_to_shopify": "NetSuite → Shopify",
-}
+from . import netsuite_cancellation, order_import, refunds, shopify_cancellation
+from .base import DIRECTION_LABELS, Flow
 
 FLOWS: dict[str, Flow] = {
-    flow.api_name: flow
+    flow.name: flow
     for flow in [
-        Flow(
-            api_name="order_import",
-            label="Shopify Order to NetSuite Order Add",
-            direction="shopify_to_netsuite",
-            settings_section="orders",
-            default_interval_minutes=20,
-            run=_lazy("flows.order_import.run"),
-        ),
-        Flow(
-            api_name="netsuite_cancellation_to_shopify",
-            label="NetSuite Cancellation to Shopify Cancellation Add",
-            direction="netsuite_to_shopify",
-            settings_section="cancellation",
-            default_interval_minutes=15,
-            required_options=("cancel_in_shopify_when_cancelled_in_netsuite",),
-            run=_lazy("flows.netsuite_cancellation.run"),
-            priority=Priority.URGENT,
-        ),
-        Flow(
-            api_name="shopify_cancellation_to_netsuite",
-            label="Shopify Cancellation to NetSuite Cancellation Add",
-            direction="shopify_to_netsuite",
-            settings_section="cancellation",
-            default_interval_minutes=15,
-            run=_lazy("flows.shopify_cancellation.run"),
-            priority=Priority.URGENT,
-        ),
+        order_import.FLOW,
+        netsuite_cancellation.FLOW,
+        shopify_cancellation.FLOW,
+        refunds.TO_SHOPIFY,
+        refunds.TO_NETSUITE,
     ]
 }
 
-FLOW_CHOICES = [(flow.api_name, flow.label) for flow in FLOWS.values()]
+# The channel a flow reads from, by its direction.
+SOURCE_OF = {"shopify_to_netsuite": "shopify", "netsuite_to_shopify": "netsuite"}
 
 
 def flows_in_section(section: str) -> list[Flow]:
     return [flow for flow in FLOWS.values() if flow.settings_section == section]
+
+
+def flow_for(kind: str, source_channel: str) -> Flow | None:
+    """The flow that posts a transaction of this kind from this channel."""
+    for flow in FLOWS.values():
+        if flow.kind == kind and SOURCE_OF[flow.direction] == source_channel and flow.post_one:
+            return flow
+    return None
+
+
+def topics() -> dict[str, list[Flow]]:
+    """Shopify webhook topic -> the flows it starts."""
+    out: dict[str, list[Flow]] = {}
+    for flow in FLOWS.values():
+        for topic in flow.webhook_topics:
+            out.setdefault(topic, []).append(flow)
+    return out
+
+
+__all__ = ["DIRECTION_LABELS", "FLOWS", "Flow", "flow_for", "flows_in_section", "topics"]

@@ -1,4 +1,5 @@
-"""Webhook topics that trigger flows for the record they name (registered in apps.ready)."""
+"""Webhook topics start the flows that declare them, for the record the delivery names
+(registered with the delivery processor in apps.ready)."""
 
 from __future__ import annotations
 
@@ -9,29 +10,27 @@ from connector.shopify.models import WebhookDelivery
 
 from . import engine
 from .models import Trigger
+from .registry import topics
 
 logger = logging.getLogger(__name__)
 
-TOPIC_FLOWS = {
-    "orders/create": "order_import",
-    "orders/updated": "order_import",
-    "orders/cancelled": "shopify_cancellation_to_netsuite",
-}
-
 
 def handle(delivery: WebhookDelivery) -> str | None:
-    flow = TOPIC_FLOWS[delivery.topic]
+    """Start each flow of the topic for the order; returns why it was ignored, or None."""
     order_id = str(json.loads(delivery.body)["id"])
-    try:
-        engine.request_run(delivery.connector, flow, Trigger.WEBHOOK, scope=[order_id])
-    except engine.FlowNotRunnable as exc:
-        # Switched off: the reason is kept on the delivery (visible in the admin).
-        return str(exc)
-    return None
+    reasons = []
+    for flow in topics()[delivery.topic]:
+        try:
+            engine.request_run(delivery.connector, flow.name, Trigger.WEBHOOK, scope=[order_id])
+        except engine.FlowNotRunnable as exc:
+            # Switched off: the reason is kept on the delivery (visible in the admin).
+            reasons.append(str(exc))
+    started = len(topics()[delivery.topic]) - len(reasons)
+    return None if started else " ".join(reasons)
 
 
 def register() -> None:
     from connector.shopify.tasks import HANDLERS
 
-    for topic in TOPIC_FLOWS:
+    for topic in topics():
         HANDLERS[topic] = handle

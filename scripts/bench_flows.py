@@ -122,9 +122,9 @@ def main() -> None:
 def run(args, shopify_url: str, netsuite_url: str) -> dict:
     from django.contrib.auth import get_user_model
 
-    from connector import actions
     from flows import engine
     from flows.models import FlowRun, Trigger
+    from panel import actions
     from sandbox.netsuite import DEFAULT_CREDENTIALS
     from sandbox.shopify import DEFAULT_ACCESS_TOKEN, DEFAULT_SHOP_DOMAIN, DEFAULT_WEBHOOK_SECRET
 

@@ -3,8 +3,8 @@ from django.apps import apps as django_apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
-from connector import actions
 from connector.roles import CONNECTOR_ADMINS, CUSTOMER_SERVICE, sync_roles
+from panel import actions
 
 PASSWORD = "correct horse battery staple"
 

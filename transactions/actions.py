@@ -15,22 +15,18 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
-from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from connector.clients import netsuite_client, shopify_client
+from connector.errors import RemoteError
 from connector.models import RefundSyncDirection
-from connector.netsuite.budget import Priority
-from connector.netsuite.errors import NetSuiteError
-from connector.shopify.errors import ShopifyError
 
-from . import lifecycle, netsuite_refunds, shopify_refunds
-from .errors import PostError, RetrieveError
-from .models import Channel, Kind, Status, Transaction, TransactionEvent
-from .orders import find_synced_order, order_gid, order_label
+from . import lifecycle
+from .errors import RetrieveError
+from .models import RETRYABLE, Channel, Kind, Status, Transaction
+from .orders import find_synced_order, order_label
 
 logger = logging.getLogger(__name__)
 
@@ -38,15 +34,6 @@ NOT_SYNCED = (
     "Order {order_id} was not found among the orders this connector has synced to NetSuite. "
     "Make sure the order ID is an order the connector has previously synced to NetSuite."
 )
-NOT_BILLED = (
-    "Order {order} is not billed in NetSuite yet. Bill the order (as a cash sale or an "
-    "invoice) and refund the billed record in NetSuite, then retrieve again."
-)
-NO_NETSUITE_REFUND = (
-    "Order {order} has no cash refund or credit memo generated from its billed record "
-    "({bills}) in NetSuite. Refund the billed record in NetSuite, then retrieve again."
-)
-NO_SHOPIFY_REFUND = "Order {order} has no refund in Shopify. Refund it in Shopify first."
 WRONG_DIRECTION = (
     "This connector's refund sync direction is {direction}, so refunds cannot be retrieved "
     "from {source}. A connector admin can change it in Settings › Refunds."
@@ -92,18 +79,19 @@ def retrieve(user, connector, source_channel: str, order_id: str) -> Retrieved:
                 source=Channel(source_channel).label,
             )
         )
+    from flows.refunds import retrieve as refunds
+
     order = find_synced_order(connector, order_id)
     if order is None:
         raise RetrieveError(NOT_SYNCED.format(order_id=str(order_id).strip()), 404)
     try:
         if source_channel == Channel.NETSUITE:
-            found = _netsuite_refunds(connector, order)
+            found = refunds.from_netsuite(connector, order)
         else:
-            found = _shopify_refunds(connector, order)
-    except (NetSuiteError, ShopifyError) as exc:
-        raise RetrieveError(
-            f"{Channel(source_channel).label} could not answer: {exc}", 502
-        ) from exc
+            found = refunds.from_shopify(connector, order)
+    except RemoteError as exc:
+        raise RetrieveError(f"{exc.system} could not answer: {exc}", 502) from exc
+    flow = "refund_to_shopify" if source_channel == Channel.NETSUITE else "refund_to_netsuite"
 
     result = Retrieved(order)
     for source_id, defaults in found:
@@ -113,6 +101,7 @@ def retrieve(user, connector, source_channel: str, order_id: str) -> Retrieved:
             source_channel=source_channel,
             source_id=source_id,
             defaults=defaults,
+            flow=flow,
             actor=user,
             message=(
                 f"Refund retrieved from {Channel(source_channel).label} for order "
@@ -122,78 +111,6 @@ def retrieve(user, connector, source_channel: str, order_id: str) -> Retrieved:
         result.transactions.append(txn)
         result.created += created
     return result
-
-
-def _netsuite_refunds(connector, order) -> list[tuple[str, dict]]:
-    client = netsuite_client(connector, priority=Priority.URGENT)
-    bills = netsuite_refunds.billed_records(client, order.netsuite_sales_order_id)
-    if not bills:
-        raise RetrieveError(NOT_BILLED.format(order=order_label(order)))
-    refunds = netsuite_refunds.refunds_of(client, bills)
-    if not refunds:
-        labels = ", ".join(
-            f"{netsuite_refunds.record_type(b)} {getattr(b, 'tranId', None) or b.internalId}"
-            for b in bills
-        )
-        raise RetrieveError(NO_NETSUITE_REFUND.format(order=order_label(order), bills=labels), 404)
-    bill_by_id = {b.internalId: b for b in bills}
-    item_ids = {
-        line.item.internalId
-        for r in refunds
-        for line in (getattr(r.itemList, "item", None) or [])
-        if line.item is not None
-    }
-    skus = netsuite_refunds.item_skus(client, item_ids)
-    found = []
-    for refund in refunds:
-        bill = bill_by_id.get(refund.createdFrom.internalId, bills[0])
-        payload = netsuite_refunds.refund_payload(refund, bill, skus)
-        found.append(
-            (
-                refund.internalId,
-                {
-                    **_order_fields(order),
-                    "source_type": payload["record_type"],
-                    "amount": _decimal(payload["total"]),
-                    "currency": order.currency,
-                    "payload": payload,
-                },
-            )
-        )
-    return found
-
-
-def _shopify_refunds(connector, order) -> list[tuple[str, dict]]:
-    client = shopify_client(connector)
-    shopify_order = client.get_order(order_gid(order))
-    refunds = shopify_refunds.order_refunds(shopify_order) if shopify_order else []
-    if not refunds:
-        raise RetrieveError(NO_SHOPIFY_REFUND.format(order=order_label(order)), 404)
-    return [
-        (
-            shopify_refunds.refund_id(r),
-            {
-                **_order_fields(order),
-                "source_type": "refund",
-                "amount": _decimal(r["total"]),
-                "currency": r["currency"],
-                "payload": r,
-            },
-        )
-        for r in refunds
-    ]
-
-
-def _decimal(value) -> Decimal | None:
-    return None if value in (None, "") else Decimal(str(value))
-
-
-def _order_fields(order) -> dict:
-    return {
-        "shopify_order_id": order.shopify_order_id,
-        "shopify_order_name": order.shopify_order_name,
-        "netsuite_sales_order_id": order.netsuite_sales_order_id,
-    }
 
 
 # --- posting ----------------------------------------------------------------------------
@@ -217,7 +134,8 @@ def request_post(user, txn: Transaction | int, *, from_statuses=(Status.RETRIEVE
 
 
 def retry(user, txn: Transaction | int) -> bool:
-    return request_post(user, txn, from_statuses=(Status.ERROR,))
+    """Post a row in Error (or Waiting) again now, whatever its kind."""
+    return request_post(user, txn, from_statuses=RETRYABLE)
 
 
 def ignore(user, txn: Transaction | int, reason: str = "") -> bool:
@@ -225,7 +143,7 @@ def ignore(user, txn: Transaction | int, reason: str = "") -> bool:
     who = getattr(user, "get_username", lambda: "the system")()
     return lifecycle.claim(
         txn_id,
-        from_statuses=(Status.RETRIEVED, Status.SCHEDULED, Status.ERROR),
+        from_statuses=(Status.RETRIEVED, Status.SCHEDULED, *RETRYABLE),
         to_status=Status.IGNORED,
         actor=user,
         message=f"Ignored by {who}" + (f": {reason}" if reason else "."),
@@ -247,58 +165,48 @@ def enqueue_post(txn_id: int) -> None:
 
 
 def run_post(txn_id: int) -> str:
-    """Post one scheduled row to its target (the task's body). Returns the outcome."""
+    """Post one scheduled row through its flow (the task's body). Returns the outcome.
+
+    Whatever happens, the row does not stay Posting: the flow's synchronizer finishes it, and
+    anything that escapes is finished here as an Error with the reason.
+    """
+    from flows.context import Job, RunLeaseLost
+    from flows.registry import flow_for
+    from flows.sync import Synchronizer
+
     if not lifecycle.claim(
         txn_id, from_statuses=(Status.SCHEDULED,), to_status=Status.POSTING, message="Posting."
     ):
         return "not claimed"
-    txn = Transaction.objects.select_related("connector").get(pk=txn_id)
-    attempt: dict = {"attempt": txn.attempts}
-    try:
-        target_id = _write(txn, attempt)
-    except (PostError, NetSuiteError, ShopifyError) as exc:
-        message = getattr(exc, "message", None) or str(exc)
-        attempt["error"] = message
-        lifecycle.record_event(
-            txn_id, TransactionEvent.Type.POST_ATTEMPT, "Post attempt failed.", detail=attempt
-        )
-        lifecycle.finish(txn_id, Status.ERROR, error=message, detail=attempt)
+    txn = Transaction.objects.select_related("connector", "connector__options").get(pk=txn_id)
+    flow = flow_for(txn.kind, txn.source_channel)
+    if flow is None:
+        lifecycle.finish(txn_id, Status.ERROR, error=f"No flow posts a {txn.get_kind_display()}.")
         return "error"
-    lifecycle.record_event(
-        txn_id, TransactionEvent.Type.POST_ATTEMPT, "Post attempt.", detail=attempt
-    )
-    lifecycle.finish(
-        txn_id,
-        Status.POSTED,
-        target_id=str(target_id),
-        message=f"Posted to {Channel(txn.target_channel).label} ({target_id}).",
-        detail=attempt.get("answer"),
-    )
-    return "posted"
-
-
-def _write(txn: Transaction, attempt: dict) -> str:
-    if txn.kind != Kind.REFUND:
-        raise PostError(f"Posting a {txn.get_kind_display().lower()} is done by its flow.")
-    connector = txn.connector
-    if txn.target_channel == Channel.SHOPIFY:
-        return shopify_refunds.post_netsuite_refund(
-            shopify_client(connector),
-            txn,
-            f"gid://shopify/Order/{txn.shopify_order_id}",
-            attempt,
+    if not txn.connector.is_active:
+        lifecycle.finish(
+            txn_id,
+            Status.ERROR,
+            error=f"Connector “{txn.connector}” is inactive: nothing was posted. Activate it, "
+            "then Retry.",
         )
-    order = find_synced_order(connector, txn.shopify_order_id)
-    if order is None:
-        raise PostError(NOT_SYNCED.format(order_id=txn.shopify_order_name))
-    client = netsuite_client(connector, priority=Priority.URGENT)
-    return netsuite_refunds.post_shopify_refund(client, txn, order, attempt)
+        return "error"
+    job = Job(txn.connector, flow)
+    try:
+        flow.post_one(job, txn)
+    except RunLeaseLost:
+        pass
+    except Exception as exc:  # the row must end in a visible state
+        Synchronizer(job, kind=txn.kind, source_channel=txn.source_channel).finish(txn, exc)
+    status = Transaction.objects.filter(pk=txn_id).values_list("status", flat=True).first()
+    return str(status)
 
 
 def sweep_stuck_posts(lease: timedelta | None = None, *, now=None) -> int:
-    """Re-queue rows whose post was lost: Posting longer than the lease (worker killed) and
-    Scheduled longer than the lease (task message lost). Safe because the re-post uses the
-    same keys. Returns how many rows were re-queued. Run it from a periodic schedule."""
+    """Re-queue rows whose post was lost or is due: Posting longer than the lease (worker
+    killed), Scheduled longer than the lease (task message lost), and Error/Waiting rows whose
+    next attempt is due (the synchronizer's backoff). Safe because a re-post uses the same
+    keys. Returns how many rows were re-queued. Run it from a periodic schedule."""
     lease = lease or timedelta(seconds=settings.TRANSACTIONS_POST_LEASE_SECONDS)
     cutoff = (now or timezone.now()) - lease
     requeued = 0
@@ -322,4 +230,18 @@ def sweep_stuck_posts(lease: timedelta | None = None, *, now=None) -> int:
     for txn_id in list(lost[:500]):
         enqueue_post(txn_id)
         requeued += 1
+    now = now or timezone.now()
+    due = Transaction.objects.filter(
+        status__in=RETRYABLE, next_attempt_at__lte=now, connector__is_active=True
+    ).values_list("pk", flat=True)
+    for txn_id in list(due[:500]):
+        if lifecycle.claim(
+            txn_id,
+            from_statuses=RETRYABLE,
+            to_status=Status.SCHEDULED,
+            message="Trying again by itself.",
+            only_if={"next_attempt_at__lte": now},
+        ):
+            transaction.on_commit(lambda txn_id=txn_id: enqueue_post(txn_id))
+            requeued += 1
     return requeued

@@ -95,9 +95,9 @@ def claim(
     caller then does nothing. `only_if` adds conditions (e.g. the sweeper's "started before").
     """
     now = timezone.now()
-    updates: dict[str, Any] = {"status": to_status, "updated_at": now}
+    updates: dict[str, Any] = {"status": to_status, "updated_at": now, "next_attempt_at": None}
     if to_status == Status.POSTING:
-        updates.update(attempts=F("attempts") + 1, posting_started_at=now, last_error="")
+        updates.update(attempts=F("attempts") + 1, posting_started_at=now)
     with transaction.atomic():
         won = Transaction.objects.filter(
             pk=txn_id, status__in=list(from_statuses), **dict(only_if or {})
@@ -135,6 +135,8 @@ def finish(
         updates["target_id"] = target_id
     if status in (Status.POSTED, Status.ORDER_POSTED, Status.COMPLETE):
         updates["posted_at"] = now
+    if status != Status.ERROR:
+        # The old error is history (on the timeline), not the row's state any more.
         updates["last_error"] = ""
     if status == Status.ERROR:
         updates["last_error"] = error
@@ -146,6 +148,7 @@ def finish(
         Status.ERROR: TransactionEvent.Type.ERROR,
         Status.SKIPPED: TransactionEvent.Type.SKIPPED,
         Status.IGNORED: TransactionEvent.Type.IGNORED,
+        Status.WAITING: TransactionEvent.Type.WAITING,
     }.get(status, TransactionEvent.Type.STATUS)
     with transaction.atomic():
         done = Transaction.objects.filter(pk=txn_id, status=from_status).update(**updates)
@@ -217,20 +220,23 @@ def claim_many(
     to_status: str = Status.POSTING,
     message: str = "Posting started.",
     flow_run_id: int | None = None,
+    only_if=None,
 ) -> set[int]:
-    """`claim` for many rows at once; returns the ids this call moved."""
+    """`claim` for many rows at once; returns the ids this call moved. `only_if` (a Q) adds
+    a condition, e.g. "or Posting since before the lease"."""
     txn_ids = list(txn_ids)
     if not txn_ids:
         return set()
     # The claim time marks our rows: read back what this UPDATE (and only it) moved.
     marker = timezone.now()
-    updates: dict[str, Any] = {"status": to_status, "updated_at": marker}
+    updates: dict[str, Any] = {"status": to_status, "updated_at": marker, "next_attempt_at": None}
     if to_status == Status.POSTING:
-        updates.update(attempts=F("attempts") + 1, last_error="")
+        updates.update(attempts=F("attempts") + 1)
     with transaction.atomic():
-        Transaction.objects.filter(pk__in=txn_ids, status__in=list(from_statuses)).update(
-            posting_started_at=marker, **updates
-        )
+        claimable = Transaction.objects.filter(pk__in=txn_ids, status__in=list(from_statuses))
+        if only_if is not None:
+            claimable = claimable.filter(only_if)
+        claimable.update(posting_started_at=marker, **updates)
         won = set(
             Transaction.objects.filter(
                 pk__in=txn_ids, status=to_status, posting_started_at=marker

@@ -38,6 +38,9 @@ class Status(models.TextChoices):
     ERROR = "error", "Error posting"
     IGNORED = "ignored", "Ignored"
     SKIPPED = "skipped", "Skipped"
+    # Not an error: something must happen first (the order imported, the order billed); the
+    # record is checked again by itself (next_attempt_at).
+    WAITING = "waiting", "Waiting"
     # Order-kind statuses users know from the NetSuite Connector.
     ORDER_POSTED = "order_posted", "Order posted / waiting for shipment"
     COMPLETE = "complete", "Complete"
@@ -45,7 +48,9 @@ class Status(models.TextChoices):
 
 
 # Statuses from which a post may be (re)claimed.
-POSTABLE = (Status.RETRIEVED, Status.SCHEDULED, Status.ERROR)
+POSTABLE = (Status.RETRIEVED, Status.SCHEDULED, Status.ERROR, Status.WAITING)
+# Statuses a person (or the retry sweeper) may post again.
+RETRYABLE = (Status.ERROR, Status.WAITING)
 
 
 class Transaction(models.Model):
@@ -78,6 +83,14 @@ class Transaction(models.Model):
     )
     last_error = models.TextField(blank=True)
     attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(
+        null=True, blank=True, help_text="When it is tried again by itself; empty: not due."
+    )
+    key_generation = models.PositiveIntegerField(
+        default=0,
+        help_text="Part of the idempotency key: bumped after a permanent refusal, so a new "
+        "attempt is not answered with the refused one.",
+    )
     payload = models.JSONField(default=dict, blank=True, help_text="The source record.")
 
     created_at = models.DateTimeField(auto_now_add=True)
@@ -106,6 +119,7 @@ class Transaction(models.Model):
             models.Index(fields=["shopify_order_id"], name="txn_order_id"),
             models.Index(fields=["netsuite_sales_order_id"], name="txn_ns_order"),
             models.Index(fields=["status", "posting_started_at"], name="txn_stuck"),
+            models.Index(fields=["status", "next_attempt_at"], name="txn_due"),
             # The search box matches ids exactly; these keep it an index lookup at any size.
             models.Index(fields=["source_id"], name="txn_source_id"),
             models.Index(fields=["target_id"], name="txn_target_id"),
@@ -125,15 +139,15 @@ class Transaction(models.Model):
     # What the action menu offers in each state (the verbs enforce the same rules).
     @property
     def can_post(self) -> bool:
-        return self.kind == Kind.REFUND and self.status == Status.RETRIEVED
+        return self.status == Status.RETRIEVED
 
     @property
     def can_retry(self) -> bool:
-        return self.status == Status.ERROR
+        return self.status in RETRYABLE
 
     @property
     def can_ignore(self) -> bool:
-        return self.status in (Status.RETRIEVED, Status.SCHEDULED, Status.ERROR)
+        return self.status in (Status.RETRIEVED, Status.SCHEDULED, *RETRYABLE)
 
     @property
     def in_flight(self) -> bool:
@@ -158,6 +172,7 @@ class TransactionEvent(models.Model):
         ERROR = "error", "Error"
         IGNORED = "ignored", "Ignored"
         SKIPPED = "skipped", "Skipped"
+        WAITING = "waiting", "Waiting"
         NOTE = "note", "Note"
 
     transaction = models.ForeignKey(Transaction, on_delete=models.CASCADE, related_name="events")

@@ -6,13 +6,11 @@ permanent errors need a person to fix data, permissions or credentials first.
 
 from __future__ import annotations
 
+from connector.errors import RemoteError
 
-class NetSuiteError(Exception):
-    def __init__(self, message: str, *, retryable: bool, code: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.retryable = retryable
-        self.code = code
+
+class NetSuiteError(RemoteError):
+    system = "NetSuite"
 
     def __str__(self) -> str:
         return f"{self.code}: {self.message}" if self.code else self.message

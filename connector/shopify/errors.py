@@ -8,9 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from connector.errors import RemoteError
 
-class ShopifyError(Exception):
+
+class ShopifyError(RemoteError):
     """A call to the Shopify Admin API failed; `retryable` tells whether waiting can help."""
+
+    system = "Shopify"
 
     def __init__(
         self,
@@ -20,15 +24,8 @@ class ShopifyError(Exception):
         code: str | None = None,
         details: Any = None,
     ) -> None:
-        super().__init__(message)
-        self.message = message
-        self.retryable = retryable
-        self.code = code
+        super().__init__(message, retryable=retryable, code=code)
         self.details = details
-
-    @property
-    def permanent(self) -> bool:
-        return not self.retryable
 
 
 class ShopifyAuthError(ShopifyError):

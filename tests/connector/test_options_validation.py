@@ -4,8 +4,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from connector import actions
 from connector.models import ConnectorOptions, RefundSyncDirection
+from panel import actions
 from tests.factories import make_admin, make_connector
 
 pytestmark = pytest.mark.django_db

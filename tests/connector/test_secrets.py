@@ -5,8 +5,8 @@ import logging
 import pytest
 from django.db import connection
 
-from connector import actions
 from connector.models import SECRET_FIELDS, Connector
+from panel import actions
 from tests.factories import SECRETS, make_admin, make_connector, make_cs
 
 pytestmark = pytest.mark.django_db

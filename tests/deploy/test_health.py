@@ -16,8 +16,8 @@ def test_login_page_is_served(client):
 
 
 def test_demo_seed_is_repeatable(client):
-    from connector import demo
     from connector.models import Connector
+    from panel import demo
 
     demo.seed("demo-pass")
     connector = demo.seed("demo-pass")

@@ -1,8 +1,8 @@
 """Helpers that set options and run a flow (the `wired` connector is in tests/fixtures)."""
 
-from connector import actions
 from flows import engine
 from flows.models import FlowRun, Trigger
+from panel import actions
 from tests.factories import make_admin
 
 

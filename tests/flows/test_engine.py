@@ -3,9 +3,9 @@
 import pytest
 from django_q.models import Schedule
 
-from connector import actions
 from flows import engine
 from flows.models import FlowRun, RunStatus, Trigger
+from panel import actions
 from tests.factories import make_admin, make_connector, make_cs
 
 pytestmark = pytest.mark.django_db

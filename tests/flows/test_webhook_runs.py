@@ -26,7 +26,7 @@ def _deliver(shopify_sandbox, live_server, connector, topic, order_id):
 
 
 def _enable(connector, flow):
-    from connector import actions
+    from panel import actions
     from tests.factories import make_admin
 
     actions.update_flow_schedule(make_admin(), connector, flow, {"enabled": True})

@@ -16,7 +16,7 @@ def wired_connector(shopify_sandbox, netsuite_sandbox):
 
     def make(direction=RefundSyncDirection.NETSUITE_TO_SHOPIFY):
         creds = netsuite_sandbox.credentials
-        from connector import actions
+        from panel import actions
 
         admin = make_admin()
         connector = make_connector(

@@ -12,9 +12,10 @@ from connector import external_ids
 from connector.clients import shopify_client
 from connector.models import RefundSyncDirection
 from flows import sweeper
+from flows.refunds import shopify as shopify_refunds
 from tests.conftest import require_service
 from tests.factories import make_cs
-from transactions import actions, lifecycle, shopify_refunds, tasks
+from transactions import actions, lifecycle, tasks
 from transactions.models import Status, Transaction
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -97,9 +98,7 @@ def test_worker_killed_after_shopify_refund_is_recovered_by_the_sweeper(
     assert actions.request_post(None, txn)
     # The worker claims the row, Shopify applies the refund... and the worker dies.
     assert lifecycle.claim(txn.pk, from_statuses=[Status.SCHEDULED])
-    first = shopify_refunds.post_netsuite_refund(
-        shopify_client(connector), txn, f"gid://shopify/Order/{order['id']}", {}
-    )
+    first = shopify_refunds.post_netsuite_refund(shopify_client(connector), txn).target_id
     Transaction.objects.filter(pk=txn.pk).update(
         posting_started_at=timezone.now() - timedelta(hours=1)
     )

@@ -1,14 +1,18 @@
-"""Refunds on the Shopify side: read an order's refunds, and create a refund for exactly the
-amount of a NetSuite cash refund / credit memo, keyed so a retry can never refund twice."""
+"""Refunds on the Shopify side: read an order's refunds with Shopify's own money (lines, tax,
+shipping, adjustments), and create a refund for exactly the amount of a NetSuite cash refund
+or credit memo, keyed so that no retry can ever refund twice."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
-from connector.external_ids import legacy_id
+from connector import gids
 from connector.shopify.idempotency import idempotency_key
+from flows.sync import NeedsPerson, Written, check_total
 
-from .errors import PostError
+# Written into the note of every refund the panel creates in Shopify: with the bindings, how
+# the panel knows a Shopify refund is its own and never posts it back to NetSuite.
+MARKER = "[NetSuite connector]"
 
 
 def _shop_money(money_set: dict | None) -> tuple[str | None, str]:
@@ -16,20 +20,44 @@ def _shop_money(money_set: dict | None) -> tuple[str | None, str]:
     return money.get("amount"), money.get("currencyCode") or ""
 
 
+def _nodes(connection) -> list[dict]:
+    if isinstance(connection, list):
+        return connection
+    return (connection or {}).get("nodes") or []
+
+
 def refund_payload(order: dict, refund: dict) -> dict:
     """What the panel keeps of a Shopify refund: ids, lines by SKU and Shopify's own money."""
     amount, currency = _shop_money(refund.get("totalRefundedSet"))
     lines = []
-    for node in (refund.get("refundLineItems") or {}).get("nodes") or []:
+    for node in _nodes(refund.get("refundLineItems")):
         line_amount, _ = _shop_money(node.get("subtotalSet"))
+        line_tax, _ = _shop_money(node.get("totalTaxSet"))
         lines.append(
             {
                 "line_item_id": (node.get("lineItem") or {}).get("id"),
                 "sku": (node.get("lineItem") or {}).get("sku") or "",
                 "quantity": node.get("quantity"),
                 "amount": line_amount,
+                "tax": line_tax,
+                "restock_type": node.get("restockType"),
             }
         )
+    shipping = [
+        {
+            "amount": _shop_money(node.get("subtotalAmountSet"))[0],
+            "tax": _shop_money(node.get("taxAmountSet"))[0],
+        }
+        for node in _nodes(refund.get("refundShippingLines"))
+    ]
+    adjustments = [
+        {
+            "reason": node.get("reason"),
+            "amount": _shop_money(node.get("amountSet"))[0],
+            "tax": _shop_money(node.get("taxAmountSet"))[0],
+        }
+        for node in _nodes(refund.get("orderAdjustments"))
+    ]
     return {
         "refund_id": refund["id"],
         "order_id": order["id"],
@@ -38,6 +66,8 @@ def refund_payload(order: dict, refund: dict) -> dict:
         "total": amount,
         "currency": currency,
         "lines": lines,
+        "shipping": shipping,
+        "adjustments": adjustments,
     }
 
 
@@ -46,20 +76,31 @@ def order_refunds(order: dict) -> list[dict]:
 
 
 def refund_id(refund: dict) -> str:
-    return legacy_id(refund["refund_id"])
+    return gids.legacy_id(refund["refund_id"])
+
+
+def is_ours(refund: dict) -> bool:
+    return MARKER in (refund.get("note") or "")
 
 
 def post_key(txn) -> str:
-    # Derived from the row, never random: every retry, re-queue or second click of this row
-    # sends the same key, and Shopify replays the first refund instead of making another.
-    return idempotency_key("transaction", txn.pk, "post")
+    """The same for every retry of this NetSuite refund on this order (a lost answer, a killed
+    worker, a second click), new after a refusal (key_generation), never shared with another
+    install or another record."""
+    return idempotency_key(
+        "refundCreate",
+        f"order:{txn.shopify_order_id}",
+        f"{txn.source_type or 'netsuite-refund'}:{txn.source_id}",
+        generation=txn.key_generation,
+    )
 
 
-def post_netsuite_refund(client, txn, order_gid: str, attempt: dict) -> str:
-    """Create the Shopify refund for the NetSuite refund `txn`; returns the refund gid."""
+def post_netsuite_refund(client, txn) -> Written:
+    """Create the Shopify refund for the NetSuite refund `txn`, then check Shopify's total."""
+    order_gid = gids.order(txn.shopify_order_id)
     order = client.get_order(order_gid)
     if order is None:
-        raise PostError(f"Shopify has no order {order_gid} any more; nothing was refunded.")
+        raise NeedsPerson(f"Shopify has no order {order_gid} any more; nothing was refunded.")
     amount = Decimal(str(txn.amount))
     refund_lines = _matching_lines(order, (txn.payload or {}).get("lines") or [])
     sale = next(
@@ -71,7 +112,7 @@ def post_netsuite_refund(client, txn, order_gid: str, attempt: dict) -> str:
         None,
     )
     if sale is None:
-        raise PostError(
+        raise NeedsPerson(
             f"Order {order.get('name')} has no successful payment in Shopify to refund."
         )
     transactions = [
@@ -84,26 +125,40 @@ def post_netsuite_refund(client, txn, order_gid: str, attempt: dict) -> str:
         }
     ]
     key = post_key(txn)
-    attempt["request"] = {
-        "mutation": "refundCreate",
-        "order": order_gid,
-        "amount": _money_text(amount),
-        "refund_line_items": refund_lines,
-        "idempotency_key": key,
+    detail: dict = {
+        "request": {
+            "mutation": "refundCreate",
+            "order": order_gid,
+            "amount": _money_text(amount),
+            "refund_line_items": refund_lines,
+        }
     }
     payload = client.create_refund(
         order_gid,
         idempotency_key=key,
         refund_line_items=refund_lines or None,
         transactions=transactions,
-        note=f"NetSuite {txn.source_type or 'refund'} {txn.source_id}",
+        note=f"NetSuite {txn.source_type or 'refund'} {txn.source_id} {MARKER}",
     )
     refund = payload.get("refund") or {}
     total, currency = _shop_money(refund.get("totalRefundedSet"))
-    attempt["answer"] = {"refund": refund.get("id"), "total": total, "currency": currency}
+    detail["answer"] = {"refund": refund.get("id"), "total": total, "currency": currency}
     if not refund.get("id"):
-        raise PostError("Shopify answered refundCreate without a refund.")
-    return refund["id"]
+        raise NeedsPerson("Shopify answered refundCreate without a refund.")
+    check_total(
+        f"Refund of order {txn.shopify_order_name}",
+        "NetSuite",
+        amount,
+        "Shopify",
+        total,
+        currency=currency or txn.currency,
+    )
+    return Written(
+        target_id=refund["id"],
+        message=f"Posted to Shopify as refund {gids.legacy_id(refund['id'])} of {total} "
+        f"{currency}; totals agree.",
+        detail=detail,
+    )
 
 
 def _matching_lines(order: dict, netsuite_lines: list[dict]) -> list[dict]:

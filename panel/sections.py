@@ -35,6 +35,9 @@ SECTIONS: dict[str, Section] = {
             option_fields=(
                 "cancel_in_shopify_when_cancelled_in_netsuite",
                 "prevent_shopify_refund_on_cancel",
+                "netsuite_tax_item_id",
+                "netsuite_discount_item_id",
+                "netsuite_adjustment_item_id",
             ),
         ),
         Section(

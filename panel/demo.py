@@ -6,9 +6,10 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
 
+from connector.models import Connector, RefundSyncDirection
+from connector.roles import CONNECTOR_ADMINS, CUSTOMER_SERVICE
+
 from . import actions
-from .models import Connector, RefundSyncDirection
-from .roles import CONNECTOR_ADMINS, CUSTOMER_SERVICE
 
 DEMO_CONNECTOR = "Demo store"
 SHOPIFY_SANDBOX_PORT = int(os.environ.get("SHOPIFY_SANDBOX_PORT", "8701"))

@@ -1,4 +1,4 @@
-from .permissions import can_manage_connectors, can_view_connectors
+from connector.permissions import can_manage_connectors, can_view_connectors
 
 
 def roles(request):

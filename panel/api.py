@@ -7,9 +7,10 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 
-from .connection_check import check_connection
-from .models import Connector
-from .permissions import ADD_CONNECTORS, MANAGE_CONNECTORS, VIEW_CONNECTORS
+from connector.connection_check import check_connection
+from connector.models import Connector
+from connector.permissions import ADD_CONNECTORS, MANAGE_CONNECTORS, VIEW_CONNECTORS
+
 from .serializers import ConnectorSerializer
 
 

@@ -7,26 +7,26 @@ from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from connector.connection_check import check_connection
+from connector.models import Connector, ConnectorOptions
+from connector.permissions import (
+    ADD_CONNECTORS,
+    VIEW_CONNECTORS,
+    VIEW_FLOW_RUNS,
+    can_manage_connectors,
+    can_run_flows,
+)
 from flows import engine
 from flows.models import FlowRun, FlowSchedule, Trigger
 from flows.registry import FLOWS, flows_in_section
 
 from . import actions
-from .connection_check import check_connection
 from .forms import (
     ConnectorForm,
     CredentialsForm,
     FlowScheduleForm,
     NewConnectorForm,
     options_form_class,
-)
-from .models import Connector, ConnectorOptions
-from .permissions import (
-    ADD_CONNECTORS,
-    VIEW_CONNECTORS,
-    VIEW_FLOW_RUNS,
-    can_manage_connectors,
-    can_run_flows,
 )
 from .sections import SECTIONS
 

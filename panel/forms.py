@@ -3,10 +3,10 @@ do the writing."""
 
 from django import forms
 
+from connector.models import SECRET_FIELDS, Connector, ConnectorOptions, RefundSyncDirection
 from flows.models import FlowSchedule
 
 from .actions import CONNECTOR_FIELDS
-from .models import SECRET_FIELDS, Connector, ConnectorOptions, RefundSyncDirection
 
 
 class ConnectorForm(forms.ModelForm):

@@ -1,7 +1,11 @@
-"""Pure functions between Shopify's shapes (GraphQL dicts) and what we write to NetSuite.
+"""Pure functions from a Shopify order (GraphQL dict) to the NetSuite customers and sales
+order the import writes. No I/O here.
 
-No I/O here: the flows fetch, these decide, the flows write. Money is copied from Shopify's
-own figures (tax, shipping, discounts, prices), never recomputed (seed 004).
+Money is copied from Shopify's own figures, never recomputed (seed 004): item lines at
+Shopify's unit price, Shopify's discount as a line of the connector's discount item, Shopify's
+tax as a line of its tax item (a real account computes `taxTotal` and refuses a written one),
+and Shopify's shipping as `shippingCost`. So the total NetSuite computes is Shopify's total,
+which the import then checks.
 """
 
 from __future__ import annotations
@@ -10,10 +14,27 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from connector import external_ids
+from flows.charges import ChargeItems
+from flows.sync import NeedsPerson as MappingError
+
+__all__ = ["ChargeItems", "MappingError"]
+
+NO_CHARGE_ITEMS = ChargeItems()
 
 
-class MappingError(Exception):
-    """The record cannot be posted as it is; the message tells a person what to fix."""
+def charge_line(item_id: str, amount: Decimal, description: str, *, what: str, setting: str):
+    if not item_id:
+        raise MappingError(
+            f"{what} of {amount} cannot be written: set the NetSuite {setting} in "
+            "Settings › Orders, then Retry."
+        )
+    return {
+        "item_internal_id": item_id,
+        "quantity": None,
+        "rate": None,
+        "amount": amount,
+        "description": description,
+    }
 
 
 def money(bag: dict | None) -> Decimal | None:
@@ -99,7 +120,8 @@ def customers_for_order(order: dict, *, b2b_sync: bool) -> CustomerPlan:
 @dataclass(frozen=True)
 class SalesOrderFields:
     external_id: str
-    lines: tuple[dict, ...]  # {"item_internal_id", "quantity", "rate", "description"}
+    # {"item_internal_id", "quantity", "rate", "amount" (charge lines), "description"}
+    lines: tuple[dict, ...]
     tran_date: str | None
     other_ref_num: str
     memo: str
@@ -115,7 +137,9 @@ def skus_of(order: dict) -> set[str]:
     return {(line.get("sku") or "").strip() for line in _lines(order)} - {""}
 
 
-def sales_order_for_order(order: dict, item_ids: dict[str, str]) -> SalesOrderFields:
+def sales_order_for_order(
+    order: dict, item_ids: dict[str, str], charges: ChargeItems = NO_CHARGE_ITEMS
+) -> SalesOrderFields:
     """The sales order for a Shopify order; `item_ids` maps SKU -> NetSuite internal id."""
     name = order["name"]
     lines = []
@@ -137,11 +161,33 @@ def sales_order_for_order(order: dict, item_ids: dict[str, str]) -> SalesOrderFi
                 "item_internal_id": item_ids[sku],
                 "quantity": int(line["quantity"]),
                 "rate": money(line["originalUnitPriceSet"]),
+                "amount": None,
                 "description": title,
             }
         )
     total_bag = order.get("totalPriceSet") or {}
     discount = money(order.get("totalDiscountsSet"))
+    tax = money(order.get("totalTaxSet"))
+    if discount:
+        lines.append(
+            charge_line(
+                charges.discount,
+                -discount,
+                f"Shopify discounts of order {name}",
+                what=f"Order {name} has discounts",
+                setting="discount item",
+            )
+        )
+    if tax and not order.get("taxesIncluded"):
+        lines.append(
+            charge_line(
+                charges.tax,
+                tax,
+                f"Shopify tax of order {name}",
+                what=f"Order {name} has tax",
+                setting="tax item",
+            )
+        )
     return SalesOrderFields(
         external_id=external_ids.sales_order(order["id"]),
         lines=tuple(lines),
@@ -149,7 +195,7 @@ def sales_order_for_order(order: dict, item_ids: dict[str, str]) -> SalesOrderFi
         other_ref_num=name,
         memo=f"Shopify order {name}",
         shipping_cost=money(order.get("totalShippingPriceSet")),
-        tax_total=money(order.get("totalTaxSet")),
+        tax_total=tax,
         discount=discount if discount else None,
         total=money(total_bag),
         currency=(total_bag.get("shopMoney") or {}).get("currencyCode"),
@@ -162,50 +208,3 @@ def _lines(order: dict) -> list[dict]:
 
 def has_more_lines(order: dict) -> bool:
     return bool(((order.get("lineItems") or {}).get("pageInfo") or {}).get("hasNextPage"))
-
-
-# -- cancellations ------------------------------------------------------------------------
-
-# Shopify statuses that mean part of the order already happened: not a full cancellation.
-PARTLY_FULFILLED = {"PARTIALLY_FULFILLED", "FULFILLED", "PARTIALLY_RETURNED", "RETURNED"}
-PARTLY_REFUNDED = {"PARTIALLY_REFUNDED"}
-
-
-def shopify_cancellation_skip_reason(order: dict) -> str | None:
-    """Why a cancelled Shopify order is not a full cancellation we may copy, or None.
-
-    Only full cancellations go to NetSuite (seed 000): partly fulfilled or partly refunded
-    orders are left to a person.
-    """
-    fulfilment = order.get("displayFulfillmentStatus")
-    if fulfilment in PARTLY_FULFILLED:
-        return "Partly fulfilled in Shopify: only full cancellations are synced."
-    refunds = order.get("refunds") or []
-    cancelled_at = order.get("cancelledAt") or ""
-    # A cancellation makes at most one refund, at the time of cancelling; any other refund
-    # means part of the order was refunded before.
-    refunded_before = len(refunds) > 1 or any(
-        cancelled_at and (r.get("createdAt") or "") < cancelled_at for r in refunds
-    )
-    if order.get("displayFinancialStatus") in PARTLY_REFUNDED or refunded_before:
-        return "Partly refunded in Shopify: only full cancellations are synced."
-    return None
-
-
-CANCEL_IN_NETSUITE = {
-    # NetSuite status -> (the status we set, what a person calls it)
-    "_pendingApproval": ("_cancelled", "cancelled"),
-    "_pendingFulfillment": ("_closed", "closed"),
-}
-
-
-def netsuite_cancellation_for_status(status: str | None) -> tuple[str | None, str | None]:
-    """(new status, None) for an order we may cancel or close; (None, skip reason) otherwise."""
-    if status in CANCEL_IN_NETSUITE:
-        return CANCEL_IN_NETSUITE[status][0], None
-    if status in ("_cancelled", "_closed"):
-        return None, "Already cancelled or closed in NetSuite."
-    return None, (
-        f"The NetSuite sales order is {status or 'in an unknown status'}: only orders pending "
-        "approval or pending fulfilment can be cancelled."
-    )

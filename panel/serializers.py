@@ -5,12 +5,12 @@ from django.db import transaction
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from connector.models import SECRET_FIELDS, Connector, ConnectorOptions
+from connector.permissions import can_manage_connectors
 from flows.models import FlowSchedule
 from flows.registry import FLOWS
 
 from . import actions
-from .models import SECRET_FIELDS, Connector, ConnectorOptions
-from .permissions import can_manage_connectors
 
 
 class StrictSerializerMixin:

@@ -2,7 +2,7 @@ import os
 
 from django.core.management.base import BaseCommand
 
-from connector import demo
+from panel import demo
 
 
 class Command(BaseCommand):

@@ -4,7 +4,8 @@ from decimal import Decimal
 
 import pytest
 
-from flows import mappers
+from flows.order_import import mapping as mappers
+from flows.shopify_cancellation import mapping as cancellation
 
 
 def _money(amount, currency="USD"):
@@ -154,7 +155,7 @@ def test_b2b_with_sync_off_is_refused_with_the_setting_to_change():
     ],
 )
 def test_shopify_cancellation_skip_reason(order, reason):
-    found = mappers.shopify_cancellation_skip_reason(order)
+    found = cancellation.shopify_cancellation_skip_reason(order)
     assert (found is None) if reason is None else found.startswith(reason)
 
 
@@ -169,6 +170,6 @@ def test_shopify_cancellation_skip_reason(order, reason):
     ],
 )
 def test_netsuite_cancellation_for_status(status, expected_status, skip):
-    new_status, reason = mappers.netsuite_cancellation_for_status(status)
+    new_status, reason = cancellation.netsuite_cancellation_for_status(status)
     assert new_status == expected_status
     assert (reason is None) if skip is None else skip in reason

@@ -11,7 +11,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from connector import demo
+from panel import demo
 
 STATE_DIR = Path(settings.BASE_DIR) / "var" / "sandbox"
 

@@ -1,0 +1,72 @@
+"""Bindings: our record <-> remote ids, and which side the panel wrote (see models.Binding).
+
+The synchronizer binds after every write; flows and the retrieve verb ask `written_by_us`
+before they offer a record as new work, so the panel never syncs back what it wrote.
+"""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+
+from .models import Binding, Connector
+
+Origin = Binding.Origin
+
+
+def bind(
+    connector: Connector,
+    kind: str,
+    *,
+    shopify_id: str = "",
+    netsuite_id: str = "",
+    netsuite_type: str = "",
+    origin: str,
+    marker: str = "",
+) -> Binding:
+    """Record (or complete) the pair; safe to call again with the same ids."""
+    shopify_id, netsuite_id = str(shopify_id or ""), str(netsuite_id or "")
+    values = {"netsuite_type": netsuite_type, "origin": origin, "marker": str(marker)[:100]}
+    for _ in range(2):
+        found = find(connector, kind, shopify_id=shopify_id, netsuite_id=netsuite_id)
+        if found is not None:
+            changed = {"shopify_id": shopify_id or found.shopify_id}
+            changed["netsuite_id"] = netsuite_id or found.netsuite_id
+            changed.update({k: v for k, v in values.items() if v})
+            Binding.objects.filter(pk=found.pk).update(**changed)
+            found.__dict__.update(changed)
+            return found
+        try:
+            with transaction.atomic():
+                return Binding.objects.create(
+                    connector=connector,
+                    kind=kind,
+                    shopify_id=shopify_id,
+                    netsuite_id=netsuite_id,
+                    **values,
+                )
+        except IntegrityError:
+            continue  # made by another worker between our read and our insert: update it
+    raise IntegrityError(f"could not bind {kind} {shopify_id}/{netsuite_id}")
+
+
+def find(
+    connector: Connector, kind: str, *, shopify_id: str = "", netsuite_id: str = ""
+) -> Binding | None:
+    qs = Binding.objects.filter(connector=connector, kind=kind)
+    if shopify_id:
+        found = qs.filter(shopify_id=str(shopify_id)).first()
+        if found is not None:
+            return found
+    if netsuite_id:
+        return qs.filter(netsuite_id=str(netsuite_id)).first()
+    return None
+
+
+def written_by_us(connector: Connector, kind: str, channel: str, remote_id: str) -> bool:
+    """Did the panel create this record in `channel` (as the copy of one from the other side)?"""
+    lookup = {"shopify_id" if channel == Origin.SHOPIFY else "netsuite_id": str(remote_id)}
+    return (
+        Binding.objects.filter(connector=connector, kind=kind, **lookup)
+        .exclude(origin=channel)
+        .exists()
+    )

@@ -1,0 +1,98 @@
+"""Refunds both ways (seed 003): a NetSuite cash refund / credit memo becomes a Shopify refund,
+or a Shopify refund becomes a cash refund / credit memo, in the one direction the connector
+allows. Today a person retrieves them by order ID and posts them; both go through the
+synchronizer (claim, write keyed, bind, verify the total to the cent, finish).
+"""
+
+from __future__ import annotations
+
+from connector import bindings, gids
+from connector.models import RefundSyncDirection
+from connector.netsuite.budget import Priority
+from flows.base import Flow
+from flows.charges import ChargeItems
+from flows.context import Job
+from flows.sync import NeedsPerson, Synchronizer, Written
+from transactions.models import Channel, Kind, Transaction
+
+from . import netsuite, shopify
+
+DIRECTION = {
+    Channel.NETSUITE: RefundSyncDirection.NETSUITE_TO_SHOPIFY,
+    Channel.SHOPIFY: RefundSyncDirection.SHOPIFY_TO_NETSUITE,
+}
+
+
+def post_one(job: Job, txn: Transaction) -> None:
+    sync = Synchronizer(job, kind=Kind.REFUND, source_channel=txn.source_channel)
+    sync.one(txn, lambda: _write(job, sync, txn))
+
+
+def _write(job: Job, sync: Synchronizer, txn: Transaction) -> Written:
+    from transactions.orders import find_synced_order
+
+    if job.options.refund_sync_direction != DIRECTION[txn.source_channel]:
+        raise NeedsPerson(
+            f"This connector's refund sync direction is "
+            f"{RefundSyncDirection(job.options.refund_sync_direction).label}: a refund from "
+            f"{Channel(txn.source_channel).label} is not posted. Ignore it, or change the "
+            "direction in Settings › Refunds."
+        )
+    if bindings.written_by_us(job.connector, Kind.REFUND, txn.source_channel, txn.source_id):
+        raise NeedsPerson(
+            "This refund was written by the connector itself (a copy of a refund from "
+            f"{Channel(txn.target_channel).label}); posting it back would refund twice. Ignore it."
+        )
+    order = find_synced_order(job.connector, txn.shopify_order_id)
+    if order is None or not _belongs(job, txn, order):
+        raise NeedsPerson(
+            f"Refund {txn.source_id} does not belong to an order this connector synced "
+            f"(order {txn.shopify_order_name or txn.shopify_order_id}); nothing was posted."
+        )
+    job.check()
+    if txn.target_channel == Channel.SHOPIFY:
+        written = shopify.post_netsuite_refund(job.shopify, txn)
+        shopify_id, netsuite_id, netsuite_type = written.target_id, txn.source_id, txn.source_type
+    else:
+        charges = ChargeItems.of(job.options)
+        written = netsuite.post_shopify_refund(job.netsuite(), txn, order, charges)
+        shopify_id, netsuite_id, netsuite_type = txn.source_id, written.target_id, ""
+    sync.bind(
+        shopify_id=gids.legacy_id(shopify_id),
+        netsuite_id=netsuite_id,
+        netsuite_type=netsuite_type,
+        origin=txn.source_channel,
+        marker=str(txn.amount or ""),
+    )
+    return written
+
+
+def _belongs(job: Job, txn: Transaction, order: Transaction) -> bool:
+    """The refund names the order it was retrieved for, and that order is the one bound to
+    the NetSuite sales order (so a key or a record can never land on another order)."""
+    if txn.source_channel == Channel.SHOPIFY:
+        payload_order = (txn.payload or {}).get("order_id")
+        if payload_order and gids.legacy_id(payload_order) != order.shopify_order_id:
+            return False
+    if txn.netsuite_sales_order_id and txn.netsuite_sales_order_id != order.netsuite_sales_order_id:
+        return False
+    bound = bindings.find(job.connector, Kind.ORDER, shopify_id=order.shopify_order_id)
+    return bound is None or bound.netsuite_id in ("", order.netsuite_sales_order_id)
+
+
+TO_SHOPIFY = Flow(
+    name="refund_to_shopify",
+    label="NetSuite Refund to Shopify Refund Add",
+    direction="netsuite_to_shopify",
+    kind=Kind.REFUND,
+    priority=Priority.URGENT,
+    post_one=post_one,
+)
+TO_NETSUITE = Flow(
+    name="refund_to_netsuite",
+    label="Shopify Refund to NetSuite Refund Add",
+    direction="shopify_to_netsuite",
+    kind=Kind.REFUND,
+    priority=Priority.URGENT,
+    post_one=post_one,
+)

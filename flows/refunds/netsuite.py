@@ -1,0 +1,232 @@
+"""Refunds on the NetSuite side: find the cash refunds and credit memos created from an order's
+billed record (seed 003), and write a Shopify refund as one, with Shopify's money copied.
+
+Every call here is a NetSuite call: never run these inside `transaction.atomic()` (the
+concurrency budget refuses).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from connector import external_ids
+from connector.netsuite import records
+from connector.netsuite.errors import NetSuiteRecordError
+from flows.sync import NeedsPerson, Wait, Written, check_total, money
+
+BILL_TYPES = ("cashSale", "invoice")
+REFUND_TYPES = ("cashRefund", "creditMemo")
+# A cash sale is refunded by a cash refund, an invoice by a credit memo.
+REFUND_TYPE_FOR_BILL = {"cashSale": "cashRefund", "invoice": "creditMemo"}
+
+
+def record_type(record) -> str:
+    return records.record_type_of(record)
+
+
+def billed_records(client, sales_order_id: str) -> list:
+    """The cash sales and invoices billed from the sales order."""
+    return client.find_created_from([sales_order_id], BILL_TYPES)
+
+
+def refunds_of(client, bills: list) -> list:
+    """Cash refunds and credit memos generated from the billed records."""
+    return client.find_created_from([b.internalId for b in bills], REFUND_TYPES)
+
+
+def item_skus(client, item_ids: set[str]) -> dict[str, str]:
+    """internalId -> SKU (the item's itemId), to match lines with Shopify's."""
+    ids = sorted(i for i in item_ids if i)
+    if not ids:
+        return {}
+    found = client.get_list([records.ref(i, record_type="inventoryItem") for i in ids])
+    return {i: item.itemId for i, item in zip(ids, found, strict=True) if item is not None}
+
+
+def _money(value) -> str | None:
+    amount = money(value)
+    return None if amount is None else str(amount)
+
+
+def refund_payload(refund, bill, skus: dict[str, str]) -> dict:
+    """What the panel keeps of a NetSuite cash refund / credit memo (ids, lines, money)."""
+    lines = []
+    for line in getattr(refund.itemList, "item", None) or []:
+        item_id = line.item.internalId if line.item is not None else None
+        lines.append(
+            {
+                "item": item_id,
+                "sku": skus.get(item_id, ""),
+                "quantity": line.quantity,
+                "rate": _money(line.rate),
+                "amount": _money(line.amount),
+            }
+        )
+    return {
+        "record_type": record_type(refund),
+        "internal_id": refund.internalId,
+        "tran_id": getattr(refund, "tranId", None),
+        "total": _money(refund.total),
+        "created_from": {"type": record_type(bill), "internal_id": bill.internalId},
+        "lines": lines,
+    }
+
+
+def find_posted(client, shopify_refund_id: str):
+    """A cash refund or credit memo already written for this Shopify refund, or None.
+
+    Looked up before every write: a post that died after NetSuite committed (worker killed,
+    answer lost) must find its record instead of writing a second one.
+    """
+    external_id = external_ids.refund(shopify_refund_id)
+    for target in REFUND_TYPES:
+        found = client.find(target, external_id)
+        if found is not None:
+            return found
+    return None
+
+
+def post_shopify_refund(client, txn, order, charges) -> Written:
+    """Write the Shopify refund `txn` as a cash refund / credit memo, then check its total."""
+    payload = txn.payload or {}
+    external_id = external_ids.refund(txn.source_id)
+    detail: dict = {"request": {"operation": "lookup", "externalId": external_id}}
+    record = find_posted(client, txn.source_id)
+    if record is None:
+        bills = billed_records(client, order.netsuite_sales_order_id)
+        if not bills:
+            raise Wait(
+                f"Order {order.shopify_order_name} is not billed in NetSuite yet: the refund "
+                "goes to NetSuite by itself once the order is billed."
+            )
+        bill = bills[0]
+        bill_type = record_type(bill)
+        target = REFUND_TYPE_FOR_BILL[bill_type]
+        refund = client.initialize(target, bill_type, internal_id=bill.internalId)
+        refund.externalId = external_id
+        _copy_shopify_money(client, refund, payload, charges)
+        # `total` is computed by NetSuite (read-only there): the lines carry the money.
+        refund.total = None
+        refund.memo = f"Shopify refund {txn.source_id} of order {order.shopify_order_name}"
+        detail["request"] = {
+            "operation": "add",
+            "type": target,
+            "externalId": external_id,
+            "createdFrom": {"type": bill_type, "internalId": bill.internalId},
+            "shippingCost": _money(getattr(refund, "shippingCost", None)),
+            "lines": [
+                {
+                    "item": line.item.internalId,
+                    "quantity": line.quantity,
+                    "amount": _money(line.amount),
+                }
+                for line in refund.itemList.item
+            ],
+        }
+        try:
+            ref_id = client.add(refund).internal_id
+        except NetSuiteRecordError as exc:
+            if exc.code != "DUP_RCRD":
+                raise
+            # Another post of this row wrote it between our lookup and our add: use that one.
+            existing = find_posted(client, txn.source_id)
+            if existing is None:
+                raise
+            ref_id = existing.internalId
+        record = client.get(target, internal_id=ref_id)
+    return _verified(record, payload, detail, txn)
+
+
+def _verified(record, payload: dict, detail: dict, txn) -> Written:
+    target = record_type(record)
+    detail["answer"] = {
+        "type": target,
+        "internalId": record.internalId,
+        "total": _money(record.total),
+    }
+    check_total(
+        f"Refund {txn.source_id} of order {txn.shopify_order_name}",
+        "Shopify",
+        payload.get("total"),
+        "NetSuite",
+        record.total,
+        currency=payload.get("currency", ""),
+    )
+    label = {"cashRefund": "cash refund", "creditMemo": "credit memo"}[target]
+    return Written(
+        target_id=str(record.internalId),
+        message=f"Posted to NetSuite as {label} {record.internalId} of {_money(record.total)} "
+        f"{payload.get('currency', '')}; totals agree.",
+        detail=detail,
+    )
+
+
+def _copy_shopify_money(client, refund, payload: dict, charges) -> None:
+    """Keep the billed lines Shopify refunded (matched by SKU) with Shopify's quantities and
+    amounts; add Shopify's refunded tax, shipping and adjustments. Nothing is recomputed from
+    NetSuite's prices (seed 004)."""
+    init_lines = list(refund.itemList.item or [])
+    skus = item_skus(client, {line.item.internalId for line in init_lines if line.item})
+    by_sku = {skus.get(line.item.internalId): line for line in init_lines if line.item}
+    kept = []
+    for wanted in payload.get("lines") or []:
+        line = by_sku.get(wanted.get("sku"))
+        if line is None:
+            raise NeedsPerson(
+                f"SKU {wanted.get('sku') or '(none)'} of the Shopify refund is not on the "
+                "NetSuite billed record; fix the item in NetSuite and retry."
+            )
+        line.quantity = float(wanted["quantity"])
+        line.rate = None
+        line.amount = float(Decimal(wanted["amount"]))
+        kept.append(line)
+    template = init_lines[0] if init_lines else None
+    parts = refund_parts(payload)
+    if parts["tax"]:
+        kept.append(
+            _charge(template, charges.tax, parts["tax"], "tax item", "Shopify tax refunded")
+        )
+    if parts["adjustment"]:
+        kept.append(
+            _charge(
+                template,
+                charges.adjustment,
+                parts["adjustment"],
+                "refund adjustment item",
+                "Shopify refund adjustment",
+            )
+        )
+    if not kept and not parts["shipping"]:
+        raise NeedsPerson("The Shopify refund carries no amount to write to NetSuite.")
+    refund.itemList.item = kept
+    refund.shippingCost = float(parts["shipping"])
+
+
+def refund_parts(payload: dict) -> dict[str, Decimal]:
+    """Shopify's refund split the way NetSuite holds it: item lines, tax, shipping, and the
+    rest (order adjustments, amount-only refunds). All from Shopify's own figures."""
+    lines = sum((Decimal(x["amount"] or 0) for x in payload.get("lines") or []), Decimal(0))
+    tax = sum((Decimal(x.get("tax") or 0) for x in payload.get("lines") or []), Decimal(0))
+    shipping = Decimal(0)
+    for ship in payload.get("shipping") or []:
+        shipping += Decimal(ship.get("amount") or 0)
+        tax += Decimal(ship.get("tax") or 0)
+    total = Decimal(payload.get("total") or 0)
+    return {
+        "lines": lines,
+        "tax": tax,
+        "shipping": shipping,
+        "adjustment": total - lines - tax - shipping,
+    }
+
+
+def _charge(template, item_id: str, amount: Decimal, setting: str, description: str):
+    if not item_id:
+        raise NeedsPerson(
+            f"The refund includes {description.lower()} of {amount}: set the NetSuite "
+            f"{setting} in Settings › Orders, then Retry."
+        )
+    if template is None:
+        raise NeedsPerson("The NetSuite billed record has no lines to refund against.")
+    line = type(template)(item=records.ref(item_id), amount=float(amount), description=description)
+    return line
