@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from lxml import etree
 
-from . import soap
+from . import money, soap
 from .soap import CORE, q
-from .store import Record, Store
+from .store import Record, Store, sort_children
 
 CANCELLED_ORDERS_SEARCH_ID = "customsearch_nsc_cancelled_orders"
 CANCELLED_ORDERS_SEARCH_INTERNAL_ID = "501"
 DEFAULT_EXPORTED_FIELD = "custbody_etail_cancelled_exported"
 
-# initialize: target record type -> (source record type, target type name, item type name)
+# initialize: (target, source) record types -> (target type name, list type, line type)
 INITIALIZE_FROM = {
     ("cashRefund", "cashSale"): ("CashRefund", "CashRefundItemList", "CashRefundItem"),
     ("creditMemo", "invoice"): ("CreditMemo", "CreditMemoItemList", "CreditMemoItem"),
@@ -51,35 +52,62 @@ def cancelled_orders_search(exported_field: str) -> SavedSearch:
     return SavedSearch(CANCELLED_ORDERS_SEARCH_INTERNAL_ID, CANCELLED_ORDERS_SEARCH_ID, run)
 
 
-def copy_lines(source: Record, target: Record, list_type: str, item_type: str, lines=None) -> float:
-    """Copy item lines (optionally only some SKUs/quantities) onto ``target``; returns the total."""
+def copy_lines(source: Record, target: Record, item_type: str, lines=None, store=None) -> None:
+    """Copy the item lines of ``source`` onto ``target`` as ``initialize`` does: every line
+    with its quantity, rate and amount. With ``lines`` (``[{"item": internalId, "quantity"?,
+    "rate"?, "amount"?}]``) only those: a line whose quantity is given gets amount = rate ×
+    quantity unless an amount is given too; an item not on the source needs an amount (or a
+    rate) and must exist in ``store`` (an amount-only line, e.g. an adjustment item)."""
     src_list = source.fields.get("itemList")
+    src_lines = [] if src_list is None else list(src_list)
+    by_item = {}
+    for line in src_lines:
+        ref = line.find(q(source.ns, "item"))
+        if ref is not None:
+            by_item.setdefault(ref.get("internalId"), line)
+    if lines is None:
+        picks = [(line, {}) for line in src_lines]
+    else:
+        picks = []
+        for wanted in lines:
+            item_id = str(wanted["item"])
+            line = by_item.get(item_id)
+            if line is None:
+                if store is None or store.item(internal_id=item_id) is None:
+                    raise ActionError(f"item {item_id} is neither on the record nor an item")
+                if wanted.get("amount") is None and wanted.get("rate") is None:
+                    raise ActionError(f"item {item_id} is not on the record: give an amount")
+            picks.append((line, {**wanted, "item": item_id}))
     item_list = etree.Element(q(target.ns, "itemList"))
-    total = 0.0
-    wanted = None if lines is None else {str(x["item"]): float(x["quantity"]) for x in lines}
-    for line in [] if src_list is None else src_list:
-        item_ref = line.find(q(source.ns, "item"))
-        item_id = item_ref.get("internalId") if item_ref is not None else None
-        quantity = float(line.findtext(q(source.ns, "quantity")) or 1)
-        if wanted is not None:
-            if item_id not in wanted:
-                continue
-            quantity = wanted[item_id]
-        rate = float(line.findtext(q(source.ns, "rate")) or 0)
+    for line, wanted in picks:
+        item_ref = None if line is None else line.find(q(source.ns, "item"))
+        item_id = wanted.get("item") or (item_ref.get("internalId") if item_ref is not None else "")
+        values = {}
+        for name in ("quantity", "rate", "amount", "description"):
+            text = None if line is None else line.findtext(q(source.ns, name))
+            if text is not None:
+                values[name] = text
+        if wanted.get("quantity") is not None:
+            values["quantity"] = _num(float(wanted["quantity"]))
+            values.pop("amount", None)  # recomputed from the rate
+        if wanted.get("rate") is not None:
+            values["rate"] = str(wanted["rate"])
+            values.pop("amount", None)
+        if wanted.get("amount") is not None:
+            values["amount"] = str(wanted["amount"])
         out = etree.SubElement(item_list, q(target.ns, "item"))
         ref = etree.SubElement(out, q(target.ns, "item"), internalId=item_id or "")
         name = item_ref.findtext(q(CORE, "name")) if item_ref is not None else None
         if name:
             etree.SubElement(ref, q(CORE, "name")).text = name
-        etree.SubElement(out, q(target.ns, "quantity")).text = _num(quantity)
-        etree.SubElement(out, q(target.ns, "rate")).text = _num(rate)
-        etree.SubElement(out, q(target.ns, "amount")).text = _num(round(rate * quantity, 2))
-        total += rate * quantity
-        from .store import sort_children
-
+        for field_name, text in values.items():
+            etree.SubElement(out, q(target.ns, field_name)).text = text
         sort_children(out, target.ns, item_type)
     target.fields["itemList"] = item_list
-    return round(total, 2)
+
+
+# Body fields initialize copies from the billed record / sales order, besides the lines.
+COPIED_BODY_FIELDS = ("shippingCost", "handlingCost", "discountItem", "discountRate", "currency")
 
 
 def _num(value: float) -> str:
@@ -105,15 +133,25 @@ class AccountActions:
                 "INVALID_INITIALIZE_REF",
                 f"You can not initialize {target}: invalid reference {source.internal_id}.",
             )
-        type_name, list_type, item_type = INITIALIZE_FROM[key]
+        type_name, _list_type, item_type = INITIALIZE_FROM[key]
         rec = Record(type_name, "", None)
         entity = source.fields.get("entity")
         if entity is not None:
             rec.set_ref("entity", entity.get("internalId"))
         rec.set_ref("createdFrom", source.internal_id, type_=None)
-        total = copy_lines(source, rec, list_type, item_type)
-        rec.set_text("total", total)
+        copy_lines(source, rec, item_type)
+        for name in COPIED_BODY_FIELDS:
+            el = source.fields.get(name)
+            if el is not None:
+                rec.fields[name] = _renamespaced(el, rec.ns)
+        self.compute_record_totals(rec)
         return rec
+
+    def compute_record_totals(self, rec: Record) -> None:
+        try:
+            money.compute(rec, lambda internal_id: self.store.item(internal_id=internal_id))
+        except money.MoneyError as exc:
+            raise ActionError(exc.message) from None
 
     def _order(self, internal_id: str) -> Record:
         so = self.store.get("SalesOrder", internal_id)
@@ -157,7 +195,7 @@ class AccountActions:
         )
         return rec
 
-    def refund(self, internal_id: str, lines=None, external_id=None) -> Record:
+    def refund(self, internal_id: str, lines=None, external_id=None, shipping_cost=None) -> Record:
         so = self._order(internal_id)
         bills = self._children("CashSale", so) + self._children("Invoice", so)
         if not bills:
@@ -166,7 +204,12 @@ class AccountActions:
         target = "cashRefund" if bill.type_name == "CashSale" else "creditMemo"
         rec = self.initialize(target, bill)
         if lines is not None:
-            rec.set_text("total", copy_lines(bill, rec, "", _item_type(target), lines))
+            # A partial refund: these lines only, and shipping only when asked for.
+            copy_lines(bill, rec, _item_type(target), lines, self.store)
+            rec.fields.pop("shippingCost", None)
+        if shipping_cost is not None:
+            rec.set_text("shippingCost", shipping_cost)
+        self.compute_record_totals(rec)
         return self._save_new(rec, external_id)
 
     def fulfil(self, internal_id: str, tracking=(), ship_status="_shipped") -> Record:
@@ -199,13 +242,8 @@ class AccountActions:
         """Replace the order's lines: ``[{"item": internalId, "quantity": n, "rate": r}]``."""
         so = self._order(internal_id)
         self._require(so, {"_pendingApproval", "_pendingFulfillment"}, "edit")
-        item_list = etree.Element(q(so.ns, "itemList"))
-        for line in lines:
-            out = etree.SubElement(item_list, q(so.ns, "item"))
-            etree.SubElement(out, q(so.ns, "item"), internalId=str(line["item"]))
-            etree.SubElement(out, q(so.ns, "quantity")).text = _num(float(line["quantity"]))
-            etree.SubElement(out, q(so.ns, "rate")).text = _num(float(line.get("rate", 0)))
-        so.fields["itemList"] = item_list
+        so.fields["itemList"] = build_lines(self.store, so, lines)
+        self.compute_record_totals(so)
         return so
 
     def _save_new(self, rec: Record, external_id) -> Record:
@@ -218,6 +256,37 @@ class AccountActions:
             raise ActionError(
                 f"cannot {verb} sales order {so.internal_id} in status {so.text('orderStatus')}"
             )
+
+
+def build_lines(store: Store, rec: Record, lines) -> etree._Element:
+    """An itemList from ``[{"sku" or "item", "quantity"?, "rate"?, "amount"?}]``."""
+    item_list = etree.Element(q(rec.ns, "itemList"))
+    for line in lines:
+        item_id = line.get("item")
+        if "sku" in line:
+            item = store.item_by_sku(line["sku"])
+            if item is None:
+                raise ActionError(f"no item with SKU {line['sku']}")
+            item_id = item.internal_id
+        elif store.item(internal_id=item_id) is None:
+            raise ActionError(f"no item {item_id}")
+        out = etree.SubElement(item_list, q(rec.ns, "item"))
+        etree.SubElement(out, q(rec.ns, "item"), internalId=str(item_id))
+        if line.get("quantity") is not None or line.get("amount") is None:
+            etree.SubElement(out, q(rec.ns, "quantity")).text = _num(float(line.get("quantity", 1)))
+        if line.get("rate") is not None or line.get("amount") is None:
+            etree.SubElement(out, q(rec.ns, "rate")).text = str(line.get("rate", 0))
+        if line.get("amount") is not None:
+            etree.SubElement(out, q(rec.ns, "amount")).text = str(line["amount"])
+        sort_children(out, rec.ns, rec.type_name + "Item")
+    return item_list
+
+
+def _renamespaced(el: etree._Element, ns: str) -> etree._Element:
+    """A copy of a body field for a record in another namespace (sales -> customers)."""
+    out = copy.deepcopy(el)
+    out.tag = q(ns, etree.QName(el).localname)
+    return out
 
 
 def _item_type(target: str) -> str:

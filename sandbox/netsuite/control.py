@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from .account import ActionError
+from .account import ActionError, build_lines
 from .store import Record
 
 ORDER_ACTION = re.compile(r"^/_control/sales-orders/(?P<id>\d+)/(?P<action>[a-z-]+)$")
@@ -87,13 +87,42 @@ def _faults(sandbox, data: dict) -> dict:
         }
 
 
-def create_item(sandbox, sku: str, name: str | None = None, price=None, externalId=None):
+ITEM_KINDS = {
+    "inventory": "InventoryItem",
+    "otherCharge": "OtherChargeSaleItem",
+    "discount": "DiscountItem",
+}
+
+
+def create_item(
+    sandbox,
+    sku: str,
+    name: str | None = None,
+    price=None,
+    externalId=None,
+    type: str = "inventory",
+    rate=None,
+):
+    """An item by SKU (``itemId``), created or updated. ``type``: ``inventory`` (price kept as
+    ``cost``), ``otherCharge`` (an OtherChargeSaleItem, price as its ``rate``) or ``discount``
+    (a DiscountItem, ``rate`` like ``-10%`` or ``-5.00``)."""
+    if type not in ITEM_KINDS:
+        raise ValueError(f"unknown item type {type!r}: one of {sorted(ITEM_KINDS)}")
+    type_name = ITEM_KINDS[type]
     existing = sandbox.store.item_by_sku(sku)
-    rec = existing or sandbox.store.add("InventoryItem", externalId)
+    if existing is not None and existing.type_name != type_name:
+        raise ValueError(f"item {sku} exists as {existing.record_type}")
+    rec = existing or sandbox.store.add(type_name, externalId)
     rec.set_text("itemId", sku)
     rec.set_text("displayName", name or sku)
-    if price is not None:
-        rec.set_text("cost", float(price))
+    if type_name == "InventoryItem":
+        if price is not None:
+            rec.set_text("cost", float(price))
+    elif type_name == "OtherChargeSaleItem":
+        if price is not None or rate is not None:
+            rec.set_text("rate", float(rate if rate is not None else price))
+    elif rate is not None or price is not None:
+        rec.set_text("rate", str(rate if rate is not None else price))
     return rec
 
 
@@ -120,31 +149,28 @@ def create_customer(
     return rec
 
 
-def create_sales_order(sandbox, customer: str, lines, externalId=None, status=None):
-    """A sales order as if entered in NetSuite; lines by ``sku`` or ``item`` (internalId)."""
-    from lxml import etree
-
-    from .soap import q
-
+def create_sales_order(
+    sandbox,
+    customer: str,
+    lines,
+    externalId=None,
+    status=None,
+    shippingCost=None,
+    handlingCost=None,
+):
+    """A sales order as if entered in NetSuite; lines by ``sku`` or ``item`` (internalId),
+    with ``quantity``, ``rate`` and/or ``amount``; totals computed as NetSuite does."""
     if sandbox.store.get("Customer", customer) is None:
         raise ActionError(f"no customer {customer}")
-    rec = sandbox.store.add("SalesOrder", externalId)
+    rec = Record("SalesOrder", "", externalId)
     rec.set_ref("entity", customer)
     rec.set_text("orderStatus", status or "_pendingApproval")
-    item_list = etree.Element(q(rec.ns, "itemList"))
-    for line in lines:
-        item_id = line.get("item")
-        if "sku" in line:
-            item = sandbox.store.item_by_sku(line["sku"])
-            if item is None:
-                raise ActionError(f"no item with SKU {line['sku']}")
-            item_id = item.internal_id
-        out = etree.SubElement(item_list, q(rec.ns, "item"))
-        etree.SubElement(out, q(rec.ns, "item"), internalId=str(item_id))
-        etree.SubElement(out, q(rec.ns, "quantity")).text = str(line.get("quantity", 1))
-        etree.SubElement(out, q(rec.ns, "rate")).text = str(line.get("rate", 0))
-    rec.fields["itemList"] = item_list
-    return rec
+    rec.fields["itemList"] = build_lines(sandbox.store, rec, lines)
+    for name, value in (("shippingCost", shippingCost), ("handlingCost", handlingCost)):
+        if value is not None:
+            rec.set_text(name, value)
+    sandbox.compute_record_totals(rec)
+    return sandbox.store.add("SalesOrder", externalId, rec.fields)
 
 
 def order_action(sandbox, internal_id: str, action: str, data: dict) -> Record:
@@ -157,7 +183,9 @@ def order_action(sandbox, internal_id: str, action: str, data: dict) -> Record:
     if action == "bill":
         return sandbox.bill(internal_id, data.get("as", "cashSale"), data.get("externalId"))
     if action == "refund":
-        return sandbox.refund(internal_id, data.get("lines"), data.get("externalId"))
+        return sandbox.refund(
+            internal_id, data.get("lines"), data.get("externalId"), data.get("shippingCost")
+        )
     if action == "fulfil":
         return sandbox.fulfil(
             internal_id, data.get("tracking", []), data.get("shipStatus", "_shipped")

@@ -1,17 +1,14 @@
-"""Demo data for the sandbox account: items matching the demo Shopify store, a few customers."""
+"""Demo data for the sandbox account: the demo Shopify store's items (same SKUs), the
+other-charge items for tax, adjustments and discounts, a few customers."""
 
 from __future__ import annotations
 
+from sandbox.catalogue import DEMO_CATALOGUE, DEMO_CHARGE_ITEMS
+
 from .control import create_customer, create_item
 
-# The SKUs of the demo Shopify store's products (keep in step with sandbox/shopify's demo).
-DEMO_SKUS = (
-    ("TSHIRT-BLK-M", "T-shirt black M", 25.0),
-    ("TSHIRT-BLK-L", "T-shirt black L", 25.0),
-    ("HOODIE-GRY-M", "Hoodie grey M", 59.0),
-    ("MUG-WHT", "Mug white", 12.0),
-    ("CAP-NVY", "Cap navy", 19.0),
-)
+# The demo Shopify store's products, by SKU: one catalogue for both sandboxes.
+DEMO_SKUS = DEMO_CATALOGUE
 
 DEMO_CUSTOMERS = (
     {
@@ -38,6 +35,10 @@ def seed(sandbox, skus=DEMO_SKUS) -> dict:
     """Idempotent: items are matched by SKU, customers by externalId."""
     with sandbox.store.lock:
         items = [create_item(sandbox, sku=sku, name=name, price=price) for sku, name, price in skus]
+        items += [
+            create_item(sandbox, sku=sku, name=name, type="otherCharge")
+            for sku, name in DEMO_CHARGE_ITEMS.items()
+        ]
         customers = []
         for fields in (*DEMO_CUSTOMERS, DEMO_COMPANY):
             existing = sandbox.store.get("Customer", external_id=fields["externalId"])

@@ -9,7 +9,7 @@ import uuid
 
 from lxml import etree
 
-from . import soap
+from . import money, soap
 from .soap import CORE, MSGS, SoapFault, q
 from .store import Record, Store, sort_children
 
@@ -62,14 +62,31 @@ class Operations:
         base.set("type", rec.record_type)
         return wr
 
-    def _apply_fields(self, rec: Record, el: etree._Element) -> None:
+    def _apply_fields(self, rec: Record, el: etree._Element, headers=None) -> None:
+        totalled = rec.type_name in money.TOTALLED
+        ignore_read_only = _ignore_read_only(headers)
         for child in el:
             name = etree.QName(child).localname
+            if totalled and name in money.READ_ONLY:
+                if ignore_read_only:
+                    continue
+                raise _RecordError("INSUFFICIENT_PERMISSION", money.read_only_message(name))
             if name == "customFieldList":
                 rec.merge_custom_fields(child)
             elif name != "nullFieldList":
                 rec.fields[name] = copy.deepcopy(child)
         self._check_refs(rec)
+        if totalled:
+            self.compute_totals(rec)
+
+    def compute_totals(self, rec: Record) -> None:
+        try:
+            money.compute(rec, self._item)
+        except money.MoneyError as exc:
+            raise _RecordError(exc.code, exc.message) from None
+
+    def _item(self, internal_id):
+        return self.store.item(internal_id=internal_id)
 
     def _check_refs(self, rec: Record) -> None:
         """References must point at records that exist, as NetSuite checks them."""
@@ -91,9 +108,7 @@ class Operations:
             item_ref = line.find(q(rec.ns, "item"))
             if item_ref is None:
                 continue
-            item = self.store.get(
-                "InventoryItem", item_ref.get("internalId"), item_ref.get("externalId")
-            )
+            item = self.store.item(item_ref.get("internalId"), item_ref.get("externalId"))
             if item is None:
                 raise _RecordError(
                     "INVALID_KEY_OR_REF",
@@ -101,8 +116,20 @@ class Operations:
                     f"{item_ref.get('internalId') or item_ref.get('externalId')}.",
                 )
             item_ref.set("internalId", item.internal_id)
+        discount_ref = rec.fields.get("discountItem")
+        if discount_ref is not None:
+            item = self.store.get(
+                "DiscountItem", discount_ref.get("internalId"), discount_ref.get("externalId")
+            )
+            if item is None:
+                raise _RecordError(
+                    "INVALID_KEY_OR_REF",
+                    f"Invalid discountitem reference key "
+                    f"{discount_ref.get('internalId') or discount_ref.get('externalId')}.",
+                )
+            discount_ref.set("internalId", item.internal_id)
 
-    def _upsert_one(self, el: etree._Element) -> Record:
+    def _upsert_one(self, el: etree._Element, headers=None) -> Record:
         type_name, el = self._record_from(el)
         external_id = el.get("externalId")
         if not external_id:
@@ -111,7 +138,7 @@ class Operations:
         if rec is None:
             rec = self.store.add(type_name, external_id)
             try:
-                self._apply_fields(rec, el)
+                self._apply_fields(rec, el, headers)
                 self.account.on_create(rec)
             except _RecordError:
                 del self.store.records[rec.internal_id]
@@ -119,7 +146,7 @@ class Operations:
         else:
             before = copy.deepcopy(rec.fields)
             try:
-                self._apply_fields(rec, el)
+                self._apply_fields(rec, el, headers)
             except _RecordError:
                 rec.fields = before
                 raise
@@ -161,7 +188,7 @@ class Operations:
     def op_upsert(self, payload, headers):
         resp = etree.Element(q(MSGS, "upsertResponse"), nsmap=soap.NSMAP)
         try:
-            self._write_response(resp, self._upsert_one(payload[0]))
+            self._write_response(resp, self._upsert_one(payload[0], headers))
         except _RecordError as exc:
             self._write_response(resp, error=exc)
         return resp
@@ -176,7 +203,7 @@ class Operations:
         soap.status(wrl)
         for el in payload:
             try:
-                self._write_response(wrl, self._upsert_one(el))
+                self._write_response(wrl, self._upsert_one(el, headers))
             except _RecordError as exc:
                 self._write_response(wrl, error=exc)
         return resp
@@ -192,7 +219,7 @@ class Operations:
                 )
             rec = self.store.add(type_name, external_id)
             try:
-                self._apply_fields(rec, el)
+                self._apply_fields(rec, el, headers)
                 self.account.on_create(rec)
             except _RecordError:
                 del self.store.records[rec.internal_id]
@@ -215,7 +242,7 @@ class Operations:
                 )
             before = copy.deepcopy(rec.fields)
             try:
-                self._apply_fields(rec, el)
+                self._apply_fields(rec, el, headers)
             except _RecordError:
                 rec.fields = before
                 raise
@@ -296,7 +323,7 @@ class Operations:
         """Items by SKU: ``itemId`` with operator ``is`` (exact) or ``anyOf``-like lists are
         not simulated; no criterion returns every item."""
         criterion = next((c for c in search if etree.QName(c).localname == "itemId"), None)
-        items = sorted(self.store.of_type("InventoryItem"), key=lambda r: r.seq)
+        items = sorted(self.store.items(), key=lambda r: r.seq)
         if criterion is not None:
             operator = criterion.get("operator") or "is"
             value = criterion.findtext(q(CORE, "searchValue")) or ""
@@ -397,6 +424,12 @@ def _search_error(tag: str, code: str, message: str) -> etree._Element:
     resp = etree.Element(q(MSGS, tag), nsmap=soap.NSMAP)
     soap.status(etree.SubElement(resp, q(CORE, "searchResult")), False, code, message)
     return resp
+
+
+def _ignore_read_only(headers) -> bool:
+    prefs = (headers or {}).get("preferences")
+    flag = None if prefs is None else prefs.findtext(q(MSGS, "ignoreReadOnlyFields"))
+    return (flag or "").strip() in ("true", "1")
 
 
 def _page_size(prefs) -> int:

@@ -30,6 +30,8 @@ PREFIX = {ns: prefix for prefix, ns in NSMAP.items()}
 RECORD_TYPES = {
     "Customer": (RELATIONSHIPS, "customer"),
     "InventoryItem": (ACCOUNTING, "inventoryItem"),
+    "OtherChargeSaleItem": (ACCOUNTING, "otherChargeSaleItem"),
+    "DiscountItem": (ACCOUNTING, "discountItem"),
     "SalesOrder": (SALES, "salesOrder"),
     "CashSale": (SALES, "cashSale"),
     "Invoice": (SALES, "invoice"),

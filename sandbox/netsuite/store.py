@@ -21,6 +21,8 @@ from . import soap
 from .schema import default_contract_dir
 
 XS = "http://www.w3.org/2001/XMLSchema"
+# Item record types a transaction line may reference (keep in step with money.ITEM_TYPES).
+ITEM_TYPES = ("InventoryItem", "OtherChargeSaleItem", "DiscountItem")
 
 
 @functools.cache
@@ -203,8 +205,20 @@ class Store:
         with self.lock:
             return [r for r in self.records.values() if r.type_name == type_name]
 
+    def items(self) -> list[Record]:
+        """Every item a transaction line may reference (inventory, other charge, discount)."""
+        with self.lock:
+            return [r for r in self.records.values() if r.type_name in ITEM_TYPES]
+
+    def item(self, internal_id=None, external_id=None) -> Record | None:
+        for type_name in ITEM_TYPES:
+            rec = self.get(type_name, internal_id, external_id)
+            if rec is not None:
+                return rec
+        return None
+
     def item_by_sku(self, sku: str) -> Record | None:
-        for rec in self.of_type("InventoryItem"):
+        for rec in self.items():
             if rec.text("itemId") == sku:
                 return rec
         return None

@@ -8,16 +8,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from sandbox.catalogue import DEMO_CATALOGUE
 from sandbox.shopify.store import Shop, Store, iso
 
-CATALOGUE = [
-    ("TSHIRT-BLK-M", "T-shirt black M", "25.00"),
-    ("TSHIRT-WHT-L", "T-shirt white L", "25.00"),
-    ("HOODIE-GRY-M", "Hoodie grey M", "59.00"),
-    ("CAP-NAVY", "Cap navy", "19.50"),
-    ("MUG-LOGO", "Logo mug", "12.00"),
-    ("SOCKS-3PK", "Socks 3-pack", "15.00"),
-]
+# One catalogue with the NetSuite sandbox's demo items (same SKUs).
+CATALOGUE = list(DEMO_CATALOGUE)
 
 
 def seed_demo(store: Store, shop: Shop, count: int = 36) -> None:

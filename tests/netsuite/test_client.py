@@ -69,6 +69,7 @@ def test_add_after_ambiguous_time_out_is_not_repeated(netsuite_sandbox):
 
     refund = client.initialize("cashRefund", "cashSale", internal_id=sale["internalId"])
     refund.externalId = "shopify-refund-1"
+    refund.subTotal = refund.total = None  # computed by NetSuite, refused if sent back
     control.timeout_after_commit(count=1, mode="drop")
     ref = client.add(refund)
 
@@ -196,6 +197,7 @@ def test_credit_memo_from_invoice(netsuite_sandbox):
     memo = client.initialize("creditMemo", "invoice", internal_id=invoice["internalId"])
     assert memo.createdFrom.internalId == invoice["internalId"]
     memo.externalId = "shopify-refund-2"
+    memo.subTotal = memo.total = None  # computed by NetSuite, refused if sent back
     client.add(memo)
     assert float(control.records("creditMemo")[0]["fields"]["total"]) == 35
     fulfilment = control.records("itemFulfillment")[0]["fields"]

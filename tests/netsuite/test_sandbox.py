@@ -34,7 +34,7 @@ def test_demo_seed_is_idempotent(netsuite_sandbox):
     seed(netsuite_sandbox.server)
     seed(netsuite_sandbox.server)
     counts = netsuite_sandbox.control.state()["counts"]
-    assert counts == {"inventoryItem": len(DEMO_SKUS), "customer": 4}
+    assert counts == {"inventoryItem": len(DEMO_SKUS), "otherChargeSaleItem": 3, "customer": 4}
     berlin = netsuite_sandbox.control.records("customer", externalId="demo-company-acme-berlin")
     assert berlin[0]["fields"]["parent"]["internalId"]
 
