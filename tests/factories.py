@@ -48,7 +48,7 @@ SECRETS = {
 _seq = iter(range(1, 10**6))
 
 
-def make_connector(user=None, secrets=None, **fields):
+def make_connector(user=None, secrets=None, options=None, **fields):
     n = next(_seq)
     values = {
         "name": f"Store {n}",
@@ -57,5 +57,8 @@ def make_connector(user=None, secrets=None, **fields):
     }
     values.update(fields)
     return actions.create_connector(
-        user or make_admin(), values, secrets=SECRETS if secrets is None else secrets
+        user or make_admin(),
+        values,
+        secrets=SECRETS if secrets is None else secrets,
+        options=options,
     )

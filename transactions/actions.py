@@ -20,6 +20,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from connector.crypto import CredentialDecryptionError
 from connector.errors import RemoteError
 from connector.models import RefundSyncDirection
 
@@ -89,6 +90,8 @@ def retrieve(user, connector, source_channel: str, order_id: str) -> Retrieved:
             found = refunds.from_netsuite(connector, order)
         else:
             found = refunds.from_shopify(connector, order)
+    except CredentialDecryptionError as exc:
+        raise RetrieveError(exc.message, 409) from exc
     except RemoteError as exc:
         raise RetrieveError(f"{exc.system} could not answer: {exc}", 502) from exc
     flow = "refund_to_shopify" if source_channel == Channel.NETSUITE else "refund_to_netsuite"

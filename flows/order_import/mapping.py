@@ -25,7 +25,7 @@ NO_CHARGE_ITEMS = ChargeItems()
 def charge_line(item_id: str, amount: Decimal, description: str, *, what: str, setting: str):
     if not item_id:
         raise MappingError(
-            f"{what} of {amount} cannot be written: set the NetSuite {setting} in "
+            f"{what} of {abs(amount)} that cannot be written: set the NetSuite {setting} in "
             "Settings › Orders, then Retry."
         )
     return {

@@ -105,8 +105,10 @@ def post_shopify_refund(client, txn, order, charges) -> Written:
         refund = client.initialize(target, bill_type, internal_id=bill.internalId)
         refund.externalId = external_id
         _copy_shopify_money(client, refund, payload, charges)
-        # `total` is computed by NetSuite (read-only there): the lines carry the money.
-        refund.total = None
+        # Totals are computed by NetSuite (read-only there): the lines carry the money.
+        for computed in ("total", "subTotal", "discountTotal", "taxTotal"):
+            if hasattr(refund, computed):
+                setattr(refund, computed, None)
         refund.memo = f"Shopify refund {txn.source_id} of order {order.shopify_order_name}"
         detail["request"] = {
             "operation": "add",

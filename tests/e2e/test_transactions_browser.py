@@ -10,7 +10,7 @@ import pytest
 
 from tests.e2e.conftest import login
 from tests.factories import PASSWORD, make_cs
-from tests.transactions.conftest import seed003, wired_connector  # noqa: F401 (fixtures)
+from tests.transactions.conftest import seed003  # noqa: F401 (fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -19,7 +19,7 @@ def test_cs_retrieves_and_posts_a_refund(
     page,
     live_server,
     screenshot,
-    wired_connector,  # noqa: F811
+    wired_connector,
     seed003,  # noqa: F811
     shopify_sandbox,
 ):

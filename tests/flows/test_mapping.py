@@ -61,8 +61,11 @@ B2B_ENTITY = {
 }
 
 
+CHARGES = mappers.ChargeItems(tax="91", discount="92", adjustment="93")
+
+
 def test_money_is_copied_exactly():
-    fields = mappers.sales_order_for_order(_order(), {"MUG-1": "11", "TEE-M": "12"})
+    fields = mappers.sales_order_for_order(_order(), {"MUG-1": "11", "TEE-M": "12"}, CHARGES)
     assert fields.external_id == "shopify-order-5512"
     assert (fields.tax_total, fields.shipping_cost, fields.discount, fields.total) == (
         Decimal("7.49"),
@@ -71,18 +74,57 @@ def test_money_is_copied_exactly():
         Decimal("107.49"),
     )
     assert fields.currency == "USD"
+    item = {"amount": None}
+    charge = {"quantity": None, "rate": None}
     assert fields.lines == (
-        {"item_internal_id": "11", "quantity": 2, "rate": Decimal("25.00"), "description": "Mug"},
-        {"item_internal_id": "12", "quantity": 1, "rate": Decimal("50.00"), "description": "Tee"},
+        {
+            **item,
+            "item_internal_id": "11",
+            "quantity": 2,
+            "rate": Decimal("25.00"),
+            "description": "Mug",
+        },
+        {
+            **item,
+            "item_internal_id": "12",
+            "quantity": 1,
+            "rate": Decimal("50.00"),
+            "description": "Tee",
+        },
+        # Shopify's discount and tax as lines of the charge items: NetSuite computes the total.
+        {
+            **charge,
+            "item_internal_id": "92",
+            "amount": Decimal("-10.00"),
+            "description": "Shopify discounts of order #1001",
+        },
+        {
+            **charge,
+            "item_internal_id": "91",
+            "amount": Decimal("7.49"),
+            "description": "Shopify tax of order #1001",
+        },
     )
+    lines = sum((x["amount"] or x["quantity"] * x["rate"]) for x in fields.lines)
+    assert lines + fields.shipping_cost == fields.total
     assert fields.other_ref_num == "#1001"
 
 
 def test_no_discount_is_none_not_zero():
     fields = mappers.sales_order_for_order(
-        _order(totalDiscountsSet=_money("0.00")), {"MUG-1": "11", "TEE-M": "12"}
+        _order(totalDiscountsSet=_money("0.00")), {"MUG-1": "11", "TEE-M": "12"}, CHARGES
     )
     assert fields.discount is None
+    assert "92" not in [line["item_internal_id"] for line in fields.lines]
+
+
+def test_tax_without_a_tax_item_says_which_setting():
+    with pytest.raises(
+        mappers.MappingError, match="set the NetSuite tax item in Settings › Orders"
+    ):
+        mappers.sales_order_for_order(
+            _order(), {"MUG-1": "11", "TEE-M": "12"}, mappers.ChargeItems(discount="92")
+        )
 
 
 def test_unknown_sku_says_which_line_and_what_to_do():

@@ -12,13 +12,6 @@ from transactions.models import Kind, Transaction
 
 from .conftest import run_flow
 
-# The product side does not yet follow the NetSuite sandbox's money rules (sandbox-money).
-SANDBOX_MONEY_XFAIL = (
-    "The NetSuite sandbox now refuses taxTotal on a sales order as a real account does "
-    "(read-only: INSUFFICIENT_PERMISSION); flows/order_import.py sets it. Tax must travel "
-    "as a SHOPIFY-TAX other-charge line (and discountRate needs a discountItem)."
-)
-
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
@@ -39,7 +32,6 @@ def _enable(connector, flow):
     actions.update_flow_schedule(make_admin(), connector, flow, {"enabled": True})
 
 
-@pytest.mark.xfail(reason=SANDBOX_MONEY_XFAIL, strict=False)
 def test_orders_create_imports_that_order(wired, shopify_sandbox, netsuite_sandbox, live_server):
     _enable(wired, "order_import")
     netsuite_sandbox.control.items("SKU-1")
@@ -58,7 +50,6 @@ def test_orders_create_imports_that_order(wired, shopify_sandbox, netsuite_sandb
     assert netsuite_sandbox.control.records("salesOrder", internalId=txn.target_id)
 
 
-@pytest.mark.xfail(reason=SANDBOX_MONEY_XFAIL, strict=False)
 def test_orders_cancelled_cancels_in_netsuite(
     wired, shopify_sandbox, netsuite_sandbox, live_server
 ):

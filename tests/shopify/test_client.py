@@ -12,7 +12,6 @@ from connector.shopify.errors import (
     ShopifyServerError,
     ShopifyUserError,
 )
-from connector.shopify.idempotency import idempotency_key
 
 LINES = [
     {"sku": "TSHIRT-BLK-M", "quantity": 2, "price": "25.00"},
@@ -128,7 +127,7 @@ def test_refund_survives_5xx_and_throttling_without_duplicates(shopify_sandbox):
     created = shopify_sandbox.control.create_order(lines=LINES)
     client = fast_client(shopify_sandbox)
     order = client.get_order(created["admin_graphql_api_id"])
-    key = idempotency_key("transaction", 42, "refund")
+    key = "test-key-refund-42"
     shopify_sandbox.control.set_faults(
         next=[{"kind": "error", "status": 503, "count": 2}, {"kind": "throttled"}]
     )
@@ -156,7 +155,7 @@ def test_refund_applied_but_answer_lost_is_retried_safely_with_its_key(shopify_s
     shopify_sandbox.control.fail_next(1, "apply_then_hang", seconds=2)
     result = client.create_refund(
         order["id"],
-        idempotency_key=idempotency_key("transaction", 7, "refund"),
+        idempotency_key="test-key-refund-7",
         transactions=refund_transaction(order, "62.00"),
     )
     assert result["order"]["displayFinancialStatus"] == "REFUNDED"
@@ -182,7 +181,7 @@ def test_refund_over_the_paid_amount_is_a_user_error(shopify_sandbox):
     with pytest.raises(ShopifyUserError) as caught:
         client.create_refund(
             order["id"],
-            idempotency_key=idempotency_key("t", 1),
+            idempotency_key="test-key-t-1",
             transactions=refund_transaction(order, "62.01"),
         )
     assert caught.value.permanent

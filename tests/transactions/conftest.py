@@ -5,40 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from connector.models import RefundSyncDirection
-from tests.factories import make_admin, make_connector
 from transactions import demo
-
-
-@pytest.fixture
-def wired_connector(shopify_sandbox, netsuite_sandbox):
-    """A connector on both sandboxes; refund direction NetSuite → Shopify unless changed."""
-
-    def make(direction=RefundSyncDirection.NETSUITE_TO_SHOPIFY):
-        creds = netsuite_sandbox.credentials
-        from panel import actions
-
-        admin = make_admin()
-        connector = make_connector(
-            admin,
-            secrets={
-                "shopify_access_token": shopify_sandbox.access_token,
-                "shopify_webhook_secret": shopify_sandbox.webhook_secret,
-                "netsuite_consumer_key": creds["consumer_key"],
-                "netsuite_consumer_secret": creds["consumer_secret"],
-                "netsuite_token_id": creds["token_id"],
-                "netsuite_token_secret": creds["token_secret"],
-            },
-            shopify_shop_domain=shopify_sandbox.shop_domain,
-            shopify_endpoint=shopify_sandbox.url,
-            netsuite_account_id=creds["account_id"],
-            netsuite_endpoint=netsuite_sandbox.url,
-        )
-        actions.update_options(admin, connector, {"refund_sync_direction": direction})
-        connector.refresh_from_db()
-        return connector
-
-    return make
 
 
 class Seed003:

@@ -18,13 +18,6 @@ from tests.factories import make_cs
 from transactions import actions, lifecycle, tasks
 from transactions.models import Status, Transaction
 
-# The product side does not yet follow the NetSuite sandbox's money rules (sandbox-money).
-SANDBOX_MONEY_XFAIL = (
-    "The NetSuite sandbox's initialize now returns the computed subTotal as NetSuite "
-    "does; transactions/netsuite_refunds.py clears only total before add, so the add is "
-    "refused (subTotal is read-only: INSUFFICIENT_PERMISSION)."
-)
-
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
@@ -128,7 +121,6 @@ def test_sweeper_leaves_fresh_posts_alone(wired_connector, seed003, settings):
     assert txn.status == Status.POSTING
 
 
-@pytest.mark.xfail(reason=SANDBOX_MONEY_XFAIL, strict=False)
 def test_netsuite_answer_lost_after_commit(
     wired_connector, seed003, shopify_sandbox, netsuite_sandbox
 ):

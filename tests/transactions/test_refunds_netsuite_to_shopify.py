@@ -54,7 +54,10 @@ def test_retrieve_and_post_refund_to_shopify(
     assert actions.request_post(user, txn) is False
     assert len(shopify_sandbox.control.order(order["id"])["refunds"]) == 1
     types = list(txn.events.order_by("id").values_list("type", flat=True))
-    assert types == ["retrieved", "status", "status", "post_attempt", "posted"]
+    assert types == ["retrieved", "status", "status", "posted"]
+    # The request and Shopify's answer are on the Posted event (the timeline's details).
+    posted = txn.events.get(type="posted")
+    assert posted.detail["answer"]["total"] == "50.00"
     assert txn.events.filter(type="status").first().actor == user
 
 

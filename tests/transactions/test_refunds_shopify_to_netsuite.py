@@ -10,20 +10,12 @@ from connector.models import RefundSyncDirection
 from transactions import actions
 from transactions.models import Status
 
-# The product side does not yet follow the NetSuite sandbox's money rules (sandbox-money).
-SANDBOX_MONEY_XFAIL = (
-    "The NetSuite sandbox's initialize now returns the computed subTotal as NetSuite "
-    "does; transactions/netsuite_refunds.py clears only total before add, so the add is "
-    "refused (subTotal is read-only: INSUFFICIENT_PERMISSION)."
-)
-
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.mark.parametrize(
     ("bill_as", "refund_type"), [("cashSale", "cashRefund"), ("invoice", "creditMemo")]
 )
-@pytest.mark.xfail(reason=SANDBOX_MONEY_XFAIL, strict=False)
 def test_shopify_refund_posts_to_netsuite_with_copied_amounts(
     wired_connector, seed003, shopify_sandbox, netsuite_sandbox, bill_as, refund_type
 ):

@@ -1,0 +1,325 @@
+"""The synchronizer's promises, each over both sandboxes through real HTTP: the holes found
+when the panel was tried as users and attackers would (issue 10), one test each."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.db import OperationalError, connection
+from django.utils import timezone
+
+from connector import external_ids
+from connector.models import Binding, RefundSyncDirection
+from flows.models import FlowCursor
+from panel import actions as panel_actions
+from tests.factories import make_admin, make_cs
+from transactions import actions, tasks
+from transactions.errors import RetrieveError
+from transactions.models import Kind, Status, Transaction
+
+from .conftest import run_flow
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _row(kind, source_id):
+    return Transaction.objects.get(kind=kind, source_id=str(source_id))
+
+
+def _due_now(txn):
+    """Let the clock reach the row's next attempt, then run the sweeper (which posts it)."""
+    txn.refresh_from_db()
+    assert txn.next_attempt_at is not None
+    return actions.sweep_stuck_posts(now=txn.next_attempt_at + timedelta(seconds=1))
+
+
+# -- 1. never echo ----------------------------------------------------------------------------
+
+
+def test_a_refund_the_panel_wrote_is_never_offered_back_after_a_direction_switch(
+    wired_connector, seed003, shopify_sandbox, netsuite_sandbox
+):
+    connector = wired_connector(RefundSyncDirection.NETSUITE_TO_SHOPIFY)
+    order, _so, _ns_refund = seed003.billed_and_refunded(connector)
+    (txn,) = actions.retrieve(None, connector, "netsuite", order["name"]).transactions
+    actions.request_post(None, txn)
+    txn.refresh_from_db()
+    assert txn.status == Status.POSTED, txn.last_error
+    assert Binding.objects.filter(kind=Kind.REFUND, origin="netsuite").count() == 1
+
+    panel_actions.update_options(
+        make_admin(), connector, {"refund_sync_direction": RefundSyncDirection.SHOPIFY_TO_NETSUITE}
+    )
+    connector.refresh_from_db()
+    with pytest.raises(RetrieveError, match="written there by this connector"):
+        actions.retrieve(None, connector, "shopify", order["name"])
+    assert not Transaction.objects.filter(kind=Kind.REFUND, source_channel="shopify").exists()
+    for refund_type in ("cashRefund", "creditMemo"):
+        assert not [
+            r
+            for r in netsuite_sandbox.control.records(refund_type)
+            if (r["externalId"] or "").startswith("shopify-refund-")
+        ]
+
+
+def test_a_refund_row_of_our_own_making_is_refused_at_post_time_too(
+    wired_connector, seed003, shopify_sandbox
+):
+    """Even a row that got in (e.g. retrieved before the binding existed) is not posted back."""
+    connector = wired_connector(RefundSyncDirection.NETSUITE_TO_SHOPIFY)
+    order, _so, _ = seed003.billed_and_refunded(connector)
+    (txn,) = actions.retrieve(None, connector, "netsuite", order["name"]).transactions
+    actions.request_post(None, txn)
+    txn.refresh_from_db()
+    shopify_refund = txn.target_id.rsplit("/", 1)[-1]
+    panel_actions.update_options(
+        make_admin(), connector, {"refund_sync_direction": RefundSyncDirection.SHOPIFY_TO_NETSUITE}
+    )
+    echo = Transaction.objects.create(
+        connector=connector,
+        kind=Kind.REFUND,
+        source_channel="shopify",
+        source_id=shopify_refund,
+        shopify_order_id=txn.shopify_order_id,
+        shopify_order_name=txn.shopify_order_name,
+        netsuite_sales_order_id=txn.netsuite_sales_order_id,
+        amount=txn.amount,
+    )
+    actions.request_post(None, echo)
+    echo.refresh_from_db()
+    assert echo.status == Status.ERROR
+    assert "written by the connector itself" in echo.last_error
+
+
+# -- 2. a cancellation seen before the import is kept --------------------------------------
+
+
+def test_cancellation_before_import_waits_and_the_order_is_never_live(
+    wired, shopify_sandbox, netsuite_sandbox
+):
+    netsuite_sandbox.control.items("SKU-1")
+    order = shopify_sandbox.control.create_order(lines=[{"sku": "SKU-1", "quantity": 1}])
+    shopify_sandbox.control.cancel(order["id"], refund=False)
+
+    run = run_flow(wired, "shopify_cancellation_to_netsuite")
+    cancellation = _row(Kind.CANCELLATION, order["id"])
+    assert cancellation.status == Status.WAITING, cancellation.last_error
+    assert "waits for its import" in cancellation.status_reason
+    assert run.failed == 0
+
+    imported = run_flow(wired, "order_import")
+    assert imported.posted == 0
+    order_row = _row(Kind.ORDER, order["id"])
+    assert order_row.status == Status.CANCELED
+    assert not netsuite_sandbox.control.records(
+        "salesOrder", externalId=external_ids.sales_order(order["id"])
+    )
+
+    # The waiting cancellation is checked again by itself and ends, explained.
+    assert _due_now(cancellation) == 1
+    cancellation.refresh_from_db()
+    assert cancellation.status == Status.SKIPPED
+    assert "before it was imported" in cancellation.status_reason
+    # Later runs do not bring it back.
+    run_flow(wired, "shopify_cancellation_to_netsuite")
+    assert Transaction.objects.filter(kind=Kind.CANCELLATION).count() == 1
+
+
+def test_waiting_cancellation_cancels_the_order_once_it_reaches_netsuite(
+    wired, shopify_sandbox, netsuite_sandbox
+):
+    """The import read the order just before it was cancelled and writes it afterwards."""
+    (item,) = netsuite_sandbox.control.items("SKU-1")
+    order = shopify_sandbox.control.create_order(lines=[{"sku": "SKU-1", "quantity": 1}])
+    shopify_sandbox.control.cancel(order["id"], refund=False)
+    run_flow(wired, "shopify_cancellation_to_netsuite")
+    cancellation = _row(Kind.CANCELLATION, order["id"])
+    assert cancellation.status == Status.WAITING
+
+    customer = netsuite_sandbox.control.customer(externalId="late-buyer", firstName="Late")
+    so = netsuite_sandbox.control.sales_order(
+        customer["internalId"],
+        [{"item": item["internalId"], "quantity": 1, "rate": 10}],
+        externalId=external_ids.sales_order(order["id"]),
+    )
+    assert _due_now(cancellation) == 1
+    cancellation.refresh_from_db()
+    assert cancellation.status == Status.POSTED, cancellation.last_error
+    (record,) = netsuite_sandbox.control.records("salesOrder", internalId=so["internalId"])
+    assert record["fields"]["orderStatus"] == "_cancelled"
+
+
+# -- 5. Retry works for every transaction; failed records stay due apart from the cursor ----
+
+
+def test_a_failed_order_is_posted_by_retry_once_its_cause_is_fixed(
+    wired, shopify_sandbox, netsuite_sandbox
+):
+    netsuite_sandbox.control.items("KNOWN")
+    order = shopify_sandbox.control.create_order(
+        lines=[{"sku": "KNOWN", "quantity": 1}, {"sku": "SOCKS-3PK", "quantity": 1}]
+    )
+    run = run_flow(wired, "order_import")
+    txn = _row(Kind.ORDER, order["id"])
+    assert txn.status == Status.ERROR and "SOCKS-3PK" in txn.last_error
+    assert txn.next_attempt_at is None  # a person must act: no retry by itself
+    assert FlowCursor.objects.get(connector=wired, flow="order_import").position
+    assert run.failed == 1
+
+    netsuite_sandbox.control.items("SOCKS-3PK")
+    assert actions.retry(make_cs(), txn) is True
+    txn.refresh_from_db()
+    assert txn.status == Status.ORDER_POSTED, txn.last_error
+    assert txn.last_error == ""
+    assert len(netsuite_sandbox.control.records("salesOrder")) == 1
+    assert actions.retry(make_cs(), txn) is False
+
+
+def test_netsuite_unavailable_leaves_orders_due_for_retry_with_backoff(
+    wired, shopify_sandbox, netsuite_sandbox
+):
+    netsuite_sandbox.control.items("SKU-1")
+    order = shopify_sandbox.control.create_order(lines=[{"sku": "SKU-1", "quantity": 1}])
+    netsuite_sandbox.control.fail_next(count=20, fault="http503", operation="upsertList")
+    run_flow(wired, "order_import")
+    txn = _row(Kind.ORDER, order["id"])
+    assert txn.status == Status.ERROR
+    assert txn.next_attempt_at is not None and "trying again by itself" in (
+        txn.events.last().message
+    )
+    netsuite_sandbox.control.post("faults", {"clear": True})
+    assert _due_now(txn) == 1
+    txn.refresh_from_db()
+    assert txn.status == Status.ORDER_POSTED, txn.last_error
+    assert len(netsuite_sandbox.control.records("salesOrder")) == 1
+
+
+# -- 6. nothing stays Posting -------------------------------------------------------------
+
+
+def test_an_unexpected_error_ends_in_error_and_stops_retrying_after_n_attempts(
+    wired_connector, seed003, shopify_sandbox, settings
+):
+    settings.SYNC_MAX_ATTEMPTS = 2
+    connector = wired_connector(RefundSyncDirection.NETSUITE_TO_SHOPIFY)
+    order, _so, _ = seed003.billed_and_refunded(connector)
+    (txn,) = actions.retrieve(None, connector, "netsuite", order["name"]).transactions
+
+    def database_fails_on_binding(execute, sql, params, many, context):
+        if "connector_binding" in sql and sql.lstrip().upper().startswith("INSERT"):
+            raise OperationalError("disk I/O error")
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(database_fails_on_binding):
+        actions.request_post(None, txn)
+        txn.refresh_from_db()
+        assert txn.status == Status.ERROR
+        assert "Unexpected error (OperationalError)" in txn.last_error
+        assert txn.attempts == 1 and txn.next_attempt_at is not None
+        assert txn.events.filter(type="error").exists()
+        assert _due_now(txn) == 1
+    txn.refresh_from_db()
+    assert txn.status == Status.ERROR and txn.attempts == 2
+    assert txn.next_attempt_at is None
+    assert "Stopped trying by itself after 2 attempts" in txn.events.last().message
+    # Shopify's key replays the refund the first attempt made: one refund, never two.
+    assert actions.retry(None, txn)
+    txn.refresh_from_db()
+    assert txn.status == Status.POSTED, txn.last_error
+    assert len(shopify_sandbox.control.order(order["id"])["refunds"]) == 1
+
+
+def test_undecryptable_credentials_are_a_clear_message_not_a_server_error(
+    wired_connector, seed003, settings
+):
+    from cryptography.fernet import Fernet
+
+    from connector import crypto
+
+    connector = wired_connector(RefundSyncDirection.NETSUITE_TO_SHOPIFY)
+    order, _so, _ = seed003.billed_and_refunded(connector)
+    settings.CREDENTIALS_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]
+    crypto._fernet.cache_clear()
+    try:
+        with pytest.raises(RetrieveError, match="cannot be decrypted") as exc:
+            actions.retrieve(None, connector, "netsuite", order["name"])
+        assert exc.value.status_code == 409
+    finally:
+        crypto._fernet.cache_clear()
+
+
+# -- 8. a deactivated connector does nothing ----------------------------------------------
+
+
+def test_a_post_queued_before_deactivation_writes_nothing(
+    wired_connector, seed003, shopify_sandbox, settings
+):
+    settings.TRANSACTIONS_POST_SYNC = False
+    connector = wired_connector(RefundSyncDirection.NETSUITE_TO_SHOPIFY)
+    order, _so, _ = seed003.billed_and_refunded(connector)
+    (txn,) = actions.retrieve(None, connector, "netsuite", order["name"]).transactions
+    assert actions.request_post(None, txn)
+    panel_actions.update_connector(make_admin(), connector, {"is_active": False})
+    assert tasks.post_transaction(txn.pk) == Status.ERROR
+    txn.refresh_from_db()
+    assert "is inactive" in txn.last_error
+    assert shopify_sandbox.control.order(order["id"])["refunds"] == []
+    # The retry sweeper leaves an inactive connector's rows alone.
+    assert actions.sweep_stuck_posts(now=timezone.now() + timedelta(days=1)) == 0
+
+
+# -- 10. idempotency keys ---------------------------------------------------------------------
+
+
+def test_a_new_attempt_after_a_refusal_sends_a_new_key_a_retry_after_a_timeout_the_same(
+    wired_connector, seed003, shopify_sandbox
+):
+    connector = wired_connector(RefundSyncDirection.NETSUITE_TO_SHOPIFY)
+    order, _, _ = seed003.billed_and_refunded(connector)
+    (txn,) = actions.retrieve(None, connector, "netsuite", order["name"]).transactions
+    shopify_sandbox.control.refund(order["id"], full=True)  # nothing left to refund
+    actions.request_post(None, txn)
+    txn.refresh_from_db()
+    assert txn.status == Status.ERROR and txn.key_generation == 1
+    actions.retry(None, txn)
+    keys = [
+        m["idempotency_key"]
+        for m in shopify_sandbox.control.mutations()
+        if m["mutation"] == "refundCreate" and m["idempotency_key"]
+    ]
+    refused_keys = [k for k in keys]
+    assert len(refused_keys) == 2 and len(set(refused_keys)) == 2
+    assert not any(m.get("replayed") for m in shopify_sandbox.control.mutations())
+
+
+def test_keys_name_the_order_and_the_netsuite_refund_not_our_row_id(wired_connector, seed003):
+    from flows.refunds.shopify import post_key
+
+    connector = wired_connector(RefundSyncDirection.NETSUITE_TO_SHOPIFY)
+    order, _, _ = seed003.billed_and_refunded(connector)
+    (txn,) = actions.retrieve(None, connector, "netsuite", order["name"]).transactions
+    same_work_other_row = Transaction(
+        pk=txn.pk + 1000,
+        source_id=txn.source_id,
+        source_type=txn.source_type,
+        shopify_order_id=txn.shopify_order_id,
+    )
+    assert post_key(txn) == post_key(same_work_other_row)
+    restored_other_record = Transaction(
+        pk=txn.pk,
+        source_id=str(int(txn.source_id) + 1),
+        source_type=txn.source_type,
+        shopify_order_id=txn.shopify_order_id,
+    )
+    assert post_key(txn) != post_key(restored_other_record)
+
+
+def test_money_check_compares_to_the_cent():
+    from flows.sync import Mismatch, check_total
+
+    check_total("x", "Shopify", "21.06", "NetSuite", 21.06)
+    check_total("x", "Shopify", Decimal("21.060"), "NetSuite", "21.06")
+    with pytest.raises(Mismatch, match=r"Shopify total 21.06 .*NetSuite computed 19.50"):
+        check_total("Refund 1", "Shopify", "21.06", "NetSuite", 19.5)
+    with pytest.raises(Mismatch, match="did not report a total"):
+        check_total("Refund 1", "Shopify", "21.06", "NetSuite", None)
