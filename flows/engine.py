@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from datetime import timedelta
 
-from django.db import IntegrityError, close_old_connections, transaction
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -25,8 +27,21 @@ from .registry import FLOWS, Flow
 
 logger = logging.getLogger(__name__)
 
+# A running run's lease, renewed by a heartbeat thread every HEARTBEAT_SECONDS; the sweeper
+# re-queues a run whose lease ran out. Settings FLOWS_RUN_LEASE_SECONDS and
+# FLOWS_HEARTBEAT_SECONDS override them (read at each run).
 LEASE = timedelta(minutes=2)
 HEARTBEAT_SECONDS = 30
+
+
+def lease_duration() -> timedelta:
+    seconds = getattr(settings, "FLOWS_RUN_LEASE_SECONDS", None)
+    return LEASE if seconds is None else timedelta(seconds=seconds)
+
+
+def heartbeat_seconds() -> float:
+    return getattr(settings, "FLOWS_HEARTBEAT_SECONDS", HEARTBEAT_SECONDS)
+
 
 POSTED, SKIPPED, FAILED = "posted", "skipped", "failed"
 
@@ -110,13 +125,23 @@ def queue_run(run_id: int) -> None:
 
 
 class RunLeaseLost(Exception):
-    """Another worker took this run over (our lease ran out): stop without reporting."""
+    """This worker no longer owns the run (its lease ran out and the sweeper or another worker
+    has it, or it could not renew for too long): stop writing, stop without reporting."""
 
 
 class RunContext:
-    """What a flow's `run` gets: the run, its connector, clients, counters, cursor."""
+    """What a flow's `run` gets: the run, its connector, clients, counters, cursor.
 
-    def __init__(self, run: FlowRun):
+    Ownership: a worker owns its run while the row is `running` with this worker's `attempts`
+    (the claim increments it). The heartbeat renews the lease; a renewal that finds the row
+    changed sets `lease_lost`. Call `check()` before every write (to NetSuite, to Shopify, to our
+    rows): it raises RunLeaseLost once the run is not certainly ours. `record`, `add_total` and
+    `advance_cursor` call it themselves, and their row updates are conditional on ownership.
+    """
+
+    def __init__(
+        self, run: FlowRun, *, clock: Callable[[], float] = time.monotonic, claimed_at=None
+    ):
         self.run = run
         self.connector = run.connector
         self.options = run.connector.options
@@ -124,6 +149,14 @@ class RunContext:
         self.attempt = run.attempts
         self.lease_lost = threading.Event()
         self._shopify = None
+        # The lease is certainly ours until this instant of `clock` (monotonic seconds): the
+        # start of the last successful renewal (or the claim) plus the lease, less one beat of
+        # margin for clock skew between this machine and the sweeper's.
+        self._clock = clock
+        lease = lease_duration().total_seconds()
+        self._lease_margin = lease - min(heartbeat_seconds(), lease / 2)
+        start = clock() if claimed_at is None else claimed_at
+        self._lease_sure_until = start + self._lease_margin
 
     @property
     def run_id(self) -> int:
@@ -148,15 +181,54 @@ class RunContext:
 
         return netsuite_client(self.connector, priority=self.flow.priority, **overrides)
 
+    # -- ownership ----------------------------------------------------------------------------
+    def owns_run(self) -> bool:
+        """True while this worker certainly still owns the run (no I/O: cheap to call often)."""
+        return not self.lease_lost.is_set() and self._clock() < self._lease_sure_until
+
     def check(self) -> None:
+        """Call before each write. Raises RunLeaseLost when the run is no longer ours: a renewal
+        found it re-queued or claimed by another worker, or renewals have failed for longer than
+        the lease (the sweeper may have handed it on). The engine then ends quietly; the new
+        owner (or the sweeper's re-run) does the work, idempotently."""
         if self.lease_lost.is_set():
             raise RunLeaseLost(f"flow run {self.run_id} was taken over by another worker")
+        if self._clock() >= self._lease_sure_until:
+            raise RunLeaseLost(
+                f"flow run {self.run_id} could not renew its lease in time; it may belong to "
+                "another worker now"
+            )
+
+    def renew_lease(self) -> bool:
+        """One heartbeat: extend the lease if the run is still ours. False (and `lease_lost`
+        set) when the row says another attempt owns it or it is no longer running. Database
+        errors propagate: the heartbeat logs them and tries again at the next beat."""
+        started = self._clock()
+        renewed = self._mine().update(lease_until=timezone.now() + lease_duration())
+        if not renewed:
+            self.lease_lost.set()
+            return False
+        self._lease_sure_until = started + self._lease_margin
+        return True
+
+    def _mine(self):
+        """The run's row, as long as this attempt owns it."""
+        return FlowRun.objects.filter(
+            pk=self.run_id, status=RunStatus.RUNNING, attempts=self.attempt
+        )
+
+    def _lost(self) -> RunLeaseLost:
+        self.lease_lost.set()
+        return RunLeaseLost(f"flow run {self.run_id} was taken over by another worker")
 
     # -- progress -------------------------------------------------------------------------
     def add_total(self, count: int) -> None:
-        FlowRun.objects.filter(pk=self.run_id).update(
+        self.check()
+        updated = self._mine().update(
             total=F("total") + count if self.run.total is not None else count
         )
+        if not updated:
+            raise self._lost()
         self.run.total = (self.run.total or 0) + count
 
     def record(self, outcomes: Iterable[tuple[int | None, str, str]]) -> None:
@@ -164,6 +236,7 @@ class RunContext:
         outcomes = list(outcomes)
         if not outcomes:
             return
+        self.check()
         counts = {POSTED: 0, SKIPPED: 0, FAILED: 0}
         reasons: dict[str, int] = {}
         for _txn, outcome, reason in outcomes:
@@ -172,12 +245,14 @@ class RunContext:
                 reasons[reason] = reasons.get(reason, 0) + 1
         txn_ids = {txn for txn, _o, _r in outcomes if txn}
         with transaction.atomic():
-            FlowRun.objects.filter(pk=self.run_id).update(
+            updated = self._mine().update(
                 seen=F("seen") + len(outcomes),
                 posted=F("posted") + counts[POSTED],
                 skipped=F("skipped") + counts[SKIPPED],
                 failed=F("failed") + counts[FAILED],
             )
+            if not updated:  # another attempt owns the run: its counters are not ours
+                raise self._lost()
             if reasons:
                 run = FlowRun.objects.select_for_update().only("skip_reasons").get(pk=self.run_id)
                 merged = dict(run.skip_reasons or {})
@@ -198,6 +273,7 @@ class RunContext:
 
     def advance_cursor(self, position: str) -> None:
         """Move forward only (a re-run over older records never moves it back)."""
+        self.check()
         current = self.cursor()
         if current is not None and position <= current:
             return
@@ -206,20 +282,23 @@ class RunContext:
         )
 
 
-def execute(run_id: int) -> str:
-    """Claim a queued run, run its flow, record the outcome. Safe to call twice."""
+def execute(run_id: int, *, clock: Callable[[], float] = time.monotonic) -> str:
+    """Claim a queued run, run its flow, record the outcome. Safe to call twice.
+
+    `clock` (monotonic seconds) times the lease as this worker sees it; tests inject one."""
+    claimed_at = clock()
     now = timezone.now()
     claimed = FlowRun.objects.filter(pk=run_id, status=RunStatus.QUEUED).update(
         status=RunStatus.RUNNING,
         started_at=now,
-        lease_until=now + LEASE,
+        lease_until=now + lease_duration(),
         attempts=F("attempts") + 1,
         error="",
     )
     if not claimed:
         return "not queued"
     run = FlowRun.objects.select_related("connector", "connector__options").get(pk=run_id)
-    ctx = RunContext(run)
+    ctx = RunContext(run, clock=clock, claimed_at=claimed_at)
     stop = threading.Event()
     beat = threading.Thread(target=_heartbeat, args=(ctx, stop), daemon=True)
     beat.start()
@@ -239,16 +318,26 @@ def execute(run_id: int) -> str:
 
 
 def _heartbeat(ctx: RunContext, stop: threading.Event) -> None:
+    """Renew the lease every beat until stopped. A database error does not end it: it is logged
+    and the next beat tries again (the lease outlasts several beats). It ends when the run is
+    found taken over (`lease_lost`), since renewing then would steal it back."""
+    interval = heartbeat_seconds()
     try:
-        while not stop.wait(HEARTBEAT_SECONDS):
-            renewed = FlowRun.objects.filter(
-                pk=ctx.run_id, status=RunStatus.RUNNING, attempts=ctx.attempt
-            ).update(lease_until=timezone.now() + LEASE)
-            if not renewed:
-                ctx.lease_lost.set()
-                return
+        while not stop.wait(interval):
+            try:
+                if not ctx.renew_lease():
+                    logger.warning("Flow run %s: lease lost; another worker has it", ctx.run_id)
+                    return
+            except Exception:
+                logger.exception(
+                    "Flow run %s: could not renew its lease; trying again in %ss",
+                    ctx.run_id,
+                    interval,
+                )
+                # A broken connection is replaced at the next beat.
+                connection.close_if_unusable_or_obsolete()
     finally:
-        close_old_connections()
+        connection.close()  # this thread's own connection
 
 
 def _finish(ctx: RunContext, error: str) -> str:
@@ -263,18 +352,20 @@ def _finish(ctx: RunContext, error: str) -> str:
         status = RunStatus.SUCCEEDED
     now = timezone.now()
     with transaction.atomic():
-        done = FlowRun.objects.filter(
-            pk=run.pk, status=RunStatus.RUNNING, attempts=ctx.attempt
-        ).update(status=status, finished_at=now, lease_until=None, error=error)
+        # Conditional on ownership: a worker whose lease was taken over never overwrites the
+        # new owner's run.
+        done = ctx._mine().update(status=status, finished_at=now, lease_until=None, error=error)
         if not done:
             return "lease lost"
         _write_health(ctx, status, error or f"{run.failed} record(s) failed", now)
-    run.refresh_from_db()
-    if run.run_again:
-        try:
-            request_run(ctx.connector, run.flow, Trigger.FOLLOW_UP)
-        except FlowNotRunnable as exc:
-            logger.info("No follow-up for flow run %s: %s", run.pk, exc)
+        # The follow-up is queued in the same transaction as the end of this run, so a worker
+        # dying between the two cannot lose a trigger that arrived while the run was active.
+        if FlowRun.objects.filter(pk=run.pk, run_again=True).exists():
+            connector = Connector.objects.select_related("options").get(pk=ctx.connector.pk)
+            try:
+                request_run(connector, run.flow, Trigger.FOLLOW_UP)
+            except FlowNotRunnable as exc:
+                logger.info("No follow-up for flow run %s: %s", run.pk, exc)
     return status
 
 
