@@ -298,6 +298,19 @@ def execute(run_id: int, *, clock: Callable[[], float] = time.monotonic) -> str:
     if not claimed:
         return "not queued"
     run = FlowRun.objects.select_related("connector", "connector__options").get(pk=run_id)
+    # The gates again: the connector may have been switched off (or the flow, or an option it
+    # needs) since the run was queued. Such a run ends failed with the reason and does nothing.
+    reason = (
+        why_not_runnable(run.connector, FLOWS[run.flow], run.trigger)
+        if run.flow in FLOWS
+        else f"Flow {run.flow} is not known."
+    )
+    if reason:
+        logger.info("Flow run %s not run: %s", run_id, reason)
+        FlowRun.objects.filter(pk=run_id, status=RunStatus.RUNNING, attempts=run.attempts).update(
+            status=RunStatus.FAILED, finished_at=timezone.now(), lease_until=None, error=reason
+        )
+        return RunStatus.FAILED
     ctx = RunContext(run, clock=clock, claimed_at=claimed_at)
     stop = threading.Event()
     beat = threading.Thread(target=_heartbeat, args=(ctx, stop), daemon=True)

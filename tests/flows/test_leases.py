@@ -12,6 +12,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from connector.models import Connector
 from flows import engine, sweeper
 from flows.models import FlowRun, RunStatus, Trigger
 from flows.registry import FLOWS
@@ -131,3 +132,18 @@ def test_a_worker_that_cannot_renew_for_a_whole_lease_stops_writing(probe, fast_
     run.refresh_from_db()
     # Nothing written; the row waits for the sweeper to hand it on when its lease ends.
     assert (run.status, run.posted, run.seen) == (RunStatus.RUNNING, 0, 0)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_run_queued_before_the_connector_was_switched_off_does_nothing(probe):
+    connector = make_connector()
+    run = _queued_run(connector)
+    Connector.objects.filter(pk=connector.pk).update(is_active=False)
+    assert engine.execute(run.pk) == RunStatus.FAILED
+    run.refresh_from_db()
+    assert run.status == RunStatus.FAILED
+    assert f"Connector “{connector.name}” is inactive" in run.error
+    assert probe.calls == []  # the flow never ran: nothing read, nothing written
+    assert run.lease_until is None and run.finished_at is not None
+    connector.refresh_from_db()
+    assert connector.last_run_at is None and connector.last_error == ""
