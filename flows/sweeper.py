@@ -22,20 +22,36 @@ logger = logging.getLogger(__name__)
 SCHEDULE_NAME = "flows-sweeper"
 # A queued run or a received webhook this old had its broker message lost.
 NUDGE_AFTER = timedelta(minutes=2)
+# A run whose worker died this many times is not re-queued again.
+MAX_RUN_ATTEMPTS = 5
 # A delivery "processing" this long belongs to a worker that died mid-handler.
 PROCESSING_STUCK_AFTER = timedelta(minutes=15)
 
 
 def sweep() -> dict:
     now = timezone.now()
-    report = {"runs_requeued": 0, "runs_nudged": 0, "deliveries_requeued": 0}
+    report = {"runs_requeued": 0, "runs_failed": 0, "runs_nudged": 0, "deliveries_requeued": 0}
 
-    # Runs whose worker stopped renewing the lease: back to queued, once each.
+    # Runs whose worker stopped renewing the lease: back to queued, once each (conditional on
+    # the attempt too, so a worker that renewed meanwhile keeps its run). A run whose workers
+    # died MAX_RUN_ATTEMPTS times (a record that kills the process?) ends failed instead of
+    # taking workers down forever; the next scheduled run starts from the cursor.
     for run in FlowRun.objects.filter(status=RunStatus.RUNNING, lease_until__lt=now):
-        moved = FlowRun.objects.filter(
-            pk=run.pk, status=RunStatus.RUNNING, lease_until__lt=now
-        ).update(status=RunStatus.QUEUED, lease_until=None)
-        if moved:
+        mine = FlowRun.objects.filter(
+            pk=run.pk, status=RunStatus.RUNNING, attempts=run.attempts, lease_until__lt=now
+        )
+        if run.attempts >= MAX_RUN_ATTEMPTS:
+            reason = (
+                f"The worker running it stopped {run.attempts} times without finishing "
+                "(killed or out of memory?); not tried again."
+            )
+            if mine.update(
+                status=RunStatus.FAILED, lease_until=None, finished_at=now, error=reason
+            ):
+                logger.error("Flow run %s: %s", run.pk, reason)
+                report["runs_failed"] += 1
+            continue
+        if mine.update(status=RunStatus.QUEUED, lease_until=None):
             logger.warning("Flow run %s: worker lease expired; queued again", run.pk)
             queue_run(run.pk)
             report["runs_requeued"] += 1

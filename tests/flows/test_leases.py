@@ -147,3 +147,43 @@ def test_a_run_queued_before_the_connector_was_switched_off_does_nothing(probe):
     assert run.lease_until is None and run.finished_at is not None
     connector.refresh_from_db()
     assert connector.last_run_at is None and connector.last_error == ""
+
+
+FOLLOW_UP_INSERT = statement('INSERT INTO "flows_flowrun" (')
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_trigger_coalesced_into_a_run_is_not_lost_when_its_end_fails(probe):
+    connector = make_connector()
+    run = _queued_run(connector)
+    # A second trigger arrives while the run is active: coalesced into run_again.
+    probe.body = lambda ctx: engine.request_run(connector, "probe", Trigger.API)
+    # The database fails as the run ends and queues its follow-up (a dying worker would too).
+    with failing_queries(FOLLOW_UP_INSERT, times=1), pytest.raises(Exception, match="injected"):
+        engine.execute(run.pk)
+    run.refresh_from_db()
+    # Not reported half-way: still running, so the sweeper hands it on when its lease ends.
+    assert run.status == RunStatus.RUNNING and run.run_again
+    FlowRun.objects.filter(pk=run.pk).update(lease_until=timezone.now() - timedelta(1))
+    assert sweeper.sweep()["runs_requeued"] == 1
+    probe.body = lambda ctx: None
+    assert engine.execute(run.pk) == RunStatus.SUCCEEDED
+    follow_up = FlowRun.objects.exclude(pk=run.pk).get()
+    assert (follow_up.trigger, follow_up.status) == (Trigger.FOLLOW_UP, RunStatus.QUEUED)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_run_that_keeps_killing_its_worker_ends_failed(probe):
+    run = _queued_run()
+    probe.body = lambda ctx: (_ for _ in ()).throw(SystemExit("worker killed"))
+    for attempt in range(1, sweeper.MAX_RUN_ATTEMPTS + 1):
+        with pytest.raises(SystemExit):
+            engine.execute(run.pk)
+        FlowRun.objects.filter(pk=run.pk).update(lease_until=timezone.now() - timedelta(1))
+        report = sweeper.sweep()
+        if attempt < sweeper.MAX_RUN_ATTEMPTS:
+            assert report["runs_requeued"] == 1
+    assert report["runs_failed"] == 1 and report["runs_requeued"] == 0
+    run.refresh_from_db()
+    assert run.status == RunStatus.FAILED and "stopped 5 times" in run.error
+    assert probe.calls == [1, 2, 3, 4, 5]
