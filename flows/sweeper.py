@@ -20,12 +20,10 @@ from .models import FlowRun, RunStatus
 logger = logging.getLogger(__name__)
 
 SCHEDULE_NAME = "flows-sweeper"
-# A queued run or a received webhook this old had its broker message lost.
+# A queued run this old had its broker message lost.
 NUDGE_AFTER = timedelta(minutes=2)
 # A run whose worker died this many times is not re-queued again.
 MAX_RUN_ATTEMPTS = 5
-# A delivery "processing" this long belongs to a worker that died mid-handler.
-PROCESSING_STUCK_AFTER = timedelta(minutes=15)
 
 
 def sweep() -> dict:
@@ -73,22 +71,9 @@ def sweep() -> dict:
 
 
 def _sweep_deliveries(now) -> int:
-    from connector.shopify.models import WebhookDelivery
-    from connector.shopify.tasks import queue_delivery
+    from connector.shopify.tasks import requeue_stuck_deliveries
 
-    WebhookDelivery.objects.filter(
-        status=WebhookDelivery.Status.PROCESSING,
-        received_at__lt=now - PROCESSING_STUCK_AFTER,
-        processed_at__isnull=True,
-    ).update(status=WebhookDelivery.Status.RECEIVED)
-    stuck = list(
-        WebhookDelivery.objects.filter(
-            status=WebhookDelivery.Status.RECEIVED, received_at__lt=now - NUDGE_AFTER
-        ).values_list("pk", flat=True)[:500]
-    )
-    for delivery_id in stuck:
-        queue_delivery(delivery_id)
-    return len(stuck)
+    return requeue_stuck_deliveries(now)
 
 
 def ensure_schedule() -> None:
