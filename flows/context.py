@@ -9,19 +9,39 @@ code.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
+from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F
+from django.utils import timezone
 
 from .base import Flow
-from .models import FlowCursor, FlowRun
+from .models import FlowCursor, FlowRun, RunStatus
 
 POSTED, SKIPPED, FAILED = "posted", "skipped", "failed"
 
+# A running run's lease, renewed by a heartbeat thread every HEARTBEAT_SECONDS; the sweeper
+# re-queues a run whose lease ran out. Settings FLOWS_RUN_LEASE_SECONDS and
+# FLOWS_HEARTBEAT_SECONDS override them (read at each run).
+LEASE = timedelta(minutes=2)
+HEARTBEAT_SECONDS = 30
+
+
+def lease_duration() -> timedelta:
+    seconds = getattr(settings, "FLOWS_RUN_LEASE_SECONDS", None)
+    return LEASE if seconds is None else timedelta(seconds=seconds)
+
+
+def heartbeat_seconds() -> float:
+    return getattr(settings, "FLOWS_HEARTBEAT_SECONDS", HEARTBEAT_SECONDS)
+
 
 class RunLeaseLost(Exception):
-    """Another worker took this run over (our lease ran out): stop without writing more."""
+    """This worker no longer owns the run (its lease ran out and the sweeper or another worker
+    has it, or it could not renew for too long): stop writing, stop without reporting."""
 
 
 class Job:
@@ -76,12 +96,34 @@ class Job:
 
 
 class RunContext(Job):
-    """What a flow's `run` gets: a Job plus its FlowRun's counters and the delta cursor."""
+    """What a flow's `run` gets: a Job plus its FlowRun's counters and the delta cursor.
 
-    def __init__(self, run: FlowRun, flow: Flow):
+    Ownership: a worker owns its run while the row is `running` with this worker's `attempts`
+    (the claim increments it). The heartbeat renews the lease; a renewal that finds the row
+    changed sets `lease_lost`. Call `check()` before every write (to NetSuite, to Shopify, to our
+    rows): it raises RunLeaseLost once the run is not certainly ours. `record`, `add_total` and
+    `advance_cursor` call it themselves, and their row updates are conditional on ownership.
+    """
+
+    def __init__(
+        self,
+        run: FlowRun,
+        flow: Flow,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        claimed_at=None,
+    ):
         super().__init__(run.connector, flow)
         self.run = run
         self.attempt = run.attempts
+        # The lease is certainly ours until this instant of `clock` (monotonic seconds): the
+        # start of the last successful renewal (or the claim) plus the lease, less one beat of
+        # margin for clock skew between this machine and the sweeper's.
+        self._clock = clock
+        lease = lease_duration().total_seconds()
+        self._lease_margin = lease - min(heartbeat_seconds(), lease / 2)
+        start = clock() if claimed_at is None else claimed_at
+        self._lease_sure_until = start + self._lease_margin
 
     @property
     def run_id(self) -> int:
@@ -91,11 +133,53 @@ class RunContext(Job):
     def scope(self) -> list[str]:
         return list(self.run.scope or [])
 
+    # -- ownership ----------------------------------------------------------------------------
+    def owns_run(self) -> bool:
+        """True while this worker certainly still owns the run (no I/O: cheap to call often)."""
+        return not self.lease_lost.is_set() and self._clock() < self._lease_sure_until
+
+    def check(self) -> None:
+        """Call before each write. Raises RunLeaseLost when the run is no longer ours: a renewal
+        found it re-queued or claimed by another worker, or renewals have failed for longer than
+        the lease (the sweeper may have handed it on). The engine then ends quietly; the new
+        owner (or the sweeper's re-run) does the work, idempotently."""
+        super().check()
+        if self._clock() >= self._lease_sure_until:
+            raise RunLeaseLost(
+                f"flow run {self.run_id} could not renew its lease in time; it may belong to "
+                "another worker now"
+            )
+
+    def renew_lease(self) -> bool:
+        """One heartbeat: extend the lease if the run is still ours. False (and `lease_lost`
+        set) when the row says another attempt owns it or it is no longer running. Database
+        errors propagate: the heartbeat logs them and tries again at the next beat."""
+        started = self._clock()
+        renewed = self._mine().update(lease_until=timezone.now() + lease_duration())
+        if not renewed:
+            self.lease_lost.set()
+            return False
+        self._lease_sure_until = started + self._lease_margin
+        return True
+
+    def _mine(self):
+        """The run's row, as long as this attempt owns it."""
+        return FlowRun.objects.filter(
+            pk=self.run_id, status=RunStatus.RUNNING, attempts=self.attempt
+        )
+
+    def _lost(self) -> RunLeaseLost:
+        self.lease_lost.set()
+        return RunLeaseLost(f"flow run {self.run_id} was taken over by another worker")
+
     # -- progress -------------------------------------------------------------------------
     def add_total(self, count: int) -> None:
-        FlowRun.objects.filter(pk=self.run_id).update(
+        self.check()
+        updated = self._mine().update(
             total=F("total") + count if self.run.total is not None else count
         )
+        if not updated:
+            raise self._lost()
         self.run.total = (self.run.total or 0) + count
 
     def record(self, outcomes: Iterable[tuple[int | None, str, str]]) -> None:
@@ -103,6 +187,7 @@ class RunContext(Job):
         outcomes = list(outcomes)
         if not outcomes:
             return
+        self.check()
         counts = {POSTED: 0, SKIPPED: 0, FAILED: 0}
         reasons: dict[str, int] = {}
         for _txn, outcome, reason in outcomes:
@@ -111,12 +196,14 @@ class RunContext(Job):
                 reasons[reason] = reasons.get(reason, 0) + 1
         txn_ids = {txn for txn, _o, _r in outcomes if txn}
         with transaction.atomic():
-            FlowRun.objects.filter(pk=self.run_id).update(
+            updated = self._mine().update(
                 seen=F("seen") + len(outcomes),
                 posted=F("posted") + counts[POSTED],
                 skipped=F("skipped") + counts[SKIPPED],
                 failed=F("failed") + counts[FAILED],
             )
+            if not updated:  # another attempt owns the run: its counters are not ours
+                raise self._lost()
             if reasons:
                 run = FlowRun.objects.select_for_update().only("skip_reasons").get(pk=self.run_id)
                 merged = dict(run.skip_reasons or {})
@@ -137,6 +224,7 @@ class RunContext(Job):
 
     def advance_cursor(self, position: str) -> None:
         """Move forward only (a re-run over older records never moves it back)."""
+        self.check()
         current = self.cursor()
         if current is not None and position <= current:
             return

@@ -11,26 +11,45 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from datetime import timedelta
 
-from django.db import IntegrityError, close_old_connections, transaction
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from connector.models import Connector
 
 from .base import Flow
-from .context import FAILED, POSTED, SKIPPED, RunContext, RunLeaseLost
+from .context import (
+    FAILED,
+    POSTED,
+    SKIPPED,
+    HEARTBEAT_SECONDS,
+    LEASE,
+    RunContext,
+    RunLeaseLost,
+    heartbeat_seconds,
+    lease_duration,
+)
 from .models import ACTIVE_RUN_STATUSES, FlowRun, FlowSchedule, RunStatus, Trigger
 from .registry import FLOWS
 
 logger = logging.getLogger(__name__)
 
-LEASE = timedelta(minutes=2)
-HEARTBEAT_SECONDS = 30
-
-__all__ = ["FAILED", "POSTED", "SKIPPED", "RunContext", "RunLeaseLost", "execute", "request_run"]
+__all__ = [
+    "FAILED",
+    "HEARTBEAT_SECONDS",
+    "LEASE",
+    "POSTED",
+    "SKIPPED",
+    "RunContext",
+    "RunLeaseLost",
+    "execute",
+    "request_run",
+]
 
 
 class FlowNotRunnable(Exception):
@@ -111,20 +130,36 @@ def queue_run(run_id: int) -> None:
         logger.exception("Could not queue flow run %s; the sweeper will", run_id)
 
 
-def execute(run_id: int) -> str:
-    """Claim a queued run, run its flow, record the outcome. Safe to call twice."""
+def execute(run_id: int, *, clock: Callable[[], float] = time.monotonic) -> str:
+    """Claim a queued run, run its flow, record the outcome. Safe to call twice.
+
+    `clock` (monotonic seconds) times the lease as this worker sees it; tests inject one."""
+    claimed_at = clock()
     now = timezone.now()
     claimed = FlowRun.objects.filter(pk=run_id, status=RunStatus.QUEUED).update(
         status=RunStatus.RUNNING,
         started_at=now,
-        lease_until=now + LEASE,
+        lease_until=now + lease_duration(),
         attempts=F("attempts") + 1,
         error="",
     )
     if not claimed:
         return "not queued"
     run = FlowRun.objects.select_related("connector", "connector__options").get(pk=run_id)
-    ctx = RunContext(run, FLOWS[run.flow])
+    # The gates again: the connector may have been switched off (or the flow, or an option it
+    # needs) since the run was queued. Such a run ends failed with the reason and does nothing.
+    reason = (
+        why_not_runnable(run.connector, FLOWS[run.flow], run.trigger)
+        if run.flow in FLOWS
+        else f"Flow {run.flow} is not known."
+    )
+    if reason:
+        logger.info("Flow run %s not run: %s", run_id, reason)
+        FlowRun.objects.filter(pk=run_id, status=RunStatus.RUNNING, attempts=run.attempts).update(
+            status=RunStatus.FAILED, finished_at=timezone.now(), lease_until=None, error=reason
+        )
+        return RunStatus.FAILED
+    ctx = RunContext(run, FLOWS[run.flow], clock=clock, claimed_at=claimed_at)
     stop = threading.Event()
     beat = threading.Thread(target=_heartbeat, args=(ctx, stop), daemon=True)
     beat.start()
@@ -144,16 +179,26 @@ def execute(run_id: int) -> str:
 
 
 def _heartbeat(ctx: RunContext, stop: threading.Event) -> None:
+    """Renew the lease every beat until stopped. A database error does not end it: it is logged
+    and the next beat tries again (the lease outlasts several beats). It ends when the run is
+    found taken over (`lease_lost`), since renewing then would steal it back."""
+    interval = heartbeat_seconds()
     try:
-        while not stop.wait(HEARTBEAT_SECONDS):
-            renewed = FlowRun.objects.filter(
-                pk=ctx.run_id, status=RunStatus.RUNNING, attempts=ctx.attempt
-            ).update(lease_until=timezone.now() + LEASE)
-            if not renewed:
-                ctx.lease_lost.set()
-                return
+        while not stop.wait(interval):
+            try:
+                if not ctx.renew_lease():
+                    logger.warning("Flow run %s: lease lost; another worker has it", ctx.run_id)
+                    return
+            except Exception:
+                logger.exception(
+                    "Flow run %s: could not renew its lease; trying again in %ss",
+                    ctx.run_id,
+                    interval,
+                )
+                # A broken connection is replaced at the next beat.
+                connection.close_if_unusable_or_obsolete()
     finally:
-        close_old_connections()
+        connection.close()  # this thread's own connection
 
 
 def _finish(ctx: RunContext, error: str) -> str:
@@ -168,18 +213,20 @@ def _finish(ctx: RunContext, error: str) -> str:
         status = RunStatus.SUCCEEDED
     now = timezone.now()
     with transaction.atomic():
-        done = FlowRun.objects.filter(
-            pk=run.pk, status=RunStatus.RUNNING, attempts=ctx.attempt
-        ).update(status=status, finished_at=now, lease_until=None, error=error)
+        # Conditional on ownership: a worker whose lease was taken over never overwrites the
+        # new owner's run.
+        done = ctx._mine().update(status=status, finished_at=now, lease_until=None, error=error)
         if not done:
             return "lease lost"
         _write_health(ctx, status, error or f"{run.failed} record(s) failed", now)
-    run.refresh_from_db()
-    if run.run_again:
-        try:
-            request_run(ctx.connector, run.flow, Trigger.FOLLOW_UP)
-        except FlowNotRunnable as exc:
-            logger.info("No follow-up for flow run %s: %s", run.pk, exc)
+        # The follow-up is queued in the same transaction as the end of this run, so a worker
+        # dying between the two cannot lose a trigger that arrived while the run was active.
+        if FlowRun.objects.filter(pk=run.pk, run_again=True).exists():
+            connector = Connector.objects.select_related("options").get(pk=ctx.connector.pk)
+            try:
+                request_run(connector, run.flow, Trigger.FOLLOW_UP)
+            except FlowNotRunnable as exc:
+                logger.info("No follow-up for flow run %s: %s", run.pk, exc)
     return status
 
 

@@ -20,22 +20,36 @@ from .models import FlowRun, RunStatus
 logger = logging.getLogger(__name__)
 
 SCHEDULE_NAME = "flows-sweeper"
-# A queued run or a received webhook this old had its broker message lost.
+# A queued run this old had its broker message lost.
 NUDGE_AFTER = timedelta(minutes=2)
-# A delivery "processing" this long belongs to a worker that died mid-handler.
-PROCESSING_STUCK_AFTER = timedelta(minutes=15)
+# A run whose worker died this many times is not re-queued again.
+MAX_RUN_ATTEMPTS = 5
 
 
 def sweep() -> dict:
     now = timezone.now()
-    report = {"runs_requeued": 0, "runs_nudged": 0, "deliveries_requeued": 0}
+    report = {"runs_requeued": 0, "runs_failed": 0, "runs_nudged": 0, "deliveries_requeued": 0}
 
-    # Runs whose worker stopped renewing the lease: back to queued, once each.
+    # Runs whose worker stopped renewing the lease: back to queued, once each (conditional on
+    # the attempt too, so a worker that renewed meanwhile keeps its run). A run whose workers
+    # died MAX_RUN_ATTEMPTS times (a record that kills the process?) ends failed instead of
+    # taking workers down forever; the next scheduled run starts from the cursor.
     for run in FlowRun.objects.filter(status=RunStatus.RUNNING, lease_until__lt=now):
-        moved = FlowRun.objects.filter(
-            pk=run.pk, status=RunStatus.RUNNING, lease_until__lt=now
-        ).update(status=RunStatus.QUEUED, lease_until=None)
-        if moved:
+        mine = FlowRun.objects.filter(
+            pk=run.pk, status=RunStatus.RUNNING, attempts=run.attempts, lease_until__lt=now
+        )
+        if run.attempts >= MAX_RUN_ATTEMPTS:
+            reason = (
+                f"The worker running it stopped {run.attempts} times without finishing "
+                "(killed or out of memory?); not tried again."
+            )
+            if mine.update(
+                status=RunStatus.FAILED, lease_until=None, finished_at=now, error=reason
+            ):
+                logger.error("Flow run %s: %s", run.pk, reason)
+                report["runs_failed"] += 1
+            continue
+        if mine.update(status=RunStatus.QUEUED, lease_until=None):
             logger.warning("Flow run %s: worker lease expired; queued again", run.pk)
             queue_run(run.pk)
             report["runs_requeued"] += 1
@@ -57,22 +71,9 @@ def sweep() -> dict:
 
 
 def _sweep_deliveries(now) -> int:
-    from connector.shopify.models import WebhookDelivery
-    from connector.shopify.tasks import queue_delivery
+    from connector.shopify.tasks import requeue_stuck_deliveries
 
-    WebhookDelivery.objects.filter(
-        status=WebhookDelivery.Status.PROCESSING,
-        received_at__lt=now - PROCESSING_STUCK_AFTER,
-        processed_at__isnull=True,
-    ).update(status=WebhookDelivery.Status.RECEIVED)
-    stuck = list(
-        WebhookDelivery.objects.filter(
-            status=WebhookDelivery.Status.RECEIVED, received_at__lt=now - NUDGE_AFTER
-        ).values_list("pk", flat=True)[:500]
-    )
-    for delivery_id in stuck:
-        queue_delivery(delivery_id)
-    return len(stuck)
+    return requeue_stuck_deliveries(now)
 
 
 def ensure_schedule() -> None:

@@ -34,6 +34,20 @@ class WebhookDelivery(models.Model):
     )
     received_at = models.DateTimeField(auto_now_add=True, db_index=True)
     processed_at = models.DateTimeField(null=True, blank=True)
+    # Processing (connector/shopify/tasks.py): a worker claims `received` -> `processing` when
+    # the delivery is due, counting the attempt and taking a lease; the sweeper returns it to
+    # `received` only once the lease has run out (the worker died). A failed attempt goes back
+    # to `received` with `next_attempt_at` (backing off), until the attempts run out: `failed`.
+    attempts = models.PositiveIntegerField(default=0)
+    claimed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the current or last attempt started."
+    )
+    lease_until = models.DateTimeField(
+        null=True, blank=True, help_text="The worker processing it must finish by then."
+    )
+    next_attempt_at = models.DateTimeField(
+        null=True, blank=True, help_text="When a failed delivery is tried again."
+    )
 
     class Meta:
         ordering = ["-received_at"]
