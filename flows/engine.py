@@ -13,9 +13,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable
-from datetime import timedelta
 
-from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -25,10 +23,10 @@ from connector.models import Connector
 from .base import Flow
 from .context import (
     FAILED,
-    POSTED,
-    SKIPPED,
     HEARTBEAT_SECONDS,
     LEASE,
+    POSTED,
+    SKIPPED,
     RunContext,
     RunLeaseLost,
     heartbeat_seconds,

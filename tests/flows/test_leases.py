@@ -36,7 +36,7 @@ class Probe:
 def probe(monkeypatch):
     probe = Probe()
     flow = dataclasses.replace(
-        FLOWS["order_import"], api_name="probe", label="Probe", run=probe, required_options=()
+        FLOWS["order_import"], name="probe", label="Probe", run=probe, required_options=()
     )
     monkeypatch.setitem(FLOWS, "probe", flow)
     return probe
