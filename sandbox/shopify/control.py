@@ -174,6 +174,9 @@ def _create_orders(store: Store, shop: Shop, body: dict) -> dict:
             discount=body.get("discount", "0"),
             created_at=body.get("created_at"),
             updated_at=body.get("updated_at"),
+            shipping_tax=body.get("shipping_tax"),
+            tax_rate=body.get("tax_rate"),
+            taxes_included=body.get("taxes_included"),
         )
         created.append(order)
     if len(created) == 1:
@@ -198,17 +201,25 @@ def _order_action(store: Store, shop: Shop, order: dict, action: str, body: dict
             {"lineItemId": li["line_item_id"], "quantity": li["quantity"]}
             for li in body.get("lines", [])
         ]
+        shipping = body.get("shipping")  # {"amount": "5.00"} or {"full_refund": true}
+        if isinstance(shipping, dict) and "full_refund" in shipping:
+            shipping = {"fullRefund": shipping["full_refund"]}
         if body.get("full"):
             lines = [
                 {"lineItemId": li["id"], "quantity": li["quantity"] - li["refunded"]}
                 for li in order["line_items"]
                 if li["quantity"] > li["refunded"]
             ]
+            shipping = {"fullRefund": True}
             amount = store.totals(order)["net"]
+        elif body.get("amount") == "suggested":
+            amount = store.suggested_refund(order, lines, shipping)
         else:
             amount = money(body.get("amount", "0"))
         transactions = [{"amount": str(amount), "kind": "REFUND"}] if amount > 0 else []
-        _, errors = store.refund(order, lines, transactions, body.get("note"))
+        _, errors = store.refund(
+            order, lines, transactions, body.get("note"), shipping, body.get("reason")
+        )
     elif action == "edit":
         calc, errors = store.edit_begin(shop, order)
         if calc and "line_item_id" in body:

@@ -13,6 +13,7 @@ from sandbox.shopify.store import Shop, Store, iso
 
 # One catalogue with the NetSuite sandbox's demo items (same SKUs).
 CATALOGUE = list(DEMO_CATALOGUE)
+DEMO_TAX_RATE = "0.08"  # 8 % on every line and on shipping
 
 
 def seed_demo(store: Store, shop: Shop, count: int = 36) -> None:
@@ -52,21 +53,34 @@ def seed_demo(store: Store, shop: Shop, count: int = 36) -> None:
             paid=kind != "unpaid" and kind != "b2b",
             email=f"demo{i + 1}@example.com",
             company_id=acme["id"] if kind == "b2b" else None,
-            tax="4.50",
+            # Sales tax on the lines and on shipping, per line as Shopify charges it.
+            tax_rate=DEMO_TAX_RATE,
             shipping="5.00",
             created_at=when,
         )
         if kind == "partly_refunded":
             first = order["line_items"][0]
+            returned = [{"lineItemId": first["id"], "quantity": 1, "restockType": "RETURN"}]
+            amount = store.suggested_refund(order, returned)  # the item and its tax
             store.refund(
                 order,
-                [{"lineItemId": first["id"], "quantity": 1, "restockType": "RETURN"}],
-                [{"amount": first["price"], "kind": "REFUND"}],
+                returned,
+                [{"amount": str(amount), "kind": "REFUND"}],
                 "Customer returned one item",
             )
         elif kind == "refunded":
             net = store.totals(order)["net"]
-            store.refund(order, [], [{"amount": str(net), "kind": "REFUND"}], "Full refund")
+            everything = [
+                {"lineItemId": li["id"], "quantity": li["quantity"], "restockType": "NO_RESTOCK"}
+                for li in order["line_items"]
+            ]
+            store.refund(
+                order,
+                everything,
+                [{"amount": str(net), "kind": "REFUND"}],
+                "Full refund",
+                shipping={"fullRefund": True},
+            )
         elif kind in ("fulfilled", "partly_fulfilled"):
             fo = order["fulfillment_orders"][0]
             picks = fo["line_items"] if kind == "fulfilled" else fo["line_items"][:1]

@@ -172,6 +172,8 @@ class MutationRoot(_Root):
                 input.get("refundLineItems") or [],
                 input.get("transactions") or [],
                 input.get("note"),
+                shipping=input.get("shipping"),
+                discrepancy_reason=input.get("discrepancyReason"),
             )
             return {
                 "order_id": order["id"],

@@ -14,7 +14,13 @@ from typing import Any
 
 from graphql import GraphQLError
 
-from sandbox.shopify.store import Shop, Store, gid, money
+from sandbox.shopify.store import (
+    Shop,
+    Store,
+    gid,
+    line_net,
+    money,
+)
 
 MAX_PAGE_SIZE = 250
 
@@ -78,6 +84,11 @@ def connection(
             "endCursor": edges[-1]["cursor"] if edges else None,
         },
     }
+
+
+def _order_rate(order: dict):
+    rates = {li.get("tax_rate") for li in order["line_items"] if money(li.get("tax")) > 0}
+    return next(iter(rates)) if len(rates) == 1 else None
 
 
 def _limited(items: list, first: int | None = None, **_ignored: Any) -> list:
@@ -185,8 +196,63 @@ class Presenter:
             },
         }
 
+    def tax_lines(self, currency: str, amount, rate, title: str = "Tax") -> list[dict]:
+        if money(amount) == 0 and rate is None:
+            return []
+        rate_value = None if rate is None else float(rate)
+        return [
+            {
+                "title": title,
+                "priceSet": bag(amount, currency),
+                "price": str(money(amount)),
+                "rate": rate_value,
+                "ratePercentage": None if rate_value is None else round(rate_value * 100, 4),
+                "source": "Shopify",
+                "channelLiable": False,
+            }
+        ]
+
+    def shipping_line(self, order: dict, record: dict) -> dict:
+        currency = order["currency"]
+        refunded = sum(
+            (
+                money(r["subtotal"])
+                for refund in order["refunds"]
+                for r in refund.get("shipping_lines", [])
+                if r["shipping_line_id"] == record["id"]
+            ),
+            money(0),
+        )
+        return {
+            "__typename": "ShippingLine",
+            "id": gid("ShippingLine", record["id"]),
+            "title": record["title"],
+            "code": record["code"],
+            "source": "shopify",
+            "custom": False,
+            "isRemoved": False,
+            "carrierIdentifier": None,
+            "deliveryCategory": None,
+            "phone": None,
+            "shippingRateHandle": None,
+            "price": record["price"],
+            "originalPriceSet": bag(record["price"], currency),
+            "discountedPriceSet": bag(record["price"], currency),
+            "currentDiscountedPriceSet": bag(money(record["price"]) - refunded, currency),
+            "discountAllocations": [],
+            "taxLines": self.tax_lines(currency, record["tax"], record.get("tax_rate")),
+        }
+
     def line_item(self, order: dict, line: dict) -> dict:
         currency = order["currency"]
+        quantity = line["quantity"]
+        original_total = money(line["price"]) * quantity
+        line_discount = money(line.get("discount"))
+        discounted_total = original_total - line_discount
+        after_all = line_net(line)
+        unit = (discounted_total / quantity) if quantity else money(0)
+        unit_after_all = (after_all / quantity) if quantity else money(0)
+        unfulfilled = max(0, line["current_quantity"] - line["fulfilled"])
         return {
             "__typename": "LineItem",
             "id": gid("LineItem", line["id"]),
@@ -198,7 +264,20 @@ class Presenter:
             "refundableQuantity": line["quantity"] - line["refunded"],
             "unfulfilledQuantity": max(0, line["current_quantity"] - line["fulfilled"]),
             "originalUnitPriceSet": bag(line["price"], currency),
-            "discountedUnitPriceSet": bag(line["price"], currency),
+            "originalTotalSet": bag(original_total, currency),
+            "discountedUnitPriceSet": bag(unit, currency),
+            "discountedTotalSet": bag(discounted_total, currency),
+            "discountedUnitPriceAfterAllDiscountsSet": bag(unit_after_all, currency),
+            "priceAfterAllDiscountsBeforeTaxesSet": bag(after_all, currency),
+            "totalDiscountSet": bag(line_discount, currency),
+            "unfulfilledDiscountedTotalSet": bag(unit * unfulfilled, currency),
+            "unfulfilledOriginalTotalSet": bag(money(line["price"]) * unfulfilled, currency),
+            "discountAllocations": [],
+            "taxable": money(line.get("tax")) > 0,
+            # Tax for the whole quantity, refunded and removed units included (as Shopify's).
+            "taxLines": lambda first=None, **_kw: _limited(
+                self.tax_lines(currency, line.get("tax") or "0", line.get("tax_rate")), first
+            ),
             "variant": self.variant(line["variant_id"]),
         }
 
@@ -219,33 +298,70 @@ class Presenter:
 
     def refund(self, order: dict, record: dict) -> dict:
         lines = {li["id"]: li for li in order["line_items"]}
+        ship_lines = {sl["id"]: sl for sl in order.get("shipping_lines", [])}
         currency = order["currency"]
 
         def refund_line(r: dict) -> dict:
+            line = lines[r["line_item_id"]]
+            unit = money(r["subtotal"]) / r["quantity"] if r["quantity"] else money(0)
             return {
                 "id": gid("RefundLineItem", r["id"]),
                 "quantity": r["quantity"],
                 "restockType": r["restock_type"],
                 "restocked": r["restock_type"] != "NO_RESTOCK",
-                "price": lines[r["line_item_id"]]["price"],
-                "priceSet": bag(lines[r["line_item_id"]]["price"], currency),
+                "price": str(money(unit)),
+                "priceSet": bag(unit, currency),
                 "subtotal": r["subtotal"],
                 "subtotalSet": bag(r["subtotal"], currency),
-                "totalTax": "0.00",
-                "totalTaxSet": bag(0, currency),
-                "lineItem": self.line_item(order, lines[r["line_item_id"]]),
+                "totalTax": str(money(r.get("tax"))),
+                "totalTaxSet": bag(r.get("tax") or "0", currency),
+                "lineItem": self.line_item(order, line),
                 "location": None,
+            }
+
+        def refund_shipping_line(r: dict) -> dict:
+            return {
+                "id": gid("RefundShippingLine", r["id"]),
+                "shippingLine": self.shipping_line(order, ship_lines[r["shipping_line_id"]]),
+                "subtotalAmountSet": bag(r["subtotal"], currency),
+                "taxAmountSet": bag(r["tax"], currency),
+            }
+
+        def adjustment(a: dict) -> dict:
+            return {
+                "id": gid("OrderAdjustment", a["id"]),
+                "amountSet": bag(a["amount"], currency),
+                "taxAmountSet": bag(a["tax"], currency),
+                "reason": a["reason"],
             }
 
         transactions = [t for t in order["transactions"] if t["id"] in record["transaction_ids"]]
         return {
             "__typename": "Refund",
             "id": gid("Refund", record["id"]),
+            "legacyResourceId": str(record["id"]),
             "createdAt": record["created_at"],
+            "processedAt": record["created_at"],
+            "updatedAt": record["created_at"],
             "note": record["note"],
+            "totalRefunded": {"amount": str(money(record["total"])), "currencyCode": currency},
             "totalRefundedSet": bag(record["total"], currency),
+            "duties": [],
+            "return": None,
+            "staffMember": None,
             "refundLineItems": lambda **kw: connection(
                 ((r["id"], lambda r=r: refund_line(r)) for r in record["line_items"]), **kw
+            ),
+            "refundShippingLines": lambda **kw: connection(
+                (
+                    (r["id"], lambda r=r: refund_shipping_line(r))
+                    for r in record.get("shipping_lines", [])
+                ),
+                **kw,
+            ),
+            "orderAdjustments": lambda **kw: connection(
+                ((a["id"], lambda a=a: adjustment(a)) for a in record.get("adjustments", [])),
+                **kw,
             ),
             "transactions": lambda **kw: connection(
                 ((t["id"], lambda t=t: self.transaction(order, t)) for t in transactions), **kw
@@ -310,12 +426,41 @@ class Presenter:
             "currencyCode": currency,
             "displayFinancialStatus": store.financial_status(order),
             "displayFulfillmentStatus": store.fulfillment_status(order),
+            "taxesIncluded": order.get("taxes_included", False),
             "subtotalPriceSet": bag(totals["subtotal"], currency),
-            "totalTaxSet": bag(order["tax"], currency),
-            "totalShippingPriceSet": bag(order["shipping"], currency),
-            "totalDiscountsSet": bag(order.get("discount", "0"), currency),
+            "currentSubtotalPriceSet": bag(totals["current_subtotal"], currency),
+            "totalTaxSet": bag(totals["tax"], currency),
+            "currentTotalTaxSet": bag(totals["current_tax"], currency),
+            "taxLines": lambda first=None, **_kw: _limited(
+                self.tax_lines(currency, totals["tax"], _order_rate(order)), first
+            ),
+            "currentTaxLines": lambda first=None, **_kw: _limited(
+                self.tax_lines(currency, totals["current_tax"], _order_rate(order)), first
+            ),
+            "totalShippingPriceSet": bag(totals["shipping"], currency),
+            "currentShippingPriceSet": bag(totals["current_shipping"], currency),
+            "totalRefundedShippingSet": bag(totals["refunded_shipping"], currency),
+            "shippingLine": self.shipping_line(order, order["shipping_lines"][0])
+            if order.get("shipping_lines")
+            else None,
+            "shippingLines": lambda **kw: connection(
+                (
+                    (sl["id"], lambda sl=sl: self.shipping_line(order, sl))
+                    for sl in order.get("shipping_lines", [])
+                ),
+                **{k: v for k, v in kw.items() if k != "includeRemovals"},
+            ),
+            "totalDiscountsSet": bag(
+                totals["discount"]
+                + sum((money(li.get("discount")) for li in order["line_items"]), money(0)),
+                currency,
+            ),
+            "cartDiscountAmountSet": bag(totals["discount"], currency),
             "totalPriceSet": bag(totals["total"], currency),
+            "originalTotalPriceSet": bag(totals["total"], currency),
             "currentTotalPriceSet": bag(totals["current_total"], currency),
+            "totalOutstandingSet": bag(totals["outstanding"], currency),
+            "refundDiscrepancySet": bag(totals["discrepancy"], currency),
             "totalReceivedSet": bag(totals["received"], currency),
             "totalRefundedSet": bag(totals["refunded"], currency),
             "netPaymentSet": bag(totals["net"], currency),

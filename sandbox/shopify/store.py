@@ -70,6 +70,8 @@ class Shop:
         self.webhook_secret = webhook_secret
         self.name = extra.get("name") or domain.split(".")[0].replace("-", " ").title()
         self.currency = extra.get("currency", "USD")
+        # Shop setting "All prices include tax": line prices and shipping include their tax.
+        self.taxes_included = bool(extra.get("taxes_included", False))
         self.shop_id = extra.get("shop_id", 1)
         self.next_order_number = extra.get("next_order_number", 1001)
         self.orders: dict[int, dict] = {int(k): v for k, v in extra.get("orders", {}).items()}
@@ -236,6 +238,10 @@ class Store:
         created_at: str | None = None,
         updated_at: str | None = None,
         gateway: str = "bogus",
+        shipping_tax: Any = None,
+        tax_rate: Any = None,
+        taxes_included: bool | None = None,
+        shipping_title: str = "Standard",
     ) -> dict:
         if not lines:
             raise SandboxError("An order needs at least one line")
@@ -270,8 +276,47 @@ class Store:
                     "quantity": quantity,
                     "current_quantity": quantity,
                     "price": str(money(line.get("price") or variant["price"])),
+                    # Line-level discount (in discountedUnitPriceSet) and this line's share
+                    # of the order-level discount, both for the whole quantity.
+                    "discount": str(money(line.get("discount", "0"))),
+                    "order_discount": "0.00",
+                    "tax": None if line.get("tax") is None else str(money(line["tax"])),
+                    "tax_rate": None,
                     "fulfilled": 0,
                     "refunded": 0,
+                }
+            )
+        _allocate(line_items, "order_discount", money(discount), _line_net_before_order_discount)
+        shipping_price = money(shipping)
+        ship_tax = None if shipping_tax is None else money(shipping_tax)
+        rate = None if tax_rate in (None, "") else Decimal(str(tax_rate))
+        if all(li["tax"] is None for li in line_items):
+            if rate is not None and money(tax) == 0:
+                for li in line_items:
+                    li["tax"] = str(money(line_net(li) * rate))
+                    li["tax_rate"] = str(rate)
+                if ship_tax is None:
+                    ship_tax = money(shipping_price * rate)
+            else:
+                lines_tax = money(tax) - (ship_tax or Decimal(0))
+                for li in line_items:
+                    li["tax"] = "0.00"
+                _allocate(line_items, "tax", lines_tax, line_net)
+        for li in line_items:
+            if li["tax"] is None:
+                li["tax"] = "0.00"
+            if li["tax_rate"] is None and line_net(li) > 0 and money(li["tax"]) > 0:
+                li["tax_rate"] = str((money(li["tax"]) / line_net(li)).quantize(Decimal("0.0001")))
+        shipping_lines = []
+        if shipping_price > 0 or (ship_tax or 0) > 0:
+            shipping_lines.append(
+                {
+                    "id": self.new_id(),
+                    "title": shipping_title,
+                    "code": shipping_title.upper().replace(" ", "_"),
+                    "price": str(shipping_price),
+                    "tax": str(ship_tax or Decimal(0)),
+                    "tax_rate": None if rate is None else str(rate),
                 }
             )
         order = {
@@ -287,11 +332,17 @@ class Store:
             "currency": shop.currency,
             "customer_id": customer_id,
             "company": company,
-            "tax": str(money(tax)),
-            "shipping": str(money(shipping)),
-            # An order-level discount amount, already taken off the total (as Shopify's is).
+            "taxes_included": bool(
+                shop.taxes_included if taxes_included is None else taxes_included
+            ),
+            # Summaries of the lines below (kept for the REST-shaped webhook bodies).
+            "tax": "0.00",
+            "shipping": str(shipping_price),
+            # An order-level discount amount, already taken off the total (as Shopify's is),
+            # allocated over the lines (``order_discount``).
             "discount": str(money(discount)),
             "line_items": line_items,
+            "shipping_lines": shipping_lines,
             "transactions": [],
             "refunds": [],
             "fulfillment_orders": [
@@ -312,6 +363,7 @@ class Store:
             ],
             "fulfillments": [],
         }
+        order["tax"] = str(self.totals(order)["tax"])
         shop.orders[order_id] = order
         if paid:
             self._add_transaction(order, "SALE", self.totals(order)["total"], gateway)
@@ -333,14 +385,36 @@ class Store:
         return transaction
 
     def totals(self, order: dict) -> dict[str, Decimal]:
-        original = sum(
-            (money(li["price"]) * li["quantity"] for li in order["line_items"]), Decimal(0)
+        """Shopify's order money. ``subtotal``: line prices after all discounts, before
+        returns; ``tax``: line and shipping tax lines; ``total`` = subtotal + shipping + tax
+        (tax not added again when the shop's prices include it); ``current_*``: the same
+        after returns, refunds and edits."""
+        lines = order["line_items"]
+        ship_lines = order.get("shipping_lines", [])
+        included = order.get("taxes_included", False)
+        subtotal = sum((line_net(li) for li in lines), Decimal(0))
+        current_subtotal = sum((line_current_net(li) for li in lines), Decimal(0))
+        shipping = sum((money(sl["price"]) for sl in ship_lines), Decimal(0))
+        ship_tax = sum((money(sl["tax"]) for sl in ship_lines), Decimal(0))
+        refunded_shipping = refunded_ship_tax = discrepancy = Decimal(0)
+        for refund in order["refunds"]:
+            for rsl in refund.get("shipping_lines", []):
+                refunded_shipping += money(rsl["subtotal"])
+                refunded_ship_tax += money(rsl["tax"])
+            for adj in refund.get("adjustments", []):
+                discrepancy += money(adj["amount"])
+        tax = sum((money(li.get("tax")) for li in lines), Decimal(0)) + ship_tax
+        current_tax = (
+            sum((line_current_tax(li) for li in lines), Decimal(0)) + ship_tax - refunded_ship_tax
         )
-        current = sum(
-            (money(li["price"]) * li["current_quantity"] for li in order["line_items"]),
-            Decimal(0),
+        current_shipping = shipping - refunded_shipping
+        if not ship_lines and money(order.get("shipping")) > 0:
+            # A record saved before shipping lines existed.
+            shipping = current_shipping = money(order["shipping"])
+        total = subtotal + shipping + (Decimal(0) if included else tax)
+        current_total = (
+            current_subtotal + current_shipping + (Decimal(0) if included else current_tax)
         )
-        extra = money(order["tax"]) + money(order["shipping"]) - money(order.get("discount", "0"))
         received = sum(
             (
                 money(t["amount"])
@@ -358,12 +432,26 @@ class Store:
             Decimal(0),
         )
         return {
-            "subtotal": current.quantize(CENT),
-            "total": (original + extra).quantize(CENT),
-            "current_total": (current + extra).quantize(CENT),
-            "received": received.quantize(CENT),
-            "refunded": refunded.quantize(CENT),
-            "net": (received - refunded).quantize(CENT),
+            key: value.quantize(CENT)
+            for key, value in {
+                "subtotal": subtotal,
+                "current_subtotal": current_subtotal,
+                "tax": tax,
+                "current_tax": current_tax,
+                "shipping": shipping,
+                "current_shipping": current_shipping,
+                "refunded_shipping": refunded_shipping,
+                "discount": money(order.get("discount", "0")),
+                "total": total,
+                "current_total": current_total,
+                "received": received,
+                "refunded": refunded,
+                "net": received - refunded,
+                "outstanding": max(Decimal(0), current_total - (received - refunded))
+                if not order["cancelled_at"]
+                else Decimal(0),
+                "discrepancy": discrepancy,
+            }.items()
         }
 
     def financial_status(self, order: dict) -> str:
@@ -412,7 +500,14 @@ class Store:
         if refund:
             net = self.totals(order)["net"]
             if net > 0:
-                self._refund(order, [], [{"amount": str(net), "kind": "REFUND"}], "Cancelled")
+                remaining = [
+                    {"lineItemId": li["id"], "quantity": li["quantity"] - li["refunded"]}
+                    for li in order["line_items"]
+                    if li["quantity"] > li["refunded"]
+                ]
+                lines, ship, _ = self._refund_parts(order, remaining, {"fullRefund": True})
+                transactions = [{"amount": str(net), "kind": "REFUND"}]
+                self._refund(order, lines, transactions, "Cancelled", ship)
         for fo in order["fulfillment_orders"]:
             if fo["status"] in ("OPEN", "IN_PROGRESS", "SCHEDULED", "ON_HOLD"):
                 fo["status"] = (
@@ -430,33 +525,95 @@ class Store:
         self.touch(order)
         return []
 
-    def refund(
-        self,
-        order: dict,
-        line_items: list[dict],
-        transactions: list[dict],
-        note: str | None = None,
-        shipping_amount: Any = None,
-    ) -> tuple[dict | None, list[dict]]:
-        errors = []
+    def suggested_refund(
+        self, order: dict, line_items: list[dict], shipping: dict | None = None
+    ) -> Decimal:
+        """What Shopify would refund for these lines and this shipping (subtotal + tax)."""
+        lines, ship, _errors = self._refund_parts(order, line_items, shipping)
+        return _refund_amount(order, lines, ship)
+
+    def _refund_parts(self, order, line_items, shipping):
+        """(refund lines, refund shipping lines, user errors) computed as Shopify does."""
+        errors: list[dict] = []
         by_id = {li["id"]: li for li in order["line_items"]}
+        lines = []
         for index, rli in enumerate(line_items):
             line = by_id.get(gid_number(rli.get("lineItemId"), "LineItem") or -1)
+            quantity = int(rli.get("quantity", 0))
             if line is None:
                 errors.append(
                     user_error("Line item does not exist", ["refundLineItems", str(index)])
                 )
-            elif int(rli["quantity"]) > line["quantity"] - line["refunded"]:
+            elif quantity > line["quantity"] - line["refunded"]:
                 errors.append(
                     user_error(
                         "Quantity cannot refund more items than were purchased",
                         ["refundLineItems", str(index), "quantity"],
                     )
                 )
+            elif quantity > 0:
+                # The discounted unit price × quantity, and the line's tax prorated by
+                # quantity: what Shopify's RefundLineItem subtotalSet / totalTaxSet show.
+                lines.append(
+                    {
+                        "line": line,
+                        "quantity": quantity,
+                        "restock_type": rli.get("restockType") or "NO_RESTOCK",
+                        "subtotal": _prorate(line_net(line), quantity, line["quantity"]),
+                        "tax": _prorate(money(line.get("tax")), quantity, line["quantity"]),
+                    }
+                )
+        ship = []
+        shipping = shipping or {}
+        wanted_full = bool(shipping.get("fullRefund"))
+        wanted = None if shipping.get("amount") is None else money(shipping["amount"])
+        if wanted_full or (wanted is not None and wanted > 0):
+            left_total = Decimal(0)
+            for sl in order.get("shipping_lines", []):
+                done = sum(
+                    (
+                        money(r["subtotal"])
+                        for refund in order["refunds"]
+                        for r in refund.get("shipping_lines", [])
+                        if r["shipping_line_id"] == sl["id"]
+                    ),
+                    Decimal(0),
+                )
+                left = money(sl["price"]) - done
+                left_total += left
+                if left <= 0:
+                    continue
+                take = left if wanted_full else min(left, wanted)
+                if not wanted_full:
+                    wanted -= take
+                tax = _prorate(money(sl["tax"]), take, money(sl["price"]))
+                ship.append({"shipping_line_id": sl["id"], "subtotal": take, "tax": tax})
+            if wanted is not None and not wanted_full and wanted > 0:
+                errors.append(
+                    user_error(
+                        f"Shipping refund amount {money(shipping['amount'])} is greater than "
+                        f"the refundable shipping amount {left_total.quantize(CENT)}",
+                        ["shipping", "amount"],
+                    )
+                )
+        return lines, ship, errors
+
+    def refund(
+        self,
+        order: dict,
+        line_items: list[dict],
+        transactions: list[dict],
+        note: str | None = None,
+        shipping: dict | None = None,
+        discrepancy_reason: str | None = None,
+    ) -> tuple[dict | None, list[dict]]:
+        lines, ship, errors = self._refund_parts(order, line_items, shipping)
         requested = sum((money(t.get("amount")) for t in transactions), Decimal(0))
         available = self.totals(order)["net"]
         if any(t.get("kind", "REFUND") != "REFUND" for t in transactions):
             errors.append(user_error("Transactions of a refund must be REFUND", ["transactions"]))
+        if any(money(t.get("amount")) < 0 for t in transactions):
+            errors.append(user_error("Amount must be greater than 0", ["transactions"]))
         if requested > available:
             errors.append(
                 user_error(
@@ -466,14 +623,12 @@ class Store:
             )
         if errors:
             return None, errors
-        return self._refund(order, line_items, transactions, note), []
+        return self._refund(order, lines, transactions, note, ship, discrepancy_reason), []
 
-    def _refund(self, order, line_items, transactions, note) -> dict:
-        by_id = {li["id"]: li for li in order["line_items"]}
+    def _refund(self, order, lines, transactions, note, ship=(), discrepancy_reason=None) -> dict:
         refund_lines = []
-        for rli in line_items:
-            line = by_id[gid_number(rli["lineItemId"], "LineItem")]
-            quantity = int(rli["quantity"])
+        for part in lines:
+            line, quantity = part["line"], part["quantity"]
             line["refunded"] += quantity
             line["current_quantity"] = max(0, line["current_quantity"] - quantity)
             refund_lines.append(
@@ -481,8 +636,9 @@ class Store:
                     "id": self.new_id(),
                     "line_item_id": line["id"],
                     "quantity": quantity,
-                    "restock_type": rli.get("restockType") or "NO_RESTOCK",
-                    "subtotal": str(money(line["price"]) * quantity),
+                    "restock_type": part["restock_type"],
+                    "subtotal": str(part["subtotal"]),
+                    "tax": str(part["tax"]),
                 }
             )
         sale = next((t for t in order["transactions"] if t["kind"] in ("SALE", "CAPTURE")), None)
@@ -499,22 +655,41 @@ class Store:
                 parent or (sale["id"] if sale else None),
             )
             transaction_ids.append(created["id"])
+        refunded = sum(
+            (money(t["amount"]) for t in order["transactions"] if t["id"] in transaction_ids),
+            Decimal(0),
+        )
+        shipping_lines = [
+            {
+                "id": self.new_id(),
+                "shipping_line_id": part["shipping_line_id"],
+                "subtotal": str(part["subtotal"]),
+                "tax": str(part["tax"]),
+            }
+            for part in ship
+        ]
+        # What the items and shipping come to, against what was paid back: the difference is
+        # an order adjustment (a refund discrepancy; negative in the customer's favour).
+        suggested = _refund_amount(order, lines, ship)
+        adjustments = []
+        if transactions and refunded != suggested:
+            adjustments.append(
+                {
+                    "id": self.new_id(),
+                    "amount": str((suggested - refunded).quantize(CENT)),
+                    "tax": "0.00",
+                    "reason": discrepancy_reason or "REFUND_DISCREPANCY",
+                }
+            )
         refund = {
             "id": self.new_id(),
             "created_at": self.now(),
             "note": note,
             "line_items": refund_lines,
+            "shipping_lines": shipping_lines,
+            "adjustments": adjustments,
             "transaction_ids": transaction_ids,
-            "total": str(
-                sum(
-                    (
-                        money(t["amount"])
-                        for t in order["transactions"]
-                        if t["id"] in transaction_ids
-                    ),
-                    Decimal(0),
-                )
-            ),
+            "total": str(refunded.quantize(CENT)),
         }
         order["refunds"].append(refund)
         self.touch(order)
@@ -637,6 +812,10 @@ class Store:
                 "quantity": added["quantity"],
                 "current_quantity": added["quantity"],
                 "price": variant["price"],
+                "discount": "0.00",
+                "order_discount": "0.00",
+                "tax": "0.00",  # the sandbox computes no tax for lines added by an edit
+                "tax_rate": None,
                 "fulfilled": 0,
                 "refunded": 0,
             }
@@ -722,6 +901,57 @@ class Store:
         webhook = {"id": self.new_id(), "topic": topic, "uri": uri, "format": fmt or "JSON"}
         shop.webhooks[webhook["id"]] = webhook
         return webhook, []
+
+
+# -- order money ------------------------------------------------------------------------
+
+
+def _line_net_before_order_discount(line: dict) -> Decimal:
+    return money(line["price"]) * line["quantity"] - money(line.get("discount"))
+
+
+def line_net(line: dict) -> Decimal:
+    """The line's price × quantity after line and order-level discounts."""
+    return _line_net_before_order_discount(line) - money(line.get("order_discount"))
+
+
+def line_current_net(line: dict) -> Decimal:
+    return _prorate(line_net(line), line["current_quantity"], line["quantity"])
+
+
+def line_current_tax(line: dict) -> Decimal:
+    return _prorate(money(line.get("tax")), line["current_quantity"], line["quantity"])
+
+
+def _prorate(amount: Decimal, part, whole) -> Decimal:
+    if not whole:
+        return Decimal(0).quantize(CENT)
+    return (Decimal(amount) * Decimal(part) / Decimal(whole)).quantize(CENT)
+
+
+def _allocate(lines: list[dict], key: str, amount: Decimal, weight) -> None:
+    """Spread ``amount`` over the lines in proportion to ``weight(line)``, to the cent (the
+    last line takes the rounding remainder), adding to ``line[key]``."""
+    if not amount:
+        return
+    weights = [max(Decimal(0), weight(li)) for li in lines]
+    total = sum(weights, Decimal(0))
+    left = amount
+    for index, (li, w) in enumerate(zip(lines, weights, strict=True)):
+        if index == len(lines) - 1:
+            share = left
+        else:
+            share = (amount * w / total).quantize(CENT) if total else Decimal(0)
+        left -= share
+        li[key] = str(money(li.get(key)) + share)
+
+
+def _refund_amount(order: dict, lines: list[dict], ship: list[dict]) -> Decimal:
+    included = order.get("taxes_included", False)
+    amount = Decimal(0)
+    for part in [*lines, *ship]:
+        amount += part["subtotal"] + (Decimal(0) if included else part["tax"])
+    return amount.quantize(CENT)
 
 
 # -- order search ("updated_at:>'2026-01-01T00:00:00Z' AND status:cancelled") ----------------

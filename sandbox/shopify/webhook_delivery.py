@@ -33,7 +33,11 @@ def order_body(store: Store, order: dict) -> dict[str, Any]:
         "financial_status": store.financial_status(order).lower(),
         "fulfillment_status": None if status == "UNFULFILLED" else status.lower(),
         "subtotal_price": str(totals["subtotal"]),
-        "total_tax": order["tax"],
+        "total_tax": str(totals["tax"]),
+        "taxes_included": order.get("taxes_included", False),
+        "total_shipping_price_set": {
+            "shop_money": {"amount": str(totals["shipping"]), "currency_code": order["currency"]}
+        },
         "total_price": str(totals["total"]),
         "current_total_price": str(totals["current_total"]),
         "customer": {"id": order["customer_id"]},
@@ -69,8 +73,34 @@ def refund_body(order: dict, refund: dict) -> dict[str, Any]:
                 "quantity": r["quantity"],
                 "restock_type": r["restock_type"].lower(),
                 "subtotal": r["subtotal"],
+                "total_tax": r.get("tax", "0.00"),
             }
             for r in refund["line_items"]
+        ],
+        "refund_shipping_lines": [
+            {
+                "id": r["id"],
+                "shipping_line_id": r["shipping_line_id"],
+                "subtotal_amount_set": {
+                    "shop_money": {"amount": r["subtotal"], "currency_code": order["currency"]}
+                },
+                "tax_amount_set": {
+                    "shop_money": {"amount": r["tax"], "currency_code": order["currency"]}
+                },
+            }
+            for r in refund.get("shipping_lines", [])
+        ],
+        "order_adjustments": [
+            {
+                "id": a["id"],
+                "order_id": order["id"],
+                "refund_id": refund["id"],
+                "kind": "refund_discrepancy",
+                "reason": a["reason"].replace("_", " ").capitalize(),
+                "amount": a["amount"],
+                "tax_amount": a["tax"],
+            }
+            for a in refund.get("adjustments", [])
         ],
         "transactions": [
             {
