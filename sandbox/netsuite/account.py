@@ -149,7 +149,11 @@ class AccountActions:
 
     def compute_record_totals(self, rec: Record) -> None:
         try:
-            money.compute(rec, lambda internal_id: self.store.item(internal_id=internal_id))
+            money.compute(
+                rec,
+                lambda internal_id: self.store.item(internal_id=internal_id),
+                self.config.get("tax_rate", 0),
+            )
         except money.MoneyError as exc:
             raise ActionError(exc.message) from None
 

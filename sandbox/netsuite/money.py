@@ -61,12 +61,16 @@ class MoneyError(Exception):
         self.message = message
 
 
-def compute(rec, item_lookup) -> None:
+def compute(rec, item_lookup, tax_rate=0) -> None:
     """Set each line's ``amount`` (kept if sent, else quantity × rate) and the body's
-    ``subTotal``, ``discountTotal`` (with a discountItem) and ``total``.
+    ``subTotal``, ``discountTotal`` (with a discountItem), ``taxTotal`` and ``total``.
 
     ``item_lookup(internal_id)`` returns the item record (for a line without a rate).
+    ``tax_rate``: the account's own tax on taxable (inventory) item lines, as a real account
+    with tax codes computes it; 0 (the default) is an account that leaves tax to the lines.
     """
+    rate = decimal(str(tax_rate)) or Decimal(0)
+    tax = Decimal(0)
     ns = rec.ns
     subtotal = Decimal(0)
     items = rec.fields.get("itemList")
@@ -80,6 +84,8 @@ def compute(rec, item_lookup) -> None:
         amount = cents(amount)
         subtotal += amount
         previous = amount
+        if rate and _is_taxable(line, ns, item_lookup):
+            tax += amount * rate
     rec.set_text("subTotal", fmt(subtotal))
     total = subtotal
     discount = _body_discount(rec, subtotal, item_lookup)
@@ -92,7 +98,16 @@ def compute(rec, item_lookup) -> None:
         value = decimal(rec.text(name))
         if value is not None:
             total += cents(value)
+    if rate:
+        rec.set_text("taxTotal", fmt(cents(tax)))
+        total += cents(tax)
     rec.set_text("total", fmt(total))
+
+
+def _is_taxable(line, ns, item_lookup) -> bool:
+    ref = line.find(q(ns, "item"))
+    item = item_lookup(ref.get("internalId")) if ref is not None else None
+    return item is not None and item.type_name == "InventoryItem"
 
 
 def _line_amount(line, ns, previous: Decimal, item_lookup) -> Decimal:

@@ -81,7 +81,7 @@ class Operations:
 
     def compute_totals(self, rec: Record) -> None:
         try:
-            money.compute(rec, self._item)
+            money.compute(rec, self._item, self.account.config.get("tax_rate", 0))
         except money.MoneyError as exc:
             raise _RecordError(exc.code, exc.message) from None
 

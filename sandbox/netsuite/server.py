@@ -95,6 +95,9 @@ class NetSuiteSandbox(AccountActions):
             "latency": latency,
             "latency_per_record": latency_per_record,
             "fault_rate": 0.0,
+            # An account whose own tax codes still apply: NetSuite adds tax at this rate on
+            # taxable (inventory) item lines, on top of what the integration sent.
+            "tax_rate": 0.0,
         }
         contract_dir = Path(contracts_dir) / "netsuite" / "2025_2" if contracts_dir else None
         self.schema = ContractSchema(contract_dir)

@@ -11,13 +11,11 @@ from flows.models import FlowRun, RunStatus
 from tests.e2e.conftest import login
 from tests.factories import PASSWORD, make_admin
 from tests.flows.conftest import run_flow, set_options
-from tests.flows.test_order_import import SANDBOX_MONEY_XFAIL
 from transactions.models import Kind, Transaction
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.mark.xfail(reason=SANDBOX_MONEY_XFAIL, strict=False)
 def test_run_button_shows_progress_and_result(
     page,
     live_server,

@@ -10,7 +10,6 @@ import pytest
 
 from tests.e2e.conftest import login
 from tests.factories import PASSWORD, make_cs
-from tests.transactions.conftest import seed003  # noqa: F401 (fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -20,7 +19,7 @@ def test_cs_retrieves_and_posts_a_refund(
     live_server,
     screenshot,
     wired_connector,
-    seed003,  # noqa: F811
+    seed003,
     shopify_sandbox,
 ):
     connector = wired_connector()

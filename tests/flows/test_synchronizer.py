@@ -319,7 +319,96 @@ def test_money_check_compares_to_the_cent():
 
     check_total("x", "Shopify", "21.06", "NetSuite", 21.06)
     check_total("x", "Shopify", Decimal("21.060"), "NetSuite", "21.06")
-    with pytest.raises(Mismatch, match=r"Shopify total 21.06 .*NetSuite computed 19.50"):
+    with pytest.raises(
+        Mismatch, match=r"Shopify total 21.06, but NetSuite computed 19.50 \(difference -1.56\)"
+    ):
         check_total("Refund 1", "Shopify", "21.06", "NetSuite", 19.5)
     with pytest.raises(Mismatch, match="did not report a total"):
         check_total("Refund 1", "Shopify", "21.06", "NetSuite", None)
+
+
+# -- 3. money copied, never recomputed, and checked -----------------------------------------
+
+
+def _taxed_order(seed003, shopify_sandbox):
+    return shopify_sandbox.control.create_order(
+        lines=[
+            {"sku": "TSHIRT-BLK-M", "quantity": 2, "price": "25.00"},
+            {"sku": "CAP-NAVY", "quantity": 1, "price": "19.50"},
+        ],
+        paid=True,
+        tax_rate="0.08",
+        shipping="0.00",
+    )
+
+
+def test_a_refund_carries_shopifys_tax_and_is_posted_only_when_totals_agree(
+    wired_connector, seed003, shopify_sandbox, netsuite_sandbox
+):
+    connector = wired_connector(RefundSyncDirection.SHOPIFY_TO_NETSUITE)
+    order = _taxed_order(seed003, shopify_sandbox)
+    sales_order = seed003.synced(connector, order)
+    seed003.ns.post(f"sales-orders/{sales_order['internalId']}/bill", {"as": "cashSale"})
+    cap = next(li for li in order["line_items"] if li["sku"] == "CAP-NAVY")
+    shopify_sandbox.control.refund(
+        order["id"], amount="suggested", lines=[{"line_item_id": cap["id"], "quantity": 1}]
+    )
+    (txn,) = actions.retrieve(None, connector, "shopify", order["name"]).transactions
+    assert txn.amount == Decimal("21.06")  # 19.50 + 8 % tax, as Shopify refunded it
+    actions.request_post(None, txn)
+    txn.refresh_from_db()
+    assert txn.status == Status.POSTED, txn.last_error
+    (record,) = netsuite_sandbox.control.records(
+        "cashRefund", externalId=external_ids.refund(txn.source_id)
+    )
+    assert Decimal(record["fields"]["total"]) == Decimal("21.06")
+    amounts = sorted(Decimal(line["amount"]) for line in record["fields"]["itemList"])
+    assert amounts == [Decimal("1.56"), Decimal("19.50")]
+    assert "totals agree" in txn.events.get(type="posted").message
+
+
+def test_a_total_netsuite_computes_differently_is_an_error_with_both_figures(
+    wired, shopify_sandbox, netsuite_sandbox
+):
+    """An account that still applies its own tax codes doubles the tax: never Posted."""
+    netsuite_sandbox.control.items("CAP-NAVY")
+    order = shopify_sandbox.control.create_order(
+        lines=[{"sku": "CAP-NAVY", "quantity": 1, "price": "19.50"}], tax_rate="0.08"
+    )
+    netsuite_sandbox.control.config(tax_rate=0.08)
+    run = run_flow(wired, "order_import")
+    assert run.failed == 1
+    txn = _row(Kind.ORDER, order["id"])
+    assert txn.status == Status.ERROR
+    assert "Shopify total 21.06 USD, but NetSuite computed 22.62 USD" in txn.last_error
+    assert txn.next_attempt_at is None  # a person must look
+    # The record exists in NetSuite and is bound, so fixing it and Retry updates the same one.
+    assert Binding.objects.filter(kind=Kind.ORDER, shopify_id=str(order["id"])).exists()
+    netsuite_sandbox.control.config(tax_rate=0)
+    assert actions.retry(None, txn)
+    txn.refresh_from_db()
+    assert txn.status == Status.ORDER_POSTED, txn.last_error
+    assert len(netsuite_sandbox.control.records("salesOrder")) == 1
+
+
+# -- 4. amount-only refunds ---------------------------------------------------------------------
+
+
+def test_an_amount_only_refund_posts_with_the_adjustment_item(
+    wired_connector, seed003, shopify_sandbox, netsuite_sandbox
+):
+    connector = wired_connector(RefundSyncDirection.SHOPIFY_TO_NETSUITE)
+    order = seed003.order()
+    sales_order = seed003.synced(connector, order)
+    seed003.ns.post(f"sales-orders/{sales_order['internalId']}/bill", {"as": "invoice"})
+    shopify_sandbox.control.refund(order["id"], amount="7.25")  # goodwill, no lines
+    (txn,) = actions.retrieve(None, connector, "shopify", order["name"]).transactions
+    actions.request_post(None, txn)
+    txn.refresh_from_db()
+    assert txn.status == Status.POSTED, txn.last_error
+    (memo,) = netsuite_sandbox.control.records(
+        "creditMemo", externalId=external_ids.refund(txn.source_id)
+    )
+    (line,) = memo["fields"]["itemList"]
+    assert line["item"]["internalId"] == connector.options.netsuite_adjustment_item_id
+    assert Decimal(line["amount"]) == Decimal("7.25") == Decimal(memo["fields"]["total"])

@@ -42,7 +42,7 @@ def test_dialog_retrieve_then_post_from_the_menu(client, wired_connector, seed00
     assert 'hx-trigger="every 1s"' not in row  # polling stops once Posted
     assert len(shopify_sandbox.control.order(order["id"])["refunds"]) == 1
     timeline = client.get(f"/transactions/{txn.pk}/timeline/").content.decode()
-    assert "Post attempt" in timeline and "refundCreate" in timeline
+    assert "Posted to Shopify as refund" in timeline and "refundCreate" in timeline
 
 
 def test_api_retrieve_and_post(api_client, wired_connector, seed003, shopify_sandbox):

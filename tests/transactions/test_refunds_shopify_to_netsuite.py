@@ -1,6 +1,7 @@
 """Seed 003, Shopify → NetSuite: a Shopify refund becomes a cash refund (order billed as a cash
 sale) or a credit memo (billed as an invoice), with Shopify's amounts copied (seed 004)."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -58,10 +59,12 @@ def test_shopify_refund_posts_to_netsuite_with_copied_amounts(
     )
 
 
-def test_post_to_netsuite_of_unbilled_order_explains(wired_connector, seed003, shopify_sandbox):
+def test_refund_of_an_unbilled_order_waits_and_posts_itself_once_billed(
+    wired_connector, seed003, shopify_sandbox, netsuite_sandbox
+):
     connector = wired_connector(RefundSyncDirection.SHOPIFY_TO_NETSUITE)
     order = seed003.order()
-    seed003.synced(connector, order)
+    sales_order = seed003.synced(connector, order)
     shopify_sandbox.control.refund(
         order["id"],
         amount="10.00",
@@ -70,5 +73,15 @@ def test_post_to_netsuite_of_unbilled_order_explains(wired_connector, seed003, s
     (txn,) = actions.retrieve(None, connector, "shopify", order["name"]).transactions
     actions.request_post(None, txn)
     txn.refresh_from_db()
-    assert txn.status == Status.ERROR
-    assert "is not billed in NetSuite yet" in txn.last_error
+    assert txn.status == Status.WAITING  # not an error: nothing for a person to do yet
+    assert "is not billed in NetSuite yet" in txn.status_reason
+    assert "by itself once the order is billed" in txn.status_reason
+
+    seed003.ns.post(f"sales-orders/{sales_order['internalId']}/bill", {"as": "cashSale"})
+    assert actions.sweep_stuck_posts(now=txn.next_attempt_at + timedelta(seconds=1)) == 1
+    txn.refresh_from_db()
+    assert txn.status == Status.POSTED, txn.last_error
+    (record,) = netsuite_sandbox.control.records(
+        "cashRefund", externalId=external_ids.refund(txn.source_id)
+    )
+    assert Decimal(record["fields"]["total"]) == Decimal("10.00") == txn.amount
