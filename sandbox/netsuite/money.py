@@ -81,6 +81,8 @@ def compute(rec, item_lookup, tax_rate=0) -> None:
             amount = _line_amount(line, ns, previous, item_lookup)
             _set_child(line, ns, "amount", fmt(amount))
             sort_children(line, ns, rec.type_name + "Item")
+        else:
+            _set_child(line, ns, "amount", fmt(amount))  # to the cent, as NetSuite keeps it
         amount = cents(amount)
         subtotal += amount
         previous = amount

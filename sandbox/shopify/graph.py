@@ -112,8 +112,26 @@ def idempotency_key(info: GraphQLResolveInfo) -> str | None:
 
 
 class MutationRoot(_Root):
-    # Mutations for which Shopify (since 2026-04) refuses calls without an idempotency key.
-    KEY_REQUIRED = frozenset({"refundCreate", "inventoryAdjustQuantities"})
+    # Mutations for which Shopify (since 2026-04) refuses calls without an idempotency key
+    # (the schema does not mark it). Those the sandbox does not simulate are listed too.
+    KEY_REQUIRED = frozenset(
+        {
+            "refundCreate",
+            "inventoryAdjustQuantities",
+            "inventorySetQuantities",
+            "inventoryMoveQuantities",
+            "inventoryActivate",
+            "inventoryShipmentReceive",
+            "inventoryShipmentCreate",
+            "inventoryShipmentCreateInTransit",
+            "inventoryShipmentAddItems",
+            "inventoryShipmentUpdateItemQuantities",
+            "inventoryTransferCreate",
+            "inventoryTransferCreateAsReadyToShip",
+            "locationActivate",
+            "locationDeactivate",
+        }
+    )
 
     def _keyed(self, info: GraphQLResolveInfo, apply) -> dict:
         """Run `apply` once per idempotency key; a repeated key replays the first outcome."""

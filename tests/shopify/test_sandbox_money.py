@@ -215,6 +215,11 @@ def test_transaction_above_what_can_be_refunded_is_refused(shopify_sandbox):
     ("mutation", "arguments"),
     [
         ("refundCreate", '(input: {orderId: "gid://shopify/Order/1"}) { userErrors { message } }'),
+        (
+            "inventorySetQuantities",
+            '(input: {name: "available", reason: "correction", quantities: []}) '
+            "{ userErrors { message } }",
+        ),
     ],
 )
 def test_mandatory_idempotency_key(shopify_sandbox, mutation, arguments):
