@@ -1,9 +1,11 @@
 """Demo refunds (seed 003) in the sandboxes, and the synced-order rows they hang from.
 
-The order import flow is built elsewhere; until it runs, `record_synced_order` writes the row
-it would write (see transactions.orders for the contract), and `sync_order_to_netsuite` makes
-the sales order it would make, through the NetSuite sandbox's control API. Both are
-idempotent, so `run_panel` can call `seed_sandboxes` on every start.
+So that Retrieve has something to find on the first start, before anyone runs the order
+import, `sync_order_to_netsuite` makes the sales order the import would make (Shopify's lines,
+tax on the tax item, shipping) through the NetSuite sandbox's control API, and
+`record_synced_order` writes the row and binding the import would write (see
+transactions.orders). Both are idempotent, so `run_panel` can call `seed_sandboxes` on every
+start. The connector's charge items are set to the sandbox account's.
 
 The demo: #1001 billed as a cash sale and refunded by a cash refund; #1002 billed as an
 invoice and refunded by a credit memo; #1003 synced but not billed.
@@ -13,7 +15,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from connector import external_ids
+from connector import bindings, external_ids
+from connector.actions import update_options
 from sandbox.control_client import ControlClient as Control
 
 from . import lifecycle
@@ -42,7 +45,31 @@ def record_synced_order(connector, shopify_order: dict, sales_order_id: str):
         },
         message=f"Order {shopify_order['name']} synced to NetSuite (demo).",
     )
+    bindings.bind(
+        connector,
+        Kind.ORDER,
+        shopify_id=str(shopify_order["id"]),
+        netsuite_id=str(sales_order_id),
+        netsuite_type="salesOrder",
+        origin=Channel.SHOPIFY,
+    )
     return txn
+
+
+CHARGE_ITEMS = {
+    "netsuite_tax_item_id": "SHOPIFY-TAX",
+    "netsuite_discount_item_id": "SHOPIFY-DISCOUNT",
+    "netsuite_adjustment_item_id": "SHOPIFY-ADJUSTMENT",
+}
+
+
+def charge_item_ids(netsuite: Control) -> dict[str, str]:
+    """The sandbox account's charge items, as connector options."""
+    by_sku = {
+        r["fields"].get("itemId"): r["internalId"]
+        for r in netsuite.get("records", type="otherChargeSaleItem")
+    }
+    return {option: by_sku[sku] for option, sku in CHARGE_ITEMS.items() if sku in by_sku}
 
 
 def sync_order_to_netsuite(netsuite: Control, shopify_order: dict) -> dict:
@@ -82,11 +109,18 @@ def sync_order_to_netsuite(netsuite: Control, shopify_order: dict) -> dict:
             "lines": [
                 {"sku": li["sku"], "quantity": li["quantity"], "rate": li["price"]}
                 for li in shopify_order["line_items"]
-            ],
+            ]
+            + _tax_line(shopify_order),
+            "shippingCost": shopify_order["totals"].get("shipping") or "0.00",
         },
     )
     netsuite.post(f"sales-orders/{order['internalId']}/approve")
     return order
+
+
+def _tax_line(shopify_order: dict) -> list[dict]:
+    tax = Decimal(shopify_order["totals"].get("tax") or 0)
+    return [{"sku": "SHOPIFY-TAX", "amount": str(tax)}] if tax else []
 
 
 def bill_and_refund(netsuite: Control, sales_order_id: str, bill_as: str, lines=None) -> dict:
@@ -105,6 +139,7 @@ def bill_and_refund(netsuite: Control, sales_order_id: str, bill_as: str, lines=
 def seed_sandboxes(connector, shopify_url: str, netsuite_url: str) -> list[str]:
     """Make the demo orders' NetSuite side and their synced-order rows. Idempotent."""
     shopify, netsuite = Control(shopify_url), Control(netsuite_url)
+    update_options(None, connector, charge_item_ids(netsuite))
     done = []
     for name, bill_as in DEMO_ORDERS.items():
         order = shopify.get(f"orders/{name.replace('#', '%23')}")

@@ -112,7 +112,7 @@ def test_throttled_answers_are_waited_out_and_retried(shopify_sandbox):
 def test_an_empty_bucket_answers_throttled_and_the_client_recovers(shopify_sandbox):
     created = shopify_sandbox.control.create_order(lines=LINES)
     gid = created["admin_graphql_api_id"]
-    # The order query costs ~810 points of 900. Two workers share the shop's bucket; the
+    # The order query costs ~860 points of 900. Two workers share the shop's bucket; the
     # second has seen no throttleStatus yet, so it is THROTTLED once and must wait it out.
     shopify_sandbox.control.set_throttle(maximum_available=900, restore_rate=2000)
     first, second = shopify_sandbox.client(), shopify_sandbox.client()
