@@ -207,6 +207,12 @@ AUDITLOG_STORE_JSON_CHANGES = True
 # sandboxes read them from ../shared/contracts; they are never copied into the project.
 CONTRACTS_DIR = env.path("CONTRACTS_DIR", default=BASE_DIR.parent / "shared" / "contracts")
 
+# Hosts the clients may send credentials to (connector/endpoints.py): endpoint overrides and
+# the real services' addresses must match one. `make run` adds the sandboxes' loopback ports.
+CONNECTOR_ENDPOINT_HOSTS = env.list(
+    "CONNECTOR_ENDPOINT_HOSTS", default=["*.myshopify.com", "*.suitetalk.api.netsuite.com"]
+)
+
 # Outbound HTTP timeouts (seconds) for the Shopify and NetSuite clients.
 HTTP_CONNECT_TIMEOUT = env.float("HTTP_CONNECT_TIMEOUT", default=5.0)
 HTTP_READ_TIMEOUT = env.float("HTTP_READ_TIMEOUT", default=60.0)

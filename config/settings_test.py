@@ -26,5 +26,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
         "NAME": str(Path(tempfile.gettempdir()) / f"panel-test-{os.getpid()}.sqlite3")
     }
 
+# The sandboxes listen on loopback ports; the real Shopify and NetSuite hosts are not allowed,
+# so a connector without an endpoint override fails closed instead of reaching the internet.
+CONNECTOR_ENDPOINT_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
+# The WSDL comes from ../shared/contracts; never from NetSuite's public address.
+NETSUITE_WSDL_PUBLIC_FALLBACK = False
+
 # Posts run in-process through django-q2's sync mode: the same task function, no cluster.
 TRANSACTIONS_POST_SYNC = True
