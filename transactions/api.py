@@ -24,7 +24,7 @@ from .serializers import (
 class TransactionPermission(permissions.BasePermission):
     """Reading: view_transaction; retrieve: retrieve_transaction; post, ignore: post_transaction."""
 
-    NEEDS = {"retrieve_refunds": RETRIEVE, "post": POST, "ignore": POST}
+    NEEDS = {"retrieve_refunds": RETRIEVE, "post_transaction": POST, "ignore": POST}
 
     def has_permission(self, request, view):
         user = request.user
@@ -85,8 +85,10 @@ class TransactionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         return Response(body, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses={202: TransactionSerializer, 409: ErrorSerializer})
-    @action(detail=True, methods=["post"])
-    def post(self, request, pk=None):
+    # Not named `post`: a viewset method named after an HTTP verb answers that verb on every
+    # route of the viewset (POST /transactions/{id}/ with only the view permission).
+    @action(detail=True, methods=["post"], url_path="post", url_name="post")
+    def post_transaction(self, request, pk=None):
         """Schedule the post (a retry when it is in error). 202: queued; 409: not postable."""
         txn = self.get_object()
         verb = actions.retry if txn.can_retry else actions.request_post
