@@ -18,11 +18,16 @@ class StrictSerializerMixin:
 
     def to_internal_value(self, data):
         if isinstance(data, dict):
-            unknown = set(data) - set(self.fields)
-            if unknown:
-                raise serializers.ValidationError(
-                    {key: ["Unknown option."] for key in sorted(unknown)}
-                )
+            errors = {key: ["Unknown option."] for key in data if key not in self.fields}
+            errors.update(
+                {
+                    key: ["Read-only: it cannot be changed."]
+                    for key in data
+                    if key in self.fields and self.fields[key].read_only
+                }
+            )
+            if errors:
+                raise serializers.ValidationError(dict(sorted(errors.items())))
         return super().to_internal_value(data)
 
 

@@ -57,6 +57,27 @@ def shopify_webhook(request, connector_id: int):
         return JsonResponse(
             {"detail": "Missing X-Shopify-Topic or X-Shopify-Webhook-Id."}, status=400
         )
+    too_long = [
+        header
+        for header, value, field in (
+            ("X-Shopify-Topic", topic, "topic"),
+            ("X-Shopify-Webhook-Id", webhook_id, "webhook_id"),
+            ("X-Shopify-Event-Id", event_id, "event_id"),
+            (
+                "X-Shopify-API-Version",
+                request.headers.get("X-Shopify-API-Version", ""),
+                "api_version",
+            ),
+            (
+                "X-Shopify-Triggered-At",
+                request.headers.get("X-Shopify-Triggered-At", ""),
+                "triggered_at",
+            ),
+        )
+        if len(value) > WebhookDelivery._meta.get_field(field).max_length
+    ]
+    if too_long:
+        return JsonResponse({"detail": f"Header too long: {', '.join(too_long)}."}, status=400)
 
     status, detail = WebhookDelivery.Status.RECEIVED, ""
     if topic not in webhooks.TOPICS:
