@@ -35,7 +35,8 @@ def _required_secret(name: str, dev_default: str) -> str:
 
 SECRET_KEY = _required_secret("SECRET_KEY", _DEV_SECRET_KEY)
 # Fernet keys for credentials at rest, comma separated: the first encrypts, all decrypt
-# (rotation: put the new key first, re-save connectors, then drop the old one).
+# (rotation, docs/architecture.md: add the new key first, `manage.py rotate_credentials`,
+# then drop the old key).
 CREDENTIALS_ENCRYPTION_KEYS = _required_secret(
     "CREDENTIALS_ENCRYPTION_KEYS", _DEV_CREDENTIALS_KEY
 ).split(",")
