@@ -9,6 +9,7 @@ from flows.models import FlowSchedule
 from flows.registry import FLOWS
 
 from . import actions
+from .forms import CONNECTION_FIELDS
 from .models import SECRET_FIELDS, Connector, ConnectorOptions
 from .permissions import can_manage_connectors
 
@@ -109,7 +110,7 @@ class ConnectorSerializer(StrictSerializerMixin, serializers.ModelSerializer):
         request = self.context.get("request")
         if request is not None and not can_manage_connectors(request.user):
             # Customer service may pick a connector, not learn how it is wired.
-            for name in ("credentials", "shopify_endpoint", "netsuite_endpoint"):
+            for name in ("credentials", *CONNECTION_FIELDS):
                 fields.pop(name, None)
         return fields
 

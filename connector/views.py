@@ -75,7 +75,7 @@ def connector_settings(request, pk: int, section: str = "general"):
 
     form = credentials_form = None
     if section == "general":
-        form = ConnectorForm(data, instance=connector)
+        form = ConnectorForm(data, instance=connector, show_connection=can_manage)
     elif section == "credentials":
         credentials_form = CredentialsForm(data, connector=connector)
     elif current.option_fields:
