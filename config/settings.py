@@ -152,6 +152,16 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# Failed logins (login page, API token, admin) are limited per username and per client
+# address within a window (config/login_guard.py); the counts live in the cache.
+AUTHENTICATION_BACKENDS = ["config.login_guard.LockoutBackend"]
+LOGIN_FAILURES_PER_USERNAME = env.int("LOGIN_FAILURES_PER_USERNAME", default=5)
+LOGIN_FAILURES_PER_ADDRESS = env.int("LOGIN_FAILURES_PER_ADDRESS", default=20)
+LOGIN_FAILURE_WINDOW_SECONDS = env.int("LOGIN_FAILURE_WINDOW_SECONDS", default=900)
+# How many reverse proxies in front of the app append to X-Forwarded-For; 0 (the default)
+# trusts none of it and uses the connection's address. Used by the login limits and DRF.
+NUM_PROXIES = env.int("NUM_PROXIES", default=0)
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "connector:list"
 LOGOUT_REDIRECT_URL = "login"
@@ -184,6 +194,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_THROTTLE_RATES": {"token": "10/minute"},
+    # Without it DRF keys throttles on the whole X-Forwarded-For header, which a client writes.
+    "NUM_PROXIES": NUM_PROXIES,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Shopify ↔ NetSuite connector panel API",
@@ -225,8 +237,11 @@ TRANSACTIONS_POST_LEASE_SECONDS = env.int("TRANSACTIONS_POST_LEASE_SECONDS", def
 TRANSACTIONS_POST_SYNC = env.bool("TRANSACTIONS_POST_SYNC", default=False)
 
 # --- Production hardening (python manage.py check --deploy) ---------------------------------
-# The app is expected behind a TLS-terminating proxy that sets X-Forwarded-Proto.
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Behind a TLS-terminating proxy that sets X-Forwarded-Proto (and strips a client's own), say
+# so with TRUST_X_FORWARDED_PROTO; otherwise a client could claim HTTPS with the header.
+TRUST_X_FORWARDED_PROTO = env.bool("TRUST_X_FORWARDED_PROTO", default=False)
+if TRUST_X_FORWARDED_PROTO:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)

@@ -4,13 +4,17 @@ from django.urls import include, path
 
 from connector.shopify.receiver import shopify_webhook
 
+from . import login_guard
 from .health import healthz
 
 urlpatterns = [
     # FormView also answers PUT; the login form is GET and POST only.
     path(
         "login/",
-        auth_views.LoginView.as_view(http_method_names=["get", "post", "head", "options"]),
+        auth_views.LoginView.as_view(
+            http_method_names=["get", "post", "head", "options"],
+            authentication_form=login_guard.login_form_class(),
+        ),
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

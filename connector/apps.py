@@ -22,6 +22,7 @@ class ConnectorConfig(AppConfig):
     def ready(self):
         from auditlog.registry import auditlog
 
+        import config.login_guard  # noqa: F401  (its signal receivers count failed logins)
         from flows.models import FlowSchedule
 
         from .models import SECRET_FIELDS, Connector, ConnectorOptions
