@@ -18,6 +18,7 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 install: $(VENV)/.installed
 
 ## make run: the whole product on its embedded default (SQLite, ORM broker, sandboxes, demo data)
+run: export CONNECTOR_ENDPOINT_HOSTS ?= *.myshopify.com,*.suitetalk.api.netsuite.com,127.0.0.1:8701,127.0.0.1:8702
 run: install
 	DEBUG=$${DEBUG:-1} $(PY) manage.py migrate --noinput
 	DEBUG=$${DEBUG:-1} $(PY) manage.py seed_demo

@@ -35,7 +35,8 @@ def _required_secret(name: str, dev_default: str) -> str:
 
 SECRET_KEY = _required_secret("SECRET_KEY", _DEV_SECRET_KEY)
 # Fernet keys for credentials at rest, comma separated: the first encrypts, all decrypt
-# (rotation: put the new key first, re-save connectors, then drop the old one).
+# (rotation, docs/architecture.md: add the new key first, `manage.py rotate_credentials`,
+# then drop the old key).
 CREDENTIALS_ENCRYPTION_KEYS = _required_secret(
     "CREDENTIALS_ENCRYPTION_KEYS", _DEV_CREDENTIALS_KEY
 ).split(",")
@@ -152,6 +153,16 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# Failed logins (login page, API token, admin) are limited per username and per client
+# address within a window (config/login_guard.py); the counts live in the cache.
+AUTHENTICATION_BACKENDS = ["config.login_guard.LockoutBackend"]
+LOGIN_FAILURES_PER_USERNAME = env.int("LOGIN_FAILURES_PER_USERNAME", default=5)
+LOGIN_FAILURES_PER_ADDRESS = env.int("LOGIN_FAILURES_PER_ADDRESS", default=20)
+LOGIN_FAILURE_WINDOW_SECONDS = env.int("LOGIN_FAILURE_WINDOW_SECONDS", default=900)
+# How many reverse proxies in front of the app append to X-Forwarded-For; 0 (the default)
+# trusts none of it and uses the connection's address. Used by the login limits and DRF.
+NUM_PROXIES = env.int("NUM_PROXIES", default=0)
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "connector:list"
 LOGOUT_REDIRECT_URL = "login"
@@ -184,6 +195,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_THROTTLE_RATES": {"token": "10/minute"},
+    # Without it DRF keys throttles on the whole X-Forwarded-For header, which a client writes.
+    "NUM_PROXIES": NUM_PROXIES,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Shopify ↔ NetSuite connector panel API",
@@ -208,6 +221,12 @@ AUDITLOG_STORE_JSON_CHANGES = True
 # sandboxes read them from ../shared/contracts; they are never copied into the project.
 CONTRACTS_DIR = env.path("CONTRACTS_DIR", default=BASE_DIR.parent / "shared" / "contracts")
 
+# Hosts the clients may send credentials to (connector/endpoints.py): endpoint overrides and
+# the real services' addresses must match one. `make run` adds the sandboxes' loopback ports.
+CONNECTOR_ENDPOINT_HOSTS = env.list(
+    "CONNECTOR_ENDPOINT_HOSTS", default=["*.myshopify.com", "*.suitetalk.api.netsuite.com"]
+)
+
 # Outbound HTTP timeouts (seconds) for the Shopify and NetSuite clients.
 HTTP_CONNECT_TIMEOUT = env.float("HTTP_CONNECT_TIMEOUT", default=5.0)
 HTTP_READ_TIMEOUT = env.float("HTTP_READ_TIMEOUT", default=60.0)
@@ -219,8 +238,11 @@ TRANSACTIONS_POST_LEASE_SECONDS = env.int("TRANSACTIONS_POST_LEASE_SECONDS", def
 TRANSACTIONS_POST_SYNC = env.bool("TRANSACTIONS_POST_SYNC", default=False)
 
 # --- Production hardening (python manage.py check --deploy) ---------------------------------
-# The app is expected behind a TLS-terminating proxy that sets X-Forwarded-Proto.
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Behind a TLS-terminating proxy that sets X-Forwarded-Proto (and strips a client's own), say
+# so with TRUST_X_FORWARDED_PROTO; otherwise a client could claim HTTPS with the header.
+TRUST_X_FORWARDED_PROTO = env.bool("TRUST_X_FORWARDED_PROTO", default=False)
+if TRUST_X_FORWARDED_PROTO:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)

@@ -26,5 +26,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
         "NAME": str(Path(tempfile.gettempdir()) / f"panel-test-{os.getpid()}.sqlite3")
     }
 
+# The sandboxes listen on loopback ports; the real Shopify and NetSuite hosts are not allowed,
+# so a connector without an endpoint override fails closed instead of reaching the internet.
+CONNECTOR_ENDPOINT_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
+# The WSDL comes from ../shared/contracts; never from NetSuite's public address.
+NETSUITE_WSDL_PUBLIC_FALLBACK = False
+
+# Whole suites log in from 127.0.0.1 (and the API fuzzer sends bad passwords): the limits are
+# tested with their own values in tests/test_login_limits.py.
+LOGIN_FAILURES_PER_USERNAME = LOGIN_FAILURES_PER_ADDRESS = 10**6
+
 # Posts run in-process through django-q2's sync mode: the same task function, no cluster.
 TRANSACTIONS_POST_SYNC = True

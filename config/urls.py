@@ -4,10 +4,19 @@ from django.urls import include, path
 
 from connector.shopify.receiver import shopify_webhook
 
+from . import login_guard
 from .health import healthz
 
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(), name="login"),
+    # FormView also answers PUT; the login form is GET and POST only.
+    path(
+        "login/",
+        auth_views.LoginView.as_view(
+            http_method_names=["get", "post", "head", "options"],
+            authentication_form=login_guard.login_form_class(),
+        ),
+        name="login",
+    ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),

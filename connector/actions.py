@@ -87,6 +87,31 @@ def update_connector(
     return connector
 
 
+def rotate_credentials() -> tuple[int, int]:
+    """Re-encrypt every stored credential with the first key of CREDENTIALS_ENCRYPTION_KEYS.
+
+    Step 2 of a key rotation (docs/architecture.md › Credentials). Each connector is rewritten
+    under its row lock in its own transaction; a credential no key can read stops the run before
+    anything of that connector changes. Returns (connectors, credentials) rewritten. Not
+    audited as a change: the secrets are the same.
+    """
+    from . import crypto
+
+    columns = [f"{name}_encrypted" for name in SECRET_FIELDS]
+    connectors = credentials = 0
+    for pk in Connector.objects.order_by("pk").values_list("pk", flat=True):
+        with transaction.atomic():
+            row = Connector.objects.select_for_update().filter(pk=pk).values(*columns).first()
+            if row is None:
+                continue
+            changes = {column: crypto.rotate(token) for column, token in row.items() if token}
+            if changes:
+                Connector.objects.filter(pk=pk).update(**changes)
+                connectors += 1
+                credentials += len(changes)
+    return connectors, credentials
+
+
 def clear_secret(user, connector: Connector, name: str) -> Connector:
     if name not in SECRET_FIELDS:
         raise ValidationError({name: "Unknown credential."})

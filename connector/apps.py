@@ -1,4 +1,18 @@
 from django.apps import AppConfig
+from django.conf import settings
+from django.core import checks
+
+
+@checks.register(checks.Tags.security)
+def credentials_keys_check(app_configs=None, **kwargs):
+    """A malformed CREDENTIALS_ENCRYPTION_KEYS stops `check`, `migrate`, `runserver` and the
+    web/worker start (config/wsgi.py), not the first decryption."""
+    from .crypto import KEY_HELP, key_problems
+
+    return [
+        checks.Error(problem, hint=KEY_HELP, obj="settings", id="connector.E001")
+        for problem in key_problems(getattr(settings, "CREDENTIALS_ENCRYPTION_KEYS", []))
+    ]
 
 
 class ConnectorConfig(AppConfig):

@@ -25,6 +25,29 @@ class CredentialDecryptionError(RemoteError):
         super().__init__(message, retryable=False, code="CREDENTIALS_UNREADABLE")
 
 
+KEY_HELP = (
+    "make one with: python -c 'from cryptography.fernet import Fernet; "
+    "print(Fernet.generate_key().decode())'"
+)
+
+
+def key_problems(keys) -> list[str]:
+    """What is wrong with CREDENTIALS_ENCRYPTION_KEYS, by position; never the keys themselves."""
+    keys = [k.strip() for k in keys if k.strip()]
+    if not keys:
+        return ["CREDENTIALS_ENCRYPTION_KEYS holds no key."]
+    problems = []
+    for position, key in enumerate(keys, start=1):
+        try:
+            Fernet(key.encode())
+        except (ValueError, TypeError):
+            problems.append(
+                f"CREDENTIALS_ENCRYPTION_KEYS: key {position} of {len(keys)} is not a "
+                "url-safe base64 Fernet key of 32 bytes."
+            )
+    return problems
+
+
 @cache
 def _fernet(keys: tuple[str, ...]) -> MultiFernet:
     try:
@@ -43,6 +66,17 @@ def _current() -> MultiFernet:
 
 def encrypt(plaintext: str) -> str:
     return _current().encrypt(plaintext.encode()).decode()
+
+
+def rotate(token: str) -> str:
+    """The same secret encrypted with the first key (MultiFernet.rotate); any key may read it."""
+    try:
+        return _current().rotate(token.encode()).decode()
+    except InvalidToken as exc:
+        raise CredentialDecryptionError(
+            "A stored credential cannot be decrypted with any key in "
+            "CREDENTIALS_ENCRYPTION_KEYS: keep the old key listed until rotation is done."
+        ) from exc
 
 
 def decrypt(token: str) -> str:

@@ -136,6 +136,22 @@ class Connector(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        from .endpoints import EndpointNotAllowed, check
+
+        errors = {}
+        for name in ("shopify_endpoint", "netsuite_endpoint"):
+            value = getattr(self, name)
+            if value:
+                try:
+                    check(value)
+                except EndpointNotAllowed as exc:
+                    errors[name] = str(exc)
+        if errors:
+            raise ValidationError(errors)
+
     # -- credentials -------------------------------------------------------------------
     def set_secret(self, name: str, value: str) -> None:
         if name not in SECRET_FIELDS:

@@ -1,7 +1,7 @@
 """REST API for flow runs: POST /api/v1/flows/{flow}/runs/, GET /api/v1/flow-runs/{id}/."""
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -48,6 +48,10 @@ class FlowRunSerializer(serializers.ModelSerializer):
         return list(run.transactions.values_list("pk", flat=True)[:1000])
 
 
+class FlowRunRequestSerializer(serializers.Serializer):
+    connector = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
+
+
 class CanRunFlows(permissions.BasePermission):
     def has_permission(self, request, view):
         user = request.user
@@ -64,16 +68,18 @@ class FlowRunCreate(APIView):
     permission_classes = [CanRunFlows]
 
     @extend_schema(
-        request=inline_serializer("FlowRunRequest", {"connector": serializers.IntegerField()}),
+        request=FlowRunRequestSerializer,
         responses={202: FlowRunSerializer},
     )
     def post(self, request, flow: str):
         if flow not in FLOWS:
             return Response({"flow": "Unknown flow."}, status=status.HTTP_404_NOT_FOUND)
-        connector_id = request.data.get("connector")
-        if not isinstance(connector_id, int) or isinstance(connector_id, bool):
-            return Response({"connector": "A connector id is required."}, status=400)
-        connector = get_object_or_404(Connector.objects.select_related("options"), pk=connector_id)
+        # A list, a string or a missing id is a 400 (the serializer wants an object).
+        body = FlowRunRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        connector = get_object_or_404(
+            Connector.objects.select_related("options"), pk=body.validated_data["connector"]
+        )
         try:
             run, _created = engine.request_run(connector, flow, Trigger.API, user=request.user)
         except engine.FlowNotRunnable as exc:

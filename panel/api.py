@@ -7,6 +7,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 
+from config import login_guard
 from connector.connection_check import check_connection
 from connector.models import Connector
 from connector.permissions import ADD_CONNECTORS, MANAGE_CONNECTORS, VIEW_CONNECTORS
@@ -69,3 +70,9 @@ class ObtainToken(ObtainAuthToken):
     """POST username + password, get a token for `Authorization: Token <key>`."""
 
     throttle_classes = [TokenThrottle]
+
+    def post(self, request, *args, **kwargs):
+        username = request.data.get("username") if hasattr(request.data, "get") else None
+        if login_guard.is_locked(request, username if isinstance(username, str) else None):
+            return Response({"detail": login_guard.LOCKED_MESSAGE}, status=429)
+        return super().post(request, *args, **kwargs)

@@ -7,3 +7,6 @@ class PanelConfig(AppConfig):
 
     name = "panel"
     verbose_name = "Panel"
+
+    def ready(self) -> None:
+        import config.login_guard  # noqa: F401  (its signal receivers count failed logins)

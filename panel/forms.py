@@ -8,11 +8,20 @@ from flows.models import FlowSchedule
 
 from .actions import CONNECTOR_FIELDS
 
+# Where the connector sends its credentials: connector admins only (the API hides them too).
+CONNECTION_FIELDS = ("shopify_endpoint", "netsuite_endpoint")
+
 
 class ConnectorForm(forms.ModelForm):
     class Meta:
         model = Connector
         fields = CONNECTOR_FIELDS
+
+    def __init__(self, *args, show_connection: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not show_connection:
+            for name in CONNECTION_FIELDS:
+                del self.fields[name]
 
 
 class CredentialsForm(forms.Form):

@@ -11,6 +11,7 @@ from flows.models import FlowSchedule
 from flows.registry import FLOWS
 
 from . import actions
+from .forms import CONNECTION_FIELDS
 
 
 class StrictSerializerMixin:
@@ -18,11 +19,16 @@ class StrictSerializerMixin:
 
     def to_internal_value(self, data):
         if isinstance(data, dict):
-            unknown = set(data) - set(self.fields)
-            if unknown:
-                raise serializers.ValidationError(
-                    {key: ["Unknown option."] for key in sorted(unknown)}
-                )
+            errors = {key: ["Unknown option."] for key in data if key not in self.fields}
+            errors.update(
+                {
+                    key: ["Read-only: it cannot be changed."]
+                    for key in data
+                    if key in self.fields and self.fields[key].read_only
+                }
+            )
+            if errors:
+                raise serializers.ValidationError(dict(sorted(errors.items())))
         return super().to_internal_value(data)
 
 
@@ -104,7 +110,7 @@ class ConnectorSerializer(StrictSerializerMixin, serializers.ModelSerializer):
         request = self.context.get("request")
         if request is not None and not can_manage_connectors(request.user):
             # Customer service may pick a connector, not learn how it is wired.
-            for name in ("credentials", "shopify_endpoint", "netsuite_endpoint"):
+            for name in ("credentials", *CONNECTION_FIELDS):
                 fields.pop(name, None)
         return fields
 

@@ -5,7 +5,7 @@ from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from connector.connection_check import check_connection
 from connector.models import Connector, ConnectorOptions
@@ -32,6 +32,7 @@ from .sections import SECTIONS
 
 
 @permission_required(VIEW_CONNECTORS, raise_exception=True)
+@require_GET
 def connector_list(request):
     connectors = Connector.objects.select_related("options").order_by("name")
     return render(request, "connector/list.html", {"connectors": connectors})
@@ -74,7 +75,7 @@ def connector_settings(request, pk: int, section: str = "general"):
 
     form = credentials_form = None
     if section == "general":
-        form = ConnectorForm(data, instance=connector)
+        form = ConnectorForm(data, instance=connector, show_connection=can_manage)
     elif section == "credentials":
         credentials_form = CredentialsForm(data, connector=connector)
     elif current.option_fields:
@@ -200,6 +201,7 @@ def flow_run(request, pk: int, flow: str):
 
 
 @permission_required(VIEW_FLOW_RUNS, raise_exception=True)
+@require_GET
 def flow_run_status(request, pk: int, flow: str):
     """The live status of a flow's latest run (polled by htmx while it is active)."""
     connector = get_object_or_404(Connector, pk=pk)

@@ -5,11 +5,13 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 
 from . import actions, listing
 from .errors import RetrieveError
+from .forms import FilterForm
 from .models import Transaction, TransactionEvent
 from .permissions import POST, RETRIEVE, VIEW
 from .serializers import (
@@ -24,7 +26,7 @@ from .serializers import (
 class TransactionPermission(permissions.BasePermission):
     """Reading: view_transaction; retrieve: retrieve_transaction; post, ignore: post_transaction."""
 
-    NEEDS = {"retrieve_refunds": RETRIEVE, "post": POST, "ignore": POST}
+    NEEDS = {"retrieve_refunds": RETRIEVE, "post_transaction": POST, "ignore": POST}
 
     def has_permission(self, request, view):
         user = request.user
@@ -44,6 +46,8 @@ FILTERS = [
     OpenApiParameter("source_channel", OpenApiTypes.STR, enum=["shopify", "netsuite"]),
     OpenApiParameter("kind", OpenApiTypes.STR),
     OpenApiParameter("status", OpenApiTypes.STR),
+    OpenApiParameter("date_from", OpenApiTypes.DATE),
+    OpenApiParameter("date_to", OpenApiTypes.DATE),
     OpenApiParameter("search", OpenApiTypes.STR, description="Order number (#1001) or an id."),
 ]
 
@@ -58,7 +62,12 @@ class TransactionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         if self.action == "retrieve":
             events = TransactionEvent.objects.select_related("actor")
             return Transaction.objects.prefetch_related(Prefetch("events", queryset=events))
-        return listing.filtered(self.request.query_params)
+        # The page's filter form validates the API's filters too: a bad value is a 400 naming
+        # the parameter, never a 500 from the database.
+        form = FilterForm(self.request.query_params)
+        if not form.is_valid():
+            raise ValidationError(form.errors.get_json_data())
+        return listing.filtered(form.params())
 
     def get_serializer_class(self):
         return TransactionDetailSerializer if self.action == "retrieve" else TransactionSerializer
@@ -85,8 +94,10 @@ class TransactionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         return Response(body, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses={202: TransactionSerializer, 409: ErrorSerializer})
-    @action(detail=True, methods=["post"])
-    def post(self, request, pk=None):
+    # Not named `post`: a viewset method named after an HTTP verb answers that verb on every
+    # route of the viewset (POST /transactions/{id}/ with only the view permission).
+    @action(detail=True, methods=["post"], url_path="post", url_name="post")
+    def post_transaction(self, request, pk=None):
         """Schedule the post (a retry when it is in error). 202: queued; 409: not postable."""
         txn = self.get_object()
         verb = actions.retry if txn.can_retry else actions.request_post

@@ -3,7 +3,7 @@
 from django.contrib.auth.decorators import permission_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from . import actions, listing
 from .errors import RetrieveError
@@ -13,6 +13,7 @@ from .permissions import POST, RETRIEVE, VIEW
 
 
 @permission_required(VIEW, raise_exception=True)
+@require_GET
 def transaction_list(request):
     form = FilterForm(request.GET or None)
     params = form.params() if request.GET else {}
@@ -56,6 +57,7 @@ def _row(request, txn):
 
 
 @permission_required(VIEW, raise_exception=True)
+@require_GET
 def transaction_row(request, pk: int):
     return _row(request, get_object_or_404(Transaction.objects.select_related("connector"), pk=pk))
 
@@ -74,6 +76,7 @@ def transaction_action(request, pk: int, verb: str):
 
 
 @permission_required(VIEW, raise_exception=True)
+@require_GET
 def timeline(request, pk: int):
     txn = get_object_or_404(Transaction.objects.select_related("connector"), pk=pk)
     events = txn.events.select_related("actor")

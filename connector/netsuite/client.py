@@ -382,6 +382,8 @@ class NetSuiteClient:
                 data=body,
                 headers={"Content-Type": "text/xml; charset=utf-8", "SOAPAction": operation},
                 timeout=self.timeout,
+                # A redirect would carry the signed tokenPassport to another address.
+                allow_redirects=False,
             )
         except requests.exceptions.ReadTimeout as exc:
             raise AmbiguousWrite(
@@ -403,6 +405,13 @@ class NetSuiteClient:
         try:
             reply = self.service._binding.process_reply(self.zeep, operation_obj, response)
         except Fault as fault:
+            if not isinstance(fault.detail, etree._Element | None):
+                raise NetSuiteError(
+                    f"NetSuite answered {operation} with HTTP {response.status_code} and no SOAP "
+                    f"message; check the service URL ({self.address})",
+                    retryable=response.status_code >= 500 or response.status_code in (429, 408),
+                    code=f"HTTP_{response.status_code}",
+                ) from None
             name, code, message = _fault_detail(fault)
             raise from_fault(name, code, message) from None
         except (ZeepTransportError, etree.XMLSyntaxError) as exc:
@@ -431,7 +440,8 @@ def _unwrap(reply):
 def _fault_detail(fault: Fault) -> tuple[str | None, str | None, str]:
     """(detail element local name, NetSuite code, message) of a SOAP fault."""
     detail = fault.detail
-    if detail is not None and len(detail):
+    # zeep puts the raw body (bytes) in `detail` when the reply is not XML: never echo it.
+    if isinstance(detail, etree._Element) and len(detail):
         node = detail[0]
         code = node.findtext("{*}code")
         message = node.findtext("{*}message") or fault.message or ""

@@ -99,6 +99,10 @@ def wsdl_location(contracts: Path | str | None = None) -> tuple[str, str]:
     root = netsuite_contract_dir(contracts)
     if (root / "wsdl" / "v2025_2_0" / "netsuite.wsdl").is_file():
         return "contracts", VIRTUAL_ROOT + "wsdl/v2025_2_0/netsuite.wsdl"
+    fallback = _setting("NETSUITE_WSDL_PUBLIC_FALLBACK", True)
+    if fallback is False or str(fallback).lower() in ("0", "false", "no"):
+        # The test suite: never reach NetSuite's public address.
+        raise RuntimeError(f"No NetSuite WSDL at {root} and the public fallback is off.")
     return "public", PUBLIC_WSDL_URL
 
 

@@ -132,8 +132,13 @@ class ShopifyClient:
         payload = {"query": op.text, "variables": variables, "operationName": op.name}
         where = f"{self.shop_domain} ({op.name})"
         try:
+            # Never follow a redirect: it would carry the access token to another address.
             response = self._session.post(
-                self.url, json=payload, headers=self._headers(), timeout=self._timeout
+                self.url,
+                json=payload,
+                headers=self._headers(),
+                timeout=self._timeout,
+                allow_redirects=False,
             )
         except requests.ConnectTimeout as exc:
             raise _NotSent(
@@ -155,6 +160,12 @@ class ShopifyClient:
 
         status = response.status_code
         logger.debug("Shopify %s -> HTTP %s", where, status)
+        if 300 <= status < 400:
+            raise ShopifyGraphQLError(
+                f"Shopify answered {where} with a redirect (HTTP {status}); redirects are not "
+                "followed. Check the shop domain and the endpoint.",
+                code=str(status),
+            )
         if status in (401, 403):
             raise ShopifyAuthError(
                 f"Shopify rejected the access token for {self.shop_domain} (HTTP {status}): "
@@ -466,12 +477,21 @@ def _never_connected(exc: requests.ConnectionError) -> bool:
 
 
 def _error_text(response: requests.Response) -> str:
+    """Shopify's own error messages from a JSON body; never the raw body, which could be any
+    server's page (and is shown to the person testing the connection)."""
     try:
         errors = response.json().get("errors")
     except (ValueError, AttributeError):
         errors = None
-    text = str(errors) if errors else response.text
-    return text[:300]
+    if isinstance(errors, str):
+        messages = [errors]
+    elif isinstance(errors, list):
+        messages = [str(e.get("message", "")) if isinstance(e, dict) else str(e) for e in errors]
+    elif isinstance(errors, dict):
+        messages = [f"{key}: {value}" for key, value in errors.items()]
+    else:
+        return "no error details"
+    return "; ".join(m for m in messages if m)[:300] or "no error details"
 
 
 def _float(value: str | None, default: float) -> float:

@@ -8,9 +8,10 @@ class WebhookDelivery(models.Model):
     """A Shopify webhook as received: stored before we answer, processed by a task.
 
     Shopify delivers at least once (and retries for hours), so a delivery is unique per
-    connector by its webhook id, and an event (the same change sent to several subscriptions
-    or re-sent) by its event id: a repeat is counted on the first row, never stored or
-    processed again.
+    connector by its webhook id, an event (the same change sent to several subscriptions or
+    re-sent) by its event id, and a version of a resource by (topic, body `id`, body
+    `updated_at`), because the ids are headers outside the signature: a repeat is counted on
+    the first row, never stored or processed again.
     """
 
     class Status(models.TextChoices):
@@ -24,6 +25,10 @@ class WebhookDelivery(models.Model):
     topic = models.CharField(max_length=64)
     webhook_id = models.CharField(max_length=100)
     event_id = models.CharField(max_length=100, blank=True)
+    # The signed body's `id` and `updated_at`: a replay of the same change under new (unsigned)
+    # delivery and event ids is the same (topic, resource, version), so it is a duplicate.
+    resource_id = models.CharField(max_length=100, blank=True)
+    resource_updated_at = models.CharField(max_length=40, blank=True)
     api_version = models.CharField(max_length=16, blank=True)
     triggered_at = models.CharField(max_length=40, blank=True)
     body = models.TextField(help_text="The raw body, exactly as signed by Shopify.")
@@ -60,6 +65,11 @@ class WebhookDelivery(models.Model):
                 fields=["connector", "topic", "event_id"],
                 condition=~Q(event_id=""),
                 name="webhookdelivery_unique_event",
+            ),
+            models.UniqueConstraint(
+                fields=["connector", "topic", "resource_id", "resource_updated_at"],
+                condition=~Q(resource_id="") & ~Q(resource_updated_at=""),
+                name="webhookdelivery_unique_version",
             ),
         ]
         indexes = [models.Index(fields=["status", "received_at"])]

@@ -5,6 +5,7 @@ time, store the delivery, queue a task carrying its id, answer 200. A bad or mis
 is a 401 and stores nothing. Work happens in the task, never here.
 """
 
+import json
 import logging
 
 from django.contrib.auth.decorators import login_not_required
@@ -27,6 +28,21 @@ logger = logging.getLogger(__name__)
 def _unauthorized() -> HttpResponse:
     # Says nothing about which check failed: that would help a forger.
     return JsonResponse({"detail": "Invalid webhook signature."}, status=401)
+
+
+def _version(body: bytes) -> tuple[str, str]:
+    """(resource id, updated_at) from the signed body, or empty strings when it has none."""
+    try:
+        payload = json.loads(body)
+    except ValueError:
+        return "", ""
+    if not isinstance(payload, dict):
+        return "", ""
+    resource_id = str(payload.get("admin_graphql_api_id") or payload.get("id") or "")
+    updated_at = str(payload.get("updated_at") or "")
+    if not resource_id or not updated_at or len(resource_id) > 100 or len(updated_at) > 40:
+        return "", ""
+    return resource_id, updated_at
 
 
 @csrf_exempt  # authenticated by the HMAC signature, not a session
@@ -57,7 +73,29 @@ def shopify_webhook(request, connector_id: int):
         return JsonResponse(
             {"detail": "Missing X-Shopify-Topic or X-Shopify-Webhook-Id."}, status=400
         )
+    too_long = [
+        header
+        for header, value, field in (
+            ("X-Shopify-Topic", topic, "topic"),
+            ("X-Shopify-Webhook-Id", webhook_id, "webhook_id"),
+            ("X-Shopify-Event-Id", event_id, "event_id"),
+            (
+                "X-Shopify-API-Version",
+                request.headers.get("X-Shopify-API-Version", ""),
+                "api_version",
+            ),
+            (
+                "X-Shopify-Triggered-At",
+                request.headers.get("X-Shopify-Triggered-At", ""),
+                "triggered_at",
+            ),
+        )
+        if len(value) > WebhookDelivery._meta.get_field(field).max_length
+    ]
+    if too_long:
+        return JsonResponse({"detail": f"Header too long: {', '.join(too_long)}."}, status=400)
 
+    resource_id, updated_at = _version(body)
     status, detail = WebhookDelivery.Status.RECEIVED, ""
     if topic not in webhooks.TOPICS:
         status, detail = WebhookDelivery.Status.IGNORED, f"Topic {topic} is not synced."
@@ -70,6 +108,8 @@ def shopify_webhook(request, connector_id: int):
                 topic=topic,
                 webhook_id=webhook_id,
                 event_id=event_id,
+                resource_id=resource_id,
+                resource_updated_at=updated_at,
                 api_version=request.headers.get("X-Shopify-API-Version", ""),
                 triggered_at=request.headers.get("X-Shopify-Triggered-At", ""),
                 body=body.decode("utf-8", errors="replace"),
@@ -80,6 +120,8 @@ def shopify_webhook(request, connector_id: int):
         same = Q(webhook_id=webhook_id)
         if event_id:
             same |= Q(topic=topic, event_id=event_id)
+        if resource_id and updated_at:
+            same |= Q(topic=topic, resource_id=resource_id, resource_updated_at=updated_at)
         WebhookDelivery.objects.filter(same, connector=connector).update(
             duplicates=F("duplicates") + 1
         )

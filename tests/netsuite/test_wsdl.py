@@ -20,7 +20,15 @@ def test_explicit_setting_wins(settings):
 
 def test_public_address_without_contracts(settings, tmp_path: Path):
     settings.NETSUITE_WSDL_URL = ""
+    settings.NETSUITE_WSDL_PUBLIC_FALLBACK = True
     assert wsdl.wsdl_location(tmp_path) == ("public", wsdl.PUBLIC_WSDL_URL)
+
+
+def test_the_suite_never_falls_back_to_the_public_address(tmp_path: Path):
+    import pytest
+
+    with pytest.raises(RuntimeError, match="public fallback is off"):
+        wsdl.wsdl_location(tmp_path)
 
 
 def test_the_client_is_built_once_per_process():

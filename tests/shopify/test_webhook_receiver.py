@@ -110,6 +110,29 @@ def test_replayed_delivery_is_recorded_once(client):
 
 
 @pytest.mark.django_db
+def test_replay_under_new_delivery_and_event_ids_is_a_duplicate(client):
+    """The ids are headers outside the signature: a captured body replayed with fresh ids is
+    the same (topic, resource, updated_at) and is not queued again."""
+    connector = make_connector()
+    version = {"id": 820982911946154508, "name": "#1001", "updated_at": "2026-12-01T10:00:00Z"}
+    body = json.dumps(version).encode()
+    broker = get_broker()
+    queued_before = broker.queue_size()
+    first = _post(client, connector, body, webhook_id="wh-a", event_id="ev-a")
+    replay = _post(client, connector, body, webhook_id="wh-b", event_id="ev-b")
+    assert first.json() == {"status": "received"}
+    assert replay.json() == {"status": "duplicate"}
+    assert broker.queue_size() == queued_before + 1
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.duplicates == 1
+    # Another topic, or a newer version of the order, is a new delivery.
+    newer = json.dumps({**version, "updated_at": "2026-12-01T10:05:00Z"}).encode()
+    assert _post(client, connector, newer).json() == {"status": "received"}
+    assert _post(client, connector, body, topic="orders/updated").json() == {"status": "received"}
+    assert WebhookDelivery.objects.count() == 3
+
+
+@pytest.mark.django_db
 def test_unknown_topic_and_inactive_connector_are_recorded_not_processed(client):
     connector = make_connector()
     assert _post(client, connector, BODY, topic="products/create").json() == {"status": "ignored"}
