@@ -187,3 +187,20 @@ def test_a_run_that_keeps_killing_its_worker_ends_failed(probe):
     run.refresh_from_db()
     assert run.status == RunStatus.FAILED and "stopped 5 times" in run.error
     assert probe.calls == [1, 2, 3, 4, 5]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_failing_sweeper_step_does_not_starve_the_others():
+    from connector.shopify.models import WebhookDelivery
+
+    delivery = WebhookDelivery.objects.create(
+        connector=make_connector(), topic="orders/create", webhook_id="w1", body="{}"
+    )
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(
+        received_at=timezone.now() - timedelta(hours=1)
+    )
+    # Every read of flow runs fails (a lock time-out on that table, say).
+    with failing_queries(lambda sql: 'FROM "flows_flowrun"' in sql, times=None):
+        report = sweeper.sweep()
+    assert report["errors"] == ["runs"]
+    assert report["deliveries_requeued"] == 1 and "posts" in report
