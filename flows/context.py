@@ -8,6 +8,7 @@ code.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -20,6 +21,8 @@ from django.utils import timezone
 
 from .base import Flow
 from .models import FlowCursor, FlowRun, RunStatus
+
+logger = logging.getLogger(__name__)
 
 POSTED, SKIPPED, FAILED = "posted", "skipped", "failed"
 
@@ -42,6 +45,12 @@ def heartbeat_seconds() -> float:
 class RunLeaseLost(Exception):
     """This worker no longer owns the run (its lease ran out and the sweeper or another worker
     has it, or it could not renew for too long): stop writing, stop without reporting."""
+
+
+class RunStopped(RunLeaseLost):
+    """The run must stop: the connector (or the flow, or an option it needs) was switched off
+    while it ran. A RunLeaseLost, so code that stops on that stops on this; the engine reports
+    the run failed with the reason."""
 
 
 class Job:
@@ -101,8 +110,10 @@ class RunContext(Job):
     Ownership: a worker owns its run while the row is `running` with this worker's `attempts`
     (the claim increments it). The heartbeat renews the lease; a renewal that finds the row
     changed sets `lease_lost`. Call `check()` before every write (to NetSuite, to Shopify, to our
-    rows): it raises RunLeaseLost once the run is not certainly ours. `record`, `add_total` and
-    `advance_cursor` call it themselves, and their row updates are conditional on ownership.
+    rows): it raises RunLeaseLost once the run is not certainly ours, and RunStopped (a
+    RunLeaseLost) once the heartbeat has seen the connector, the flow or an option it needs
+    switched off. `record`, `add_total` and `advance_cursor` check ownership themselves (a
+    stopped run still counts what it did) and update the row only while it is theirs.
     """
 
     def __init__(
@@ -116,6 +127,7 @@ class RunContext(Job):
         super().__init__(run.connector, flow)
         self.run = run
         self.attempt = run.attempts
+        self.stop_reason = ""  # set by the heartbeat when the gates close mid-run
         # The lease is certainly ours until this instant of `clock` (monotonic seconds): the
         # start of the last successful renewal (or the claim) plus the lease, less one beat of
         # margin for clock skew between this machine and the sweeper's.
@@ -142,7 +154,13 @@ class RunContext(Job):
         """Call before each write. Raises RunLeaseLost when the run is no longer ours: a renewal
         found it re-queued or claimed by another worker, or renewals have failed for longer than
         the lease (the sweeper may have handed it on). The engine then ends quietly; the new
-        owner (or the sweeper's re-run) does the work, idempotently."""
+        owner (or the sweeper's re-run) does the work, idempotently. Raises RunStopped when the
+        connector or the flow was switched off meanwhile: the engine ends the run failed."""
+        self._check_owner()
+        if self.stop_reason:
+            raise RunStopped(self.stop_reason)
+
+    def _check_owner(self) -> None:
         super().check()
         if self._clock() >= self._lease_sure_until:
             raise RunLeaseLost(
@@ -160,6 +178,16 @@ class RunContext(Job):
             self.lease_lost.set()
             return False
         self._lease_sure_until = started + self._lease_margin
+        # The gates, once a beat: a connector switched off stops its running flows.
+        from connector.models import Connector
+
+        from .gates import why_not_runnable
+
+        connector = Connector.objects.select_related("options").get(pk=self.connector.pk)
+        reason = why_not_runnable(connector, self.flow, self.run.trigger)
+        if reason and not self.stop_reason:
+            logger.warning("Flow run %s stops: %s", self.run_id, reason)
+            self.stop_reason = reason
         return True
 
     def _mine(self):
@@ -174,7 +202,7 @@ class RunContext(Job):
 
     # -- progress -------------------------------------------------------------------------
     def add_total(self, count: int) -> None:
-        self.check()
+        self._check_owner()
         updated = self._mine().update(
             total=F("total") + count if self.run.total is not None else count
         )
@@ -187,7 +215,7 @@ class RunContext(Job):
         outcomes = list(outcomes)
         if not outcomes:
             return
-        self.check()
+        self._check_owner()
         counts = {POSTED: 0, SKIPPED: 0, FAILED: 0}
         reasons: dict[str, int] = {}
         for _txn, outcome, reason in outcomes:
@@ -224,7 +252,7 @@ class RunContext(Job):
 
     def advance_cursor(self, position: str) -> None:
         """Move forward only (a re-run over older records never moves it back)."""
-        self.check()
+        self._check_owner()
         current = self.cursor()
         if current is not None and position <= current:
             return

@@ -20,7 +20,6 @@ from django.utils import timezone
 
 from connector.models import Connector
 
-from .base import Flow
 from .context import (
     FAILED,
     HEARTBEAT_SECONDS,
@@ -29,10 +28,12 @@ from .context import (
     SKIPPED,
     RunContext,
     RunLeaseLost,
+    RunStopped,
     heartbeat_seconds,
     lease_duration,
 )
-from .models import ACTIVE_RUN_STATUSES, FlowRun, FlowSchedule, RunStatus, Trigger
+from .gates import why_not_runnable
+from .models import ACTIVE_RUN_STATUSES, FlowRun, RunStatus, Trigger
 from .registry import FLOWS
 
 logger = logging.getLogger(__name__)
@@ -45,33 +46,15 @@ __all__ = [
     "SKIPPED",
     "RunContext",
     "RunLeaseLost",
+    "RunStopped",
     "execute",
     "request_run",
+    "why_not_runnable",
 ]
 
 
 class FlowNotRunnable(Exception):
     """The flow cannot run for this connector now; the message says why, for a person."""
-
-
-def why_not_runnable(connector: Connector, flow: Flow, trigger: str) -> str | None:
-    if not flow.available:
-        return f"“{flow.label}” is not available yet."
-    if not connector.is_active:
-        return f"Connector “{connector}” is inactive: it runs no flows."
-    options = connector.options
-    for name in flow.required_options:
-        if not getattr(options, name):
-            label = options._meta.get_field(name).verbose_name
-            return f"“{flow.label}” needs the option “{label}” switched on."
-    if trigger in (Trigger.SCHEDULE, Trigger.WEBHOOK):
-        # Manual runs (button, API) work on a flow that is not scheduled; automatic ones don't.
-        enabled = FlowSchedule.objects.filter(
-            connector=connector, flow=flow.name, enabled=True
-        ).exists()
-        if not enabled:
-            return f"“{flow.label}” is switched off."
-    return None
 
 
 def request_run(
@@ -164,6 +147,9 @@ def execute(run_id: int, *, clock: Callable[[], float] = time.monotonic) -> str:
     error = ""
     try:
         ctx.flow.run(ctx)
+    except RunStopped as exc:
+        logger.warning("Flow run %s stopped: %s", run_id, exc)
+        error = str(exc)
     except RunLeaseLost:
         logger.warning("Flow run %s lost its lease; another worker has it", run_id)
         return "lease lost"

@@ -27,13 +27,29 @@ MAX_RUN_ATTEMPTS = 5
 
 
 def sweep() -> dict:
+    """One pass over every kind of work. Each step runs even if another fails (a database error
+    in one must not starve the others); a failed step is logged and named in `errors`."""
     now = timezone.now()
     report = {"runs_requeued": 0, "runs_failed": 0, "runs_nudged": 0, "deliveries_requeued": 0}
+    for name, step in (
+        ("runs", _sweep_runs),
+        ("deliveries", _sweep_deliveries),
+        ("posts", _sweep_posts),
+    ):
+        try:
+            step(now, report)
+        except Exception:
+            logger.exception("Sweeper: the %s step failed; the next sweep tries again", name)
+            report.setdefault("errors", []).append(name)
+    return report
 
+
+def _sweep_runs(now, report: dict) -> None:
     # Runs whose worker stopped renewing the lease: back to queued, once each (conditional on
     # the attempt too, so a worker that renewed meanwhile keeps its run). A run whose workers
     # died MAX_RUN_ATTEMPTS times (a record that kills the process?) ends failed instead of
     # taking workers down forever; the next scheduled run starts from the cursor.
+    requeued = set()
     for run in FlowRun.objects.filter(status=RunStatus.RUNNING, lease_until__lt=now):
         mine = FlowRun.objects.filter(
             pk=run.pk, status=RunStatus.RUNNING, attempts=run.attempts, lease_until__lt=now
@@ -52,6 +68,7 @@ def sweep() -> dict:
         if mine.update(status=RunStatus.QUEUED, lease_until=None):
             logger.warning("Flow run %s: worker lease expired; queued again", run.pk)
             queue_run(run.pk)
+            requeued.add(run.pk)
             report["runs_requeued"] += 1
 
     # Runs queued long ago and never started: the message was lost. A duplicate message is
@@ -59,21 +76,21 @@ def sweep() -> dict:
     for run_id in FlowRun.objects.filter(
         status=RunStatus.QUEUED, created_at__lt=now - NUDGE_AFTER
     ).values_list("pk", flat=True):
-        queue_run(run_id)
-        report["runs_nudged"] += 1
+        if run_id not in requeued:
+            queue_run(run_id)
+            report["runs_nudged"] += 1
 
-    report["deliveries_requeued"] = _sweep_deliveries(now)
 
+def _sweep_deliveries(now, report: dict) -> None:
+    from connector.shopify.tasks import requeue_stuck_deliveries
+
+    report["deliveries_requeued"] = requeue_stuck_deliveries(now)
+
+
+def _sweep_posts(now, report: dict) -> None:
     # Posts of the Other Transactions page stuck in Posting/Scheduled (killed worker, lost
     # message): one periodic sweeper covers every kind of work.
     report["posts"] = sweep_stuck_posts()
-    return report
-
-
-def _sweep_deliveries(now) -> int:
-    from connector.shopify.tasks import requeue_stuck_deliveries
-
-    return requeue_stuck_deliveries(now)
 
 
 def ensure_schedule() -> None:

@@ -51,8 +51,10 @@ def failing_queries(match: Callable[[str], bool], times: int | None = 1):
     wrapped = []
 
     def install(sender, connection, **kwargs):
-        connection.execute_wrappers.append(faults)
-        wrapped.append(connection)
+        # A closed connection that reconnects keeps its wrappers: install once per wrapper.
+        if faults not in connection.execute_wrappers:
+            connection.execute_wrappers.append(faults)
+            wrapped.append(connection)
 
     connection_created.connect(install, weak=False)
     for conn in connections.all(initialized_only=True):

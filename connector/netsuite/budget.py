@@ -33,13 +33,17 @@ from __future__ import annotations
 
 import contextlib
 import enum
+import logging
 import random
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from datetime import timedelta
 
 from .errors import BudgetTimeout
+
+logger = logging.getLogger(__name__)
 
 
 class Priority(enum.IntEnum):
@@ -50,6 +54,40 @@ class Priority(enum.IntEnum):
 
 class BudgetInTransaction(RuntimeError):
     pass
+
+
+class Slot:
+    """A slot held for the body of ``DatabaseBudget.slot()``: its holder token, and whether it
+    is still certainly ours.
+
+    ``lost`` becomes true when a renewal finds the lease row gone (renewals failed for a whole
+    lease, and a grant decision dropped the expired row and may have given the slot to another
+    caller), or when no renewal has succeeded for ``lease_seconds`` (the row may be gone
+    without our knowing). A lost slot is never taken back: the renewer stops and does not
+    re-create the row (that could exceed the limit). The request in flight finishes (it cannot
+    be unsent); for its remaining time the account may have one request more in flight than
+    the limit, which NetSuite answers with a retryable concurrency fault. Leaving the ``with``
+    deletes only this holder's row, never the new holder's. The next call acquires a fresh slot:
+    every call takes its own."""
+
+    def __init__(self, holder: str, clock: Callable[[], float], sure_for: float, granted: float):
+        self.holder = holder
+        self._clock = clock
+        # Sure for a lease less one renewal interval (clock skew between machines), counted
+        # from before the grant or renewal that set the row's lease_until.
+        self._sure_for = sure_for
+        self._sure_until = granted + sure_for
+        self._gone = threading.Event()
+
+    @property
+    def lost(self) -> bool:
+        return self._gone.is_set() or self._clock() >= self._sure_until
+
+    def _renewed(self, started: float) -> None:
+        self._sure_until = started + self._sure_for
+
+    def __str__(self) -> str:
+        return self.holder
 
 
 class NoBudget:
@@ -70,9 +108,14 @@ class DatabaseBudget:
         timeout: float = 600.0,
         poll_min: float = 0.01,
         poll_max: float = 0.25,
+        renew_seconds: float | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ):
         self.using = using
         self.lease_seconds = lease_seconds
+        # Three renewals per lease by default: two may fail (logged) before the lease runs out.
+        self.renew_seconds = lease_seconds / 3 if renew_seconds is None else renew_seconds
+        self.clock = clock  # monotonic seconds, for what the holder believes; tests inject one
         self.waiter_seconds = waiter_seconds
         self.timeout = timeout
         self.poll_min = poll_min
@@ -80,26 +123,40 @@ class DatabaseBudget:
 
     @contextlib.contextmanager
     def slot(self, account_id: str, limit: int, priority=Priority.NORMAL, timeout=None):
-        """Hold one of ``limit`` slots of ``account_id`` for the body of the ``with``."""
-        holder = self.acquire(account_id, limit, priority, timeout)
+        """Hold one of ``limit`` slots of ``account_id`` for the body of the ``with``; yields a
+        ``Slot`` (``slot.lost`` says whether it is still certainly ours)."""
+        holder, granted = self._acquire(account_id, limit, priority, timeout)
+        sure_for = self.lease_seconds - min(self.renew_seconds, self.lease_seconds / 2)
+        held = Slot(holder, self.clock, sure_for, granted)
         stop = threading.Event()
         renewer = threading.Thread(
-            target=self._renew, args=(holder, stop), name=f"budget-renew-{holder[:8]}", daemon=True
+            target=self._renew, args=(held, stop), name=f"budget-renew-{holder[:8]}", daemon=True
         )
         renewer.start()
         try:
-            yield holder
+            yield held
         finally:
             stop.set()
             renewer.join()
-            self.release(holder)
+            try:
+                self.release(holder)
+            except Exception:
+                # The call's outcome matters more than our bookkeeping: the lease frees itself
+                # within lease_seconds.
+                logger.exception(
+                    "Could not release NetSuite budget slot %s; it will expire", holder
+                )
 
     # --- steps (public so tests can drive the queue step by step) --------------------------
 
     def acquire(self, account_id: str, limit: int, priority=Priority.NORMAL, timeout=None) -> str:
         """Wait for a slot; returns the holder token to ``release``. ``BudgetTimeout`` when
         none frees up in ``timeout`` seconds."""
-        from django.db import connections
+        return self._acquire(account_id, limit, priority, timeout)[0]
+
+    def _acquire(self, account_id, limit, priority, timeout) -> tuple[str, float]:
+        """(holder, the clock reading taken just before the poll that granted the slot)."""
+        from django.db import DatabaseError, connections
 
         if connections[self.using].in_atomic_block:
             raise BudgetInTransaction(
@@ -111,9 +168,21 @@ class DatabaseBudget:
         holder = uuid.uuid4().hex
         priority = Priority(priority)
         deadline = time.monotonic() + (self.timeout if timeout is None else timeout)
-        behind = self._poll(account_id, limit, holder, priority, enqueue=True)
+        queued = False
         try:
-            while behind is not None:
+            while True:
+                polled_at = self.clock()
+                try:
+                    behind = self._poll(account_id, limit, holder, priority, enqueue=not queued)
+                    queued = True
+                except DatabaseError:
+                    # A transient database error (lock time-out, dropped connection) costs a
+                    # poll, not the call: log it and poll again until the deadline.
+                    logger.warning("NetSuite budget poll failed; polling again", exc_info=True)
+                    connections[self.using].close_if_unusable_or_obsolete()
+                    behind = 0
+                if behind is None:
+                    return holder, polled_at
                 if time.monotonic() >= deadline:
                     raise BudgetTimeout(
                         f"No NetSuite concurrency slot for account {account_id} became free in "
@@ -123,11 +192,10 @@ class DatabaseBudget:
                 # poll slowly so a long queue does not flood the database.
                 delay = min(self.poll_max, self.poll_min * (1 + max(behind, 0)))
                 time.sleep(random.uniform(delay / 2, delay))
-                behind = self._poll(account_id, limit, holder, priority)
         except BaseException:
-            self.leave_queue(holder)
+            with contextlib.suppress(DatabaseError):  # a dead waiter is dropped anyway
+                self.leave_queue(holder)
             raise
-        return holder
 
     def try_grant(
         self, account_id: str, limit: int, holder: str, priority: Priority, enqueue=False
@@ -166,8 +234,9 @@ class DatabaseBudget:
             leases.filter(lease_until__lt=now).delete()
             waiters.filter(alive_until__lt=now).delete()
             alive = now + timedelta(seconds=self.waiter_seconds)
-            # (Re)queue: also when our row expired during a long pause (we lose our place).
-            if enqueue or not waiters.filter(holder=holder).update(alive_until=alive):
+            # (Re)queue: also when our row expired during a long pause (we lose our place), and
+            # idempotently (a retried first poll may find its own row).
+            if not waiters.filter(holder=holder).update(alive_until=alive):
                 BudgetWaiter.objects.using(self.using).create(
                     account_id=account_id,
                     holder=holder,
@@ -222,17 +291,42 @@ class DatabaseBudget:
 
         BudgetWaiter.objects.using(self.using).filter(holder=holder).delete()
 
-    def _renew(self, holder: str, stop: threading.Event) -> None:
+    def _renew(self, held: Slot, stop: threading.Event) -> None:
+        """Renew the lease every ``renew_seconds`` while the slot is held. A database error is
+        logged and retried at the next beat. A renewal that finds the row gone marks the slot
+        lost and stops (it never re-creates the row: the slot may be someone else's now)."""
         from django.db import connections
         from django.utils import timezone
 
         from .models import BudgetLease
 
         try:
-            while not stop.wait(self.lease_seconds / 3):
-                BudgetLease.objects.using(self.using).filter(holder=holder).update(
-                    lease_until=timezone.now() + timedelta(seconds=self.lease_seconds)
-                )
+            while not stop.wait(self.renew_seconds):
+                started = self.clock()
+                try:
+                    renewed = (
+                        BudgetLease.objects.using(self.using)
+                        .filter(holder=held.holder)
+                        .update(lease_until=timezone.now() + timedelta(seconds=self.lease_seconds))
+                    )
+                except Exception:
+                    logger.warning(
+                        "Could not renew NetSuite budget slot %s; trying again in %ss",
+                        held.holder,
+                        self.renew_seconds,
+                        exc_info=True,
+                    )
+                    connections[self.using].close_if_unusable_or_obsolete()
+                    continue
+                if not renewed:
+                    held._gone.set()
+                    logger.warning(
+                        "NetSuite budget slot %s was lost (its lease ran out and was dropped); "
+                        "the call in flight finishes, the next call takes a new slot",
+                        held.holder,
+                    )
+                    return
+                held._renewed(started)
         finally:
             # This thread opened its own connection; close it rather than leak one per call.
             connections[self.using].close()

@@ -149,6 +149,27 @@ def test_a_run_queued_before_the_connector_was_switched_off_does_nothing(probe):
     assert connector.last_run_at is None and connector.last_error == ""
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_connector_switched_off_mid_run_stops_it_at_the_next_write(probe, fast_heartbeat):
+    connector = make_connector()
+    run = _queued_run(connector)
+
+    def body(ctx):
+        ctx.check()
+        ctx.record([(None, engine.POSTED, "")])  # one record written before the switch
+        Connector.objects.filter(pk=connector.pk).update(is_active=False)
+        wait_for(lambda: ctx.stop_reason, what="the heartbeat to see the connector off")
+        ctx.record([(None, engine.SKIPPED, "")])  # what it did is still counted
+        ctx.check()  # before the next write: stops
+        raise AssertionError("wrote after the connector was switched off")
+
+    probe.body = body
+    assert engine.execute(run.pk) == RunStatus.FAILED
+    run.refresh_from_db()
+    assert f"Connector “{connector.name}” is inactive" in run.error
+    assert (run.posted, run.skipped) == (1, 1)
+
+
 FOLLOW_UP_INSERT = statement('INSERT INTO "flows_flowrun" (')
 
 
@@ -187,3 +208,20 @@ def test_a_run_that_keeps_killing_its_worker_ends_failed(probe):
     run.refresh_from_db()
     assert run.status == RunStatus.FAILED and "stopped 5 times" in run.error
     assert probe.calls == [1, 2, 3, 4, 5]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_failing_sweeper_step_does_not_starve_the_others():
+    from connector.shopify.models import WebhookDelivery
+
+    delivery = WebhookDelivery.objects.create(
+        connector=make_connector(), topic="orders/create", webhook_id="w1", body="{}"
+    )
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(
+        received_at=timezone.now() - timedelta(hours=1)
+    )
+    # Every read of flow runs fails (a lock time-out on that table, say).
+    with failing_queries(lambda sql: 'FROM "flows_flowrun"' in sql, times=None):
+        report = sweeper.sweep()
+    assert report["errors"] == ["runs"]
+    assert report["deliveries_requeued"] == 1 and "posts" in report

@@ -12,6 +12,7 @@ from connector.netsuite.budget import BudgetInTransaction, DatabaseBudget, Prior
 from connector.netsuite.errors import BudgetTimeout
 from connector.netsuite.models import BudgetLease, BudgetWaiter
 from tests.conftest import require_service
+from tests.faults import FakeClock, failing_queries, statement, wait_for
 
 ACCOUNT = "TSTDRV1_SB1"
 
@@ -81,11 +82,71 @@ def test_a_dead_waiter_does_not_block_the_queue():
 @pytest.mark.django_db(transaction=True)
 def test_slot_renews_its_lease_while_held():
     budget = DatabaseBudget(lease_seconds=0.3)
-    with budget.slot(ACCOUNT, 1) as holder:
+    with budget.slot(ACCOUNT, 1) as slot:
         time.sleep(0.5)
-        lease = BudgetLease.objects.get(holder=holder)
+        lease = BudgetLease.objects.get(holder=slot.holder)
         assert lease.lease_until.timestamp() > time.time()
     assert not BudgetLease.objects.exists()
+
+
+RENEWAL = statement('UPDATE "netsuite_budgetlease" SET "lease_until"')
+
+
+@pytest.mark.django_db(transaction=True)
+def test_lease_renewal_survives_database_errors():
+    budget = DatabaseBudget(lease_seconds=60, renew_seconds=0.01)
+    with failing_queries(RENEWAL, times=2) as faults, budget.slot(ACCOUNT, 1) as slot:
+        wait_for(lambda: faults.passed >= 2, what="renewals after the errors")
+        assert not slot.lost
+        assert BudgetLease.objects.filter(holder=slot.holder).exists()
+    assert faults.failed == 2
+    assert not BudgetLease.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_holder_whose_lease_was_taken_knows_it_and_spares_the_new_holder():
+    budget = DatabaseBudget(lease_seconds=0.3, renew_seconds=0.01)
+    with failing_queries(RENEWAL, times=None) as faults:
+        with budget.slot(ACCOUNT, 1) as slot:
+            # Renewals fail for longer than the lease: the expired row is dropped by the next
+            # grant decision and the slot goes to another caller (limit 1).
+            other = DatabaseBudget().acquire(ACCOUNT, 1, timeout=30)
+            assert slot.lost  # no renewal for a whole lease: not sure any more
+            faults.heal()
+            wait_for(lambda: faults.passed >= 1, what="a renewal once the database is back")
+            wait_for(lambda: slot._gone.is_set(), what="the renewal to find the lease gone")
+            assert slot.lost
+            renewals = faults.passed
+        # Leaving the block released nothing of the new holder's, and the renewer stopped
+        # (it found the row gone once, and never re-created it).
+        assert faults.passed == renewals == 1
+        assert list(BudgetLease.objects.values_list("holder", flat=True)) == [other]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_slot_that_cannot_renew_for_a_lease_counts_as_lost():
+    clock = FakeClock()
+    budget = DatabaseBudget(lease_seconds=30, renew_seconds=0.01, clock=clock)
+    with failing_queries(RENEWAL, times=None) as faults, budget.slot(ACCOUNT, 1) as slot:
+        wait_for(lambda: faults.failed >= 1, what="a failed renewal")
+        assert not slot.lost
+        clock.advance(30)
+        assert slot.lost
+
+
+@pytest.mark.django_db(transaction=True)
+def test_database_errors_while_waiting_or_releasing_do_not_fail_the_call():
+    budget = DatabaseBudget()
+    lock = statement('UPDATE "netsuite_budgetaccount"')
+    with failing_queries(lock, times=2) as faults:
+        holder = budget.acquire(ACCOUNT, 1, timeout=30)
+    assert faults.failed == 2 and BudgetLease.objects.filter(holder=holder).exists()
+    budget.release(holder)
+    release = statement('DELETE FROM "netsuite_budgetlease"')
+    with failing_queries(release, times=1) as faults, budget.slot(ACCOUNT, 1):
+        pass  # the NetSuite call succeeded; a failed release must not turn it into an error
+    assert faults.failed == 1
+    # The unreleased lease frees itself when it runs out, like a dead holder's.
 
 
 def _require_postgres():

@@ -1,0 +1,29 @@
+"""Whether a flow may run for a connector now: checked when a run is requested, when a worker
+claims it, and once a heartbeat while it runs."""
+
+from __future__ import annotations
+
+from connector.models import Connector
+
+from .base import Flow
+from .models import FlowSchedule, Trigger
+
+
+def why_not_runnable(connector: Connector, flow: Flow, trigger: str) -> str | None:
+    if not flow.available:
+        return f"“{flow.label}” is not available yet."
+    if not connector.is_active:
+        return f"Connector “{connector}” is inactive: it runs no flows."
+    options = connector.options
+    for name in flow.required_options:
+        if not getattr(options, name):
+            label = options._meta.get_field(name).verbose_name
+            return f"“{flow.label}” needs the option “{label}” switched on."
+    if trigger in (Trigger.SCHEDULE, Trigger.WEBHOOK):
+        # Manual runs (button, API) work on a flow that is not scheduled; automatic ones don't.
+        enabled = FlowSchedule.objects.filter(
+            connector=connector, flow=flow.name, enabled=True
+        ).exists()
+        if not enabled:
+            return f"“{flow.label}” is switched off."
+    return None
