@@ -21,7 +21,7 @@ class NetSuiteEnvironment(models.TextChoices):
 
 
 class RefundSyncDirection(models.TextChoices):
-    # One direction or none: syncing both ways would post every refund twice (seed 003).
+    # One direction or none: syncing both ways would post every refund twice.
     NONE = "none", "None"
     SHOPIFY_TO_NETSUITE = "shopify_to_netsuite", "Shopify → NetSuite"
     NETSUITE_TO_SHOPIFY = "netsuite_to_shopify", "NetSuite → Shopify"
@@ -184,7 +184,7 @@ class ConnectorOptions(models.Model):
 
     connector = models.OneToOneField(Connector, on_delete=models.CASCADE, related_name="options")
 
-    # Settings › Orders › Advanced options (seed 001)
+    # Settings › Orders › Advanced options
     cancel_in_shopify_when_cancelled_in_netsuite = models.BooleanField(
         "If an order is canceled in NetSuite, cancel it in Shopify",
         default=False,
@@ -199,7 +199,7 @@ class ConnectorOptions(models.Model):
         "cancel without refunding; refunds then follow your refund sync.",
     )
 
-    # Settings › Cancellation (seed 000)
+    # Settings › Cancellation
     cancelled_orders_saved_search_id = models.CharField(
         "NetSuite saved search for syncing order cancellations",
         max_length=100,
@@ -244,7 +244,7 @@ class ConnectorOptions(models.Model):
         help_text="The item that carries amount-only refunds and order adjustments.",
     )
 
-    # Settings › Refunds (seed 003)
+    # Settings › Refunds
     refund_sync_direction = models.CharField(
         "Refund sync direction",
         max_length=32,
@@ -254,7 +254,7 @@ class ConnectorOptions(models.Model):
         "twice. Leading practice for Shopify: NetSuite → Shopify.",
     )
 
-    # Settings › Order edits (seeds 002, 004)
+    # Settings › Order edits
     post_order_modifications_to_shopify = models.BooleanField(
         "PostOrderModificationsToShopify",
         default=False,
@@ -275,7 +275,7 @@ class ConnectorOptions(models.Model):
         "applied automatically and go to a person instead.",
     )
 
-    # Settings › B2B (seed 002)
+    # Settings › B2B
     b2b_sync_enabled = models.BooleanField(
         "Sync B2B orders",
         default=False,

@@ -68,7 +68,7 @@ def _direction(connector) -> str:
 
 
 def retrieve(user, connector, source_channel: str, order_id: str) -> Retrieved:
-    """Import the refunds of a synced order from NetSuite or Shopify (seed 003).
+    """Import the refunds of a synced order from NetSuite or Shopify.
 
     Raises RetrieveError with the words the dialog and the API show.
     """

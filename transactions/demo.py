@@ -1,4 +1,4 @@
-"""Demo refunds (seed 003) in the sandboxes, and the synced-order rows they hang from.
+"""Demo refunds in the sandboxes, and the synced-order rows they hang from.
 
 So that Retrieve has something to find on the first start, before anyone runs the order
 import, `sync_order_to_netsuite` makes the sales order the import would make (Shopify's lines,

@@ -112,14 +112,6 @@ class NetSuiteClient:
         self._check_status(result.status, "getServerTime")
         return result.serverTime
 
-    def get_account_governance_info(self) -> dict:
-        result = self._call("getAccountGovernanceInfo")
-        self._check_status(result.status, "getAccountGovernanceInfo")
-        return {
-            "account_concurrency_limit": result.accountConcurrencyLimit,
-            "unallocated_concurrency_limit": result.unallocatedConcurrencyLimit,
-        }
-
     def upsert(self, record) -> Ref:
         """Create or update by ``externalId`` (idempotent)."""
         if not getattr(record, "externalId", None):

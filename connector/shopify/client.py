@@ -227,7 +227,7 @@ class ShopifyClient:
             )
         return body.get("data") or {}
 
-    def _mutate(self, name: str, variables: dict[str, Any]) -> dict[str, Any]:
+    def mutate(self, name: str, variables: dict[str, Any]) -> dict[str, Any]:
         """Run a mutation and raise ShopifyUserError when Shopify refused the change."""
         data = self.execute(name, variables)
         payload = data.get(name) or {}
@@ -249,7 +249,7 @@ class ShopifyClient:
     def shop(self) -> dict[str, Any]:
         return self.execute("shop")["shop"]
 
-    def _iter_pages(
+    def iter_pages(
         self, operation: str, root: str, query: str | None, page_size: int
     ) -> Iterator[dict[str, Any]]:
         after = None
@@ -262,22 +262,6 @@ class ShopifyClient:
                 return
             after = page_info["endCursor"]
 
-    def iter_orders(
-        self,
-        updated_since: Any = None,
-        query: str | None = None,
-        page_size: int = 50,
-    ) -> Iterator[dict[str, Any]]:
-        """Orders updated after `updated_since` (datetime or ISO string), oldest update first."""
-        terms = []
-        if updated_since is not None:
-            terms.append(f"updated_at:>'{_iso(updated_since)}'")
-        if query:
-            terms.append(query)
-        yield from self._iter_pages(
-            "ordersUpdatedSince", "orders", " AND ".join(terms) or None, page_size
-        )
-
     def iter_orders_for_import(
         self, updated_since: Any = None, page_size: int = 20
     ) -> Iterator[dict[str, Any]]:
@@ -285,7 +269,7 @@ class ShopifyClient:
         shape. At, not only after: timestamps have whole seconds, and an order updated in the
         second the cursor was taken must not be missed (the import skips what it has posted)."""
         query = f"updated_at:>='{_iso(updated_since)}'" if updated_since is not None else None
-        yield from self._iter_pages("ordersForImport", "orders", query, page_size)
+        yield from self.iter_pages("ordersForImport", "orders", query, page_size)
 
     def get_order_for_import(self, order_gid: str) -> dict[str, Any] | None:
         return self.execute("orderForImport", {"id": order_gid})["order"]
@@ -298,21 +282,10 @@ class ShopifyClient:
         if cancelled_since is not None:
             terms.insert(0, f"updated_at:>='{_iso(cancelled_since)}'")
         query = " AND ".join(terms)
-        yield from self._iter_pages("ordersCancelledSince", "orders", query, page_size)
+        yield from self.iter_pages("ordersCancelledSince", "orders", query, page_size)
 
     def get_order(self, order_gid: str) -> dict[str, Any] | None:
         return self.execute("order", {"id": order_gid})["order"]
-
-    def find_order_by_name(self, name: str) -> dict[str, Any] | None:
-        name = name.strip()
-        if not name.startswith("#"):
-            name = f"#{name}"
-        nodes = self.execute("orderByName", {"query": f"name:{name}"})["orders"]["nodes"]
-        # Search is fuzzy on Shopify; only an exact name is the order staff asked for.
-        return next((n for n in nodes if n["name"] == name), None)
-
-    def iter_companies(self, query: str | None = None, page_size: int = 10):
-        yield from self._iter_pages("companies", "companies", query, page_size)
 
     # -- mutations -----------------------------------------------------------------------
 
@@ -326,7 +299,7 @@ class ShopifyClient:
         refund: bool = True,
     ) -> dict[str, Any]:
         """Cancel; refund=False keeps a paid order paid (no refund to the payment method)."""
-        return self._mutate(
+        return self.mutate(
             "orderCancel",
             {
                 "orderId": order_gid,
@@ -360,99 +333,12 @@ class ShopifyClient:
             refund_input["shipping"] = shipping
         if note:
             refund_input["note"] = note
-        return self._mutate(
+        return self.mutate(
             "refundCreate", {"input": refund_input, "idempotencyKey": idempotency_key}
         )
 
-    def create_fulfillment(
-        self,
-        line_items_by_fulfillment_order: list[dict[str, Any]],
-        *,
-        tracking_number: str | None = None,
-        tracking_url: str | None = None,
-        tracking_company: str | None = None,
-        notify_customer: bool = False,
-    ) -> dict[str, Any]:
-        fulfillment: dict[str, Any] = {
-            "lineItemsByFulfillmentOrder": line_items_by_fulfillment_order,
-            "notifyCustomer": notify_customer,
-        }
-        tracking = {
-            k: v
-            for k, v in (
-                ("number", tracking_number),
-                ("url", tracking_url),
-                ("company", tracking_company),
-            )
-            if v
-        }
-        if tracking:
-            fulfillment["trackingInfo"] = tracking
-        return self._mutate("fulfillmentCreate", {"fulfillment": fulfillment})
-
-    def set_inventory_quantities(
-        self,
-        quantities: list[dict[str, Any]],
-        *,
-        idempotency_key: str,
-        name: str = "available",
-        reason: str = "correction",
-        reference_document_uri: str | None = None,
-    ) -> dict[str, Any]:
-        """Each quantity: {inventoryItemId, locationId, quantity, changeFromQuantity}."""
-        set_input: dict[str, Any] = {"name": name, "reason": reason, "quantities": quantities}
-        if reference_document_uri:
-            set_input["referenceDocumentUri"] = reference_document_uri
-        return self._mutate(
-            "inventorySetQuantities", {"input": set_input, "idempotencyKey": idempotency_key}
-        )
-
-    def begin_order_edit(self, order_gid: str) -> dict[str, Any]:
-        return self._mutate("orderEditBegin", {"id": order_gid})
-
-    def set_order_edit_quantity(
-        self, calculated_order_id: str, line_item_id: str, quantity: int, restock: bool = True
-    ) -> dict[str, Any]:
-        return self._mutate(
-            "orderEditSetQuantity",
-            {
-                "id": calculated_order_id,
-                "lineItemId": line_item_id,
-                "quantity": quantity,
-                "restock": restock,
-            },
-        )
-
-    def add_variant_to_order_edit(
-        self,
-        calculated_order_id: str,
-        variant_id: str,
-        quantity: int,
-        location_id: str | None = None,
-    ) -> dict[str, Any]:
-        return self._mutate(
-            "orderEditAddVariant",
-            {
-                "id": calculated_order_id,
-                "variantId": variant_id,
-                "quantity": quantity,
-                "locationId": location_id,
-            },
-        )
-
-    def commit_order_edit(
-        self, calculated_order_id: str, notify_customer: bool = False, staff_note: str | None = None
-    ) -> dict[str, Any]:
-        return self._mutate(
-            "orderEditCommit",
-            {"id": calculated_order_id, "notifyCustomer": notify_customer, "staffNote": staff_note},
-        )
-
-    def mark_order_as_paid(self, order_gid: str) -> dict[str, Any]:
-        return self._mutate("orderMarkAsPaid", {"input": {"id": order_gid}})
-
     def create_webhook_subscription(self, topic: str, callback_url: str) -> dict[str, Any]:
-        return self._mutate(
+        return self.mutate(
             "webhookSubscriptionCreate",
             {"topic": topic, "webhookSubscription": {"uri": callback_url, "format": "JSON"}},
         )

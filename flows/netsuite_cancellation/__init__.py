@@ -1,4 +1,4 @@
-"""NetSuite Cancellation to Shopify Cancellation Add (seeds 000, 001)."""
+"""NetSuite Cancellation to Shopify Cancellation Add."""
 
 from connector.netsuite.budget import Priority
 from flows.base import Flow

@@ -1,4 +1,4 @@
-"""NetSuite Cancellation → Shopify Cancellation Add (seeds 000, 001), on the synchronizer.
+"""NetSuite Cancellation → Shopify Cancellation Add, on the synchronizer.
 
 The connector's saved search lists Shopify orders cancelled (pending approval) or closed
 (pending fulfilment) in NetSuite and not yet marked exported; the search itself is the queue,

@@ -1,7 +1,7 @@
 """Pure functions from a Shopify order (GraphQL dict) to the NetSuite customers and sales
 order the import writes. No I/O here.
 
-Money is copied from Shopify's own figures, never recomputed (seed 004): item lines at
+Money is copied from Shopify's own figures, never recomputed: item lines at
 Shopify's unit price, Shopify's discount as a line of the connector's discount item, Shopify's
 tax as a line of its tax item (a real account computes `taxTotal` and refuses a written one),
 and Shopify's shipping as `shippingCost`. So the total NetSuite computes is Shopify's total,
@@ -70,7 +70,7 @@ class CustomerPlan:
 
 def customers_for_order(order: dict, *, b2b_sync: bool) -> CustomerPlan:
     """B2C: the buyer as a person. B2B (with B2B sync on): the company as the parent customer
-    and the company location, with its buying contact's e-mail, as its sub-customer (seed 002).
+    and the company location, with its buying contact's e-mail, as its sub-customer.
     """
     name = order.get("name") or order.get("id")
     if is_b2b(order):

@@ -1,4 +1,4 @@
-"""Refunds both ways (seed 003): a NetSuite cash refund / credit memo becomes a Shopify refund,
+"""Refunds both ways: a NetSuite cash refund / credit memo becomes a Shopify refund,
 or a Shopify refund becomes a cash refund / credit memo, in the one direction the connector
 allows. Today a person retrieves them by order ID and posts them; both go through the
 synchronizer (claim, write keyed, bind, verify the total to the cent, finish).

@@ -1,5 +1,5 @@
 """Refunds on the NetSuite side: find the cash refunds and credit memos created from an order's
-billed record (seed 003), and write a Shopify refund as one, with Shopify's money copied.
+billed record, and write a Shopify refund as one, with Shopify's money copied.
 
 Every call here is a NetSuite call: never run these inside `transaction.atomic()` (the
 concurrency budget refuses).
@@ -166,7 +166,7 @@ def _verified(record, payload: dict, detail: dict, txn) -> Written:
 def _copy_shopify_money(client, refund, payload: dict, charges) -> None:
     """Keep the billed lines Shopify refunded (matched by SKU) with Shopify's quantities and
     amounts; add Shopify's refunded tax, shipping and adjustments. Nothing is recomputed from
-    NetSuite's prices (seed 004)."""
+    NetSuite's prices."""
     init_lines = list(refund.itemList.item or [])
     skus = item_skus(client, {line.item.internalId for line in init_lines if line.item})
     by_sku = {skus.get(line.item.internalId): line for line in init_lines if line.item}

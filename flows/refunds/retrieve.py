@@ -1,4 +1,4 @@
-"""Finding an order's refunds to offer as work (seed 003's Retrieve), on either side.
+"""Finding an order's refunds to offer as work (Retrieve), on either side.
 
 A refund the panel wrote itself (the copy of one from the other side) is never offered: the
 bindings say which, and our markers (the externalId of a NetSuite refund made from Shopify,

@@ -1,4 +1,4 @@
-"""Shopify Cancellation to NetSuite Cancellation Add (seed 000)."""
+"""Shopify Cancellation to NetSuite Cancellation Add."""
 
 from connector.netsuite.budget import Priority
 from flows.base import Flow

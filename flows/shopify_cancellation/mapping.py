@@ -11,7 +11,7 @@ PARTLY_REFUNDED = {"PARTIALLY_REFUNDED"}
 def shopify_cancellation_skip_reason(order: dict) -> str | None:
     """Why a cancelled Shopify order is not a full cancellation we may copy, or None.
 
-    Only full cancellations go to NetSuite (seed 000): partly fulfilled or partly refunded
+    Only full cancellations go to NetSuite: partly fulfilled or partly refunded
     orders are left to a person.
     """
     fulfilment = order.get("displayFulfillmentStatus")

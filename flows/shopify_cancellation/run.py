@@ -1,4 +1,4 @@
-"""Shopify Cancellation → NetSuite Cancellation Add (seed 000), on the synchronizer.
+"""Shopify Cancellation → NetSuite Cancellation Add, on the synchronizer.
 
 Orders cancelled in Shopify since the cursor (or named by an orders/cancelled webhook): the
 NetSuite sales order is cancelled if pending approval, closed if pending fulfilment, and its

@@ -37,7 +37,7 @@ def test_shop_answers_test_connection(shopify_sandbox):
 
 def test_find_order_by_name_returns_lines_money_and_buyer(shopify_sandbox):
     shopify_sandbox.control.create_order(lines=LINES, tax="6.20", shipping="5.00")
-    order = shopify_sandbox.client().find_order_by_name("#1001")
+    order = _by_name(shopify_sandbox.client(), "#1001")
     assert order["name"] == "#1001"
     assert order["displayFinancialStatus"] == "PAID"
     assert [li["sku"] for li in order["lineItems"]["nodes"]] == ["TSHIRT-BLK-M", "MUG-LOGO"]
@@ -45,7 +45,7 @@ def test_find_order_by_name_returns_lines_money_and_buyer(shopify_sandbox):
     assert order["transactions"][0]["kind"] == "SALE"
     assert order["fulfillmentOrders"]["nodes"][0]["lineItems"]["nodes"][0]["remainingQuantity"] == 2
     assert order["purchasingEntity"]["__typename"] == "Customer"
-    assert shopify_sandbox.client().find_order_by_name("#9999") is None
+    assert _by_name(shopify_sandbox.client(), "#9999") is None
 
 
 def test_b2b_order_has_a_purchasing_company(shopify_sandbox):
@@ -56,7 +56,7 @@ def test_b2b_order_has_a_purchasing_company(shopify_sandbox):
     assert entity["__typename"] == "PurchasingCompany"
     assert entity["company"]["externalId"] == "ACME-1"
     assert entity["location"]["name"] == "Acme HQ"
-    companies = list(shopify_sandbox.client().iter_companies())
+    companies = list(shopify_sandbox.client().iter_pages("companies", "companies", None, 10))
     assert [c["name"] for c in companies] == ["Acme"]
 
 
@@ -70,10 +70,11 @@ def test_pagination_over_600_orders_sees_each_once(shopify_sandbox):
         5, lines=LINES[:1], created_at="2026-01-01T10:00:00Z", updated_at="2026-01-01T10:00:00Z"
     )
     client = shopify_sandbox.client()
-    names = [o["name"] for o in client.iter_orders(updated_since="2026-04-01T00:00:00Z")]
+    since = "updated_at:>'2026-04-01T00:00:00Z'"
+    names = [o["name"] for o in client.iter_pages("ordersUpdatedSince", "orders", since, 50)]
     assert len(names) == 620
     assert len(set(names)) == 620
-    assert len(list(client.iter_orders(page_size=100))) == 625
+    assert len(list(client.iter_pages("ordersUpdatedSince", "orders", None, 100))) == 625
 
 
 def test_cancelled_orders_since(shopify_sandbox):
@@ -240,31 +241,40 @@ def test_mark_as_paid_fulfil_and_edit(shopify_sandbox):
     created = shopify_sandbox.control.create_order(lines=LINES, paid=False)
     client = shopify_sandbox.client()
     gid = created["admin_graphql_api_id"]
-    assert client.mark_order_as_paid(gid)["order"]["displayFinancialStatus"] == "PAID"
+    paid = client.mutate("orderMarkAsPaid", {"input": {"id": gid}})
+    assert paid["order"]["displayFinancialStatus"] == "PAID"
 
     order = client.get_order(gid)
     fo = order["fulfillmentOrders"]["nodes"][0]
     mug = next(li for li in fo["lineItems"]["nodes"] if li["sku"] == "MUG-LOGO")
-    fulfilment = client.create_fulfillment(
-        [
-            {
-                "fulfillmentOrderId": fo["id"],
-                "fulfillmentOrderLineItems": [{"id": mug["id"], "quantity": 1}],
+    fulfilment = client.mutate(
+        "fulfillmentCreate",
+        {
+            "fulfillment": {
+                "lineItemsByFulfillmentOrder": [
+                    {
+                        "fulfillmentOrderId": fo["id"],
+                        "fulfillmentOrderLineItems": [{"id": mug["id"], "quantity": 1}],
+                    }
+                ],
+                "notifyCustomer": False,
+                "trackingInfo": {"number": "1Z999", "company": "UPS"},
             }
-        ],
-        tracking_number="1Z999",
-        tracking_company="UPS",
+        },
     )
     assert fulfilment["fulfillment"]["trackingInfo"][0]["number"] == "1Z999"
 
-    calc = client.begin_order_edit(gid)["calculatedOrder"]
+    calc = client.mutate("orderEditBegin", {"id": gid})["calculatedOrder"]
     lines = {li["sku"]: li for li in calc["lineItems"]["nodes"]}
     with pytest.raises(ShopifyUserError):  # the mug was fulfilled: its line is locked
-        client.set_order_edit_quantity(calc["id"], lines["MUG-LOGO"]["id"], 0)
-    client.set_order_edit_quantity(calc["id"], lines["TSHIRT-BLK-M"]["id"], 1)
+        _set_quantity(client, calc["id"], lines["MUG-LOGO"]["id"], 0)
+    _set_quantity(client, calc["id"], lines["TSHIRT-BLK-M"]["id"], 1)
     variant = shopify_sandbox.control.request("POST", "products", sku="CAP-NAVY", price="19.50")
-    client.add_variant_to_order_edit(calc["id"], variant["admin_graphql_api_id"], 2)
-    committed = client.commit_order_edit(calc["id"])
+    client.mutate(
+        "orderEditAddVariant",
+        {"id": calc["id"], "variantId": variant["admin_graphql_api_id"], "quantity": 2},
+    )
+    committed = client.mutate("orderEditCommit", {"id": calc["id"], "notifyCustomer": False})
     assert committed["order"]["currentTotalPriceSet"]["shopMoney"]["amount"] == "76.00"
     state = shopify_sandbox.control.order(created["id"])
     assert state["fulfillment_status"] == "PARTIALLY_FULFILLED"
@@ -280,10 +290,10 @@ def test_inventory_compare_and_set(shopify_sandbox):
         "quantity": 42,
         "changeFromQuantity": 100,
     }
-    result = client.set_inventory_quantities([quantity], idempotency_key="inv-1")
+    result = _set_inventory(client, quantity, "inv-1")
     assert result["inventoryAdjustmentGroup"]["changes"][0]["quantityAfterChange"] == 42
     with pytest.raises(ShopifyUserError) as caught:
-        client.set_inventory_quantities([quantity], idempotency_key="inv-2")
+        _set_inventory(client, quantity, "inv-2")
     assert caught.value.code == "COMPARE_QUANTITY_STALE"
 
 
@@ -341,3 +351,19 @@ def test_persistent_5xx_becomes_a_retryable_error_after_bounded_attempts(shopify
         fast_client(shopify_sandbox, max_retries=3).shop()
     assert caught.value.retryable
     assert shopify_sandbox.control.stats()["requests"] == 4
+
+
+# The flows that will call these operations are still to come: the tests call them by name.
+def _by_name(client, name):
+    nodes = client.execute("orderByName", {"query": f"name:{name}"})["orders"]["nodes"]
+    return next((n for n in nodes if n["name"] == name), None)
+
+
+def _set_quantity(client, calculated_order_id, line_item_id, quantity):
+    variables = {"id": calculated_order_id, "lineItemId": line_item_id, "quantity": quantity}
+    return client.mutate("orderEditSetQuantity", {**variables, "restock": True})
+
+
+def _set_inventory(client, quantity, key):
+    set_input = {"name": "available", "reason": "correction", "quantities": [quantity]}
+    return client.mutate("inventorySetQuantities", {"input": set_input, "idempotencyKey": key})

@@ -73,7 +73,7 @@ class Command(BaseCommand):
         parser.add_argument("--no-sandboxes", action="store_true")
 
     def _seed_refund_demo(self) -> None:
-        """Once both sandboxes answer: the seed 003 demo (#1001 cash refund, #1002 credit memo,
+        """Once both sandboxes answer: the refund demo (#1001 cash refund, #1002 credit memo,
         #1003 not billed). `seed_demo` runs before the sandboxes exist, so it happens here;
         idempotent, so every start can run it."""
         from connector.models import Connector
