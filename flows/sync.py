@@ -197,6 +197,10 @@ class Synchronizer:
         """Remember which remote records are the same thing (and which side we wrote)."""
         bindings.bind(self.connector, kind or self.kind, **ids)
 
+    def bind_many(self, pairs: dict[str, str], **values) -> None:
+        """`bind` for a batch: shopify id -> netsuite id."""
+        bindings.bind_many(self.connector, self.kind, pairs, **values)
+
     # -- finish -----------------------------------------------------------------------------
     def one(self, txn: Transaction, work: Callable[[], Written]) -> tuple[int, str, str]:
         """Run `work` for a claimed row under the error policy and finish the row."""

@@ -25,7 +25,9 @@ from pathlib import Path
 import requests
 
 ROOT = Path(__file__).resolve().parents[1]
-RECORDS_PER_ORDER = 2  # a new customer and its sales order
+# NetSuite records per order: a new customer, its sales order, and the sales order read back
+# (getList) so its total can be checked against Shopify's.
+RECORDS_PER_ORDER = 3
 LIST_SIZE = 100  # upsertList maximum
 
 
@@ -128,11 +130,18 @@ def run(args, shopify_url: str, netsuite_url: str) -> dict:
     from sandbox.netsuite import DEFAULT_CREDENTIALS
     from sandbox.shopify import DEFAULT_ACCESS_TOKEN, DEFAULT_SHOP_DOMAIN, DEFAULT_WEBHOOK_SECRET
 
-    requests.post(
+    made = requests.post(
         f"{netsuite_url}/_control/items",
-        json={"items": [{"sku": "BENCH-TEE", "price": 20}]},
+        json={
+            "items": [
+                {"sku": "BENCH-TEE", "price": 20},
+                {"sku": "SHOPIFY-TAX", "type": "otherCharge"},
+            ]
+        },
         timeout=30,
-    ).raise_for_status()
+    )
+    made.raise_for_status()
+    tax_item = next(i["internalId"] for i in made.json() if i["fields"]["itemId"] == "SHOPIFY-TAX")
     requests.post(
         f"{shopify_url}/_control/orders",
         json={
@@ -164,6 +173,7 @@ def run(args, shopify_url: str, netsuite_url: str) -> dict:
             "netsuite_token_id": creds["token_id"],
             "netsuite_token_secret": creds["token_secret"],
         },
+        options={"netsuite_tax_item_id": tax_item},
     )
     # Load the WSDL before timing: a once-per-process cost, not a per-order one.
     from connector.netsuite import wsdl

@@ -212,14 +212,13 @@ class OrderImporter:
             if isinstance(result, Exception):
                 results[txn.pk] = result
                 continue
-            self.sync.bind(
-                shopify_id=oid,
-                netsuite_id=result.internal_id,
-                netsuite_type="salesOrder",
-                origin=Channel.SHOPIFY,
-                marker=order.get("updatedAt", ""),
-            )
             written[oid] = (txn, order, result.internal_id)
+        self.sync.bind_many(
+            {oid: so_id for oid, (_t, _o, so_id) in written.items()},
+            netsuite_type="salesOrder",
+            origin=Channel.SHOPIFY,
+            markers={oid: order.get("updatedAt", "") for oid, (_t, order, _s) in written.items()},
+        )
         self._verify(written, results)
 
     def _verify(self, written: dict, results: dict) -> None:
