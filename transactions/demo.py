@@ -156,4 +156,9 @@ def seed_sandboxes(connector, shopify_url: str, netsuite_url: str) -> list[str]:
 def sales_order_lines(netsuite: Control, sales_order_id: str) -> list[dict]:
     record = netsuite.get("records", type="salesOrder", internalId=sales_order_id)[0]
     items = record["fields"].get("itemList") or []
-    return [{"item": line["item"]["internalId"], "quantity": line["quantity"]} for line in items]
+    # Item lines only: the tax travels on a charge line, which has an amount, not a quantity.
+    return [
+        {"item": line["item"]["internalId"], "quantity": line["quantity"]}
+        for line in items
+        if line.get("quantity")
+    ]

@@ -1,0 +1,50 @@
+"""The demo `make run` seeds: both sandboxes' demo data, the refund demo on top, then a first
+Run of the order import. What a newcomer sees first must work, to the cent."""
+
+from decimal import Decimal
+
+import pytest
+
+from connector.models import RefundSyncDirection
+from flows.models import RunStatus
+from sandbox.netsuite import demo as netsuite_demo
+from tests.flows.conftest import run_flow
+from transactions import actions, demo
+from transactions.errors import RetrieveError
+from transactions.models import Kind, Status, Transaction
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_the_demo_refunds_post_and_the_first_run_explains_every_failure(
+    wired_connector, shopify_sandbox, netsuite_sandbox
+):
+    shopify_sandbox.control.reset(demo=True)
+    netsuite_demo.seed(netsuite_sandbox.server)
+    connector = wired_connector(RefundSyncDirection.NETSUITE_TO_SHOPIFY)
+    assert demo.seed_sandboxes(connector, shopify_sandbox.url, netsuite_sandbox.base_url) == [
+        "#1001",
+        "#1002",
+        "#1003",
+    ]
+    connector.refresh_from_db()
+    assert connector.options.netsuite_tax_item_id  # the sandbox account's SHOPIFY-TAX
+
+    (refund,) = actions.retrieve(None, connector, "netsuite", "#1001").transactions
+    actions.request_post(None, refund)
+    refund.refresh_from_db()
+    assert refund.status == Status.POSTED, refund.last_error
+    assert "totals agree" in refund.events.get(type="posted").message
+    with pytest.raises(RetrieveError, match="not billed in NetSuite yet"):
+        actions.retrieve(None, connector, "netsuite", "#1003")
+
+    run = run_flow(connector, "order_import")
+    assert run.status in (RunStatus.SUCCEEDED, RunStatus.PARTLY_FAILED), run.error
+    errors = Transaction.objects.filter(kind=Kind.ORDER, status=Status.ERROR)
+    # Every order that failed says why in words a person can act on (here: B2B sync is off).
+    assert all("then Retry" in e.last_error for e in errors), [e.last_error for e in errors]
+    posted = Transaction.objects.filter(kind=Kind.ORDER, status=Status.ORDER_POSTED)
+    assert posted.count() >= 20
+    for txn in posted.exclude(shopify_order_name__in=["#1001", "#1002", "#1003"])[:5]:
+        assert "totals agree" in txn.events.get(type="posted").message
+        assert txn.amount > Decimal("0")
