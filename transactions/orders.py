@@ -36,9 +36,5 @@ def find_synced_order(connector, order_id: str) -> Transaction | None:
     )
 
 
-def order_gid(order: Transaction) -> str:
-    return f"gid://shopify/Order/{order.shopify_order_id}"
-
-
 def order_label(order: Transaction) -> str:
     return order.shopify_order_name or order.shopify_order_id

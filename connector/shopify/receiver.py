@@ -20,7 +20,7 @@ from connector.models import Connector
 
 from . import webhooks
 from .models import WebhookDelivery
-from .tasks import queue_delivery
+from .tasks import HANDLERS, queue_delivery
 
 logger = logging.getLogger(__name__)
 
@@ -97,7 +97,7 @@ def shopify_webhook(request, connector_id: int):
 
     resource_id, updated_at = _version(body)
     status, detail = WebhookDelivery.Status.RECEIVED, ""
-    if topic not in webhooks.TOPICS:
+    if topic not in HANDLERS:
         status, detail = WebhookDelivery.Status.IGNORED, f"Topic {topic} is not synced."
     elif not connector.is_active:
         status, detail = WebhookDelivery.Status.IGNORED, "The connector is inactive."

@@ -16,8 +16,14 @@ from .models import WebhookDelivery
 
 logger = logging.getLogger(__name__)
 
-# topic -> callable(delivery) -> reason it was ignored, or None; filled in by flows.webhooks.
+# topic -> callable(delivery) -> reason it was ignored, or None; filled in by flows.webhooks
+# from the topics the flows declare: the one list of the topics the panel syncs.
 HANDLERS: dict[str, Callable[[WebhookDelivery], None]] = {}
+
+
+def topics() -> list[str]:
+    """The webhook topics some flow handles (what to subscribe to, what to accept)."""
+    return sorted(HANDLERS)
 
 
 def queue_delivery(delivery_id: int) -> None:

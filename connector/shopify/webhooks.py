@@ -17,13 +17,10 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from connector.shopify.client import ShopifyClient
 
-TOPICS = {
-    "orders/create": "ORDERS_CREATE",
-    "orders/updated": "ORDERS_UPDATED",
-    "orders/cancelled": "ORDERS_CANCELLED",
-    "orders/edited": "ORDERS_EDITED",
-    "refunds/create": "REFUNDS_CREATE",
-}
+
+def topic_enum(topic: str) -> str:
+    """The WebhookSubscriptionTopic value of a topic: "orders/create" -> "ORDERS_CREATE"."""
+    return topic.upper().replace("/", "_")
 
 
 def sign(secret: str, body: bytes) -> str:
@@ -46,11 +43,7 @@ def verify(secret: str, body: bytes, header_value: str | None) -> bool:
 
 
 def subscribe(
-    client: ShopifyClient, callback_url: str, topics: Iterable[str] = tuple(TOPICS)
+    client: ShopifyClient, callback_url: str, topics: Iterable[str]
 ) -> list[dict[str, Any]]:
     """Create one subscription per topic ("orders/create" or "ORDERS_CREATE")."""
-    results = []
-    for topic in topics:
-        enum_value = TOPICS.get(topic, topic)
-        results.append(client.create_webhook_subscription(enum_value, callback_url))
-    return results
+    return [client.create_webhook_subscription(topic_enum(topic), callback_url) for topic in topics]

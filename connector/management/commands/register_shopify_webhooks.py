@@ -19,6 +19,7 @@ class Command(BaseCommand):
     def handle(self, *args, connector, base_url, **options):
         from connector.shopify import webhooks
         from connector.shopify.errors import ShopifyError
+        from connector.shopify.tasks import topics
 
         found = (
             Connector.objects.filter(pk=int(connector)).first()
@@ -29,9 +30,10 @@ class Command(BaseCommand):
             raise CommandError(f"No connector {connector!r}.")
         callback = base_url.rstrip("/") + reverse("shopify-webhook", args=[found.pk])
         try:
-            results = webhooks.subscribe(shopify_client(found), callback)
+            wanted = topics()
+            results = webhooks.subscribe(shopify_client(found), callback, wanted)
         except ShopifyError as exc:
             raise CommandError(str(exc)) from exc
-        for topic, result in zip(webhooks.TOPICS, results, strict=True):
+        for topic, result in zip(wanted, results, strict=True):
             self.stdout.write(f"{topic}: subscribed ({result})")
         self.stdout.write(self.style.SUCCESS(f"{len(results)} topics → {callback}"))
