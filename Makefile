@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test lint fmt check install clean bench-transactions bench-flows
+.PHONY: run test lint fmt check install clean audit bench-transactions bench-flows
 
 # The virtual environment is rebuilt only when the dependency list changes.
 $(VENV)/.installed: pyproject.toml constraints.txt
@@ -31,6 +31,10 @@ test: install
 	$(PY) -m ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run --settings=config.settings_test
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+## make audit: known vulnerabilities in every pinned dependency (constraints.txt), via pip-audit
+audit: install
+	$(PY) -m pip_audit --strict --no-deps --disable-pip --progress-spinner off -r constraints.txt
 
 lint: install
 	$(PY) -m ruff check .
