@@ -22,6 +22,15 @@ def require_service(marker: str, available: bool, reason: str) -> None:
     pytest.skip(reason)
 
 
+@pytest.fixture(autouse=True)
+def _fresh_token_throttle():
+    """The token endpoint's throttle (10/minute per address) counts every test's anonymous
+    calls from 127.0.0.1, across runs too when the cache is Redis: start each test afresh."""
+    from django.core.cache import cache
+
+    cache.delete("throttle_token_127.0.0.1")
+
+
 @pytest.fixture
 def api_client():
     from rest_framework.test import APIClient

@@ -14,7 +14,6 @@ import re
 
 import pytest
 from django.contrib.auth.models import Permission
-from django.core.cache import cache
 from django.urls import URLPattern, URLResolver, get_resolver
 from drf_spectacular.generators import SchemaGenerator
 
@@ -147,7 +146,6 @@ def test_the_schema_and_the_rules_agree():
 
 @pytest.fixture
 def world():
-    cache.delete("throttle_token_127.0.0.1")  # the token endpoint's throttle counts across tests
     admin = make_admin()
     viewer = UserFactory()
     for perm in VIEW_ONLY_PERMISSIONS:
