@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test lint fmt check install clean bench-transactions bench-flows
+.PHONY: run test lint fmt check install clean audit bench-transactions bench-flows
 
 # The virtual environment is rebuilt only when the dependency list changes.
 $(VENV)/.installed: pyproject.toml constraints.txt
@@ -18,7 +18,8 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 install: $(VENV)/.installed
 
 ## make run: the whole product on its embedded default (SQLite, ORM broker, sandboxes, demo data)
-run: export CONNECTOR_ENDPOINT_HOSTS ?= *.myshopify.com,*.suitetalk.api.netsuite.com,127.0.0.1:8701,127.0.0.1:8702
+# The demo connector's endpoints are the sandboxes on loopback: allow exactly those ports.
+run: export CONNECTOR_ENDPOINT_HOSTS ?= *.myshopify.com,*.suitetalk.api.netsuite.com,127.0.0.1:$(or $(SHOPIFY_SANDBOX_PORT),8701),127.0.0.1:$(or $(NETSUITE_SANDBOX_PORT),8702)
 run: install
 	DEBUG=$${DEBUG:-1} $(PY) manage.py migrate --noinput
 	DEBUG=$${DEBUG:-1} $(PY) manage.py seed_demo
@@ -31,6 +32,10 @@ test: install
 	$(PY) -m ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run --settings=config.settings_test
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+## make audit: known vulnerabilities in every pinned dependency (constraints.txt), via pip-audit
+audit: install
+	$(PY) -m pip_audit --strict --no-deps --disable-pip --progress-spinner off -r constraints.txt
 
 lint: install
 	$(PY) -m ruff check .

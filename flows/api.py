@@ -16,7 +16,9 @@ from .registry import FLOWS
 
 class FlowRunSerializer(serializers.ModelSerializer):
     flow_label = serializers.CharField(read_only=True)
-    requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    requested_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
     transaction_ids = serializers.SerializerMethodField()
 
     class Meta:

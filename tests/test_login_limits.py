@@ -5,6 +5,7 @@ import itertools
 import os
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,12 @@ from tests.factories import PASSWORD, make_cs
 pytestmark = pytest.mark.django_db
 
 ROOT = Path(__file__).resolve().parents[1]
-_addresses = (f"198.51.100.{n}" for n in itertools.count(1))
+# Fresh addresses and usernames every run: with Redis the counts outlive a test run.
+_addresses = (f"2001:db8:{uuid.uuid4().hex[:4]}::{n:x}" for n in itertools.count(1))
+
+
+def make_user():
+    return make_cs(username=f"cs-{uuid.uuid4().hex[:12]}")
 
 
 @pytest.fixture
@@ -43,12 +49,12 @@ def _token(api_client, username, password, address, **headers):
 
 
 def test_login_page_locks_a_username_after_five_failures(client, limits):
-    user = make_cs()
-    for n in range(5):
+    user = make_user()
+    for _ in range(5):
         # A new address each time: the limit follows the username, not only the address.
-        response = _login_page(client, user.username, "wrong", f"203.0.113.{n}")
+        response = _login_page(client, user.username, "wrong", next(_addresses))
         assert response.status_code == 200 and "_auth_user_id" not in client.session
-    locked = _login_page(client, user.username, PASSWORD, "203.0.113.99")
+    locked = _login_page(client, user.username, PASSWORD, next(_addresses))
     assert locked.status_code == 200
     assert "Too many failed logins" in locked.content.decode()
     assert "_auth_user_id" not in client.session
@@ -58,7 +64,7 @@ def test_login_page_locks_an_address_after_twenty_failures(client, limits):
     address = next(_addresses)
     for n in range(20):
         _login_page(client, f"guess{n}-{address}", "wrong", address)
-    user = make_cs()
+    user = make_user()
     assert (
         "Too many failed logins"
         in _login_page(client, user.username, PASSWORD, address).content.decode()
@@ -68,7 +74,7 @@ def test_login_page_locks_an_address_after_twenty_failures(client, limits):
 
 
 def test_success_resets_the_username_count(client, limits):
-    user = make_cs()
+    user = make_user()
     address = next(_addresses)
     for _ in range(4):
         _login_page(client, user.username, "wrong", address)
@@ -80,7 +86,7 @@ def test_success_resets_the_username_count(client, limits):
 
 
 def test_token_endpoint_rotating_x_forwarded_for_changes_nothing(api_client, limits):
-    user = make_cs()
+    user = make_user()
     address = next(_addresses)
     for n in range(5):
         response = _token(
@@ -116,7 +122,7 @@ def test_with_one_trusted_proxy_the_client_is_what_the_proxy_appended(client, li
             proxy,
             HTTP_X_FORWARDED_FOR=f"10.7.{n}.1, {real_client}",
         )
-    user = make_cs()
+    user = make_user()
     refused = _login_page(
         client, user.username, PASSWORD, proxy, HTTP_X_FORWARDED_FOR=f"10.7.99.1, {real_client}"
     )

@@ -14,7 +14,6 @@ import re
 
 import pytest
 from django.contrib.auth.models import Permission
-from django.core.cache import cache
 from django.urls import URLPattern, URLResolver, get_resolver
 from drf_spectacular.generators import SchemaGenerator
 
@@ -147,7 +146,6 @@ def test_the_schema_and_the_rules_agree():
 
 @pytest.fixture
 def world():
-    cache.delete("throttle_token_127.0.0.1")  # the token endpoint's throttle counts across tests
     admin = make_admin()
     viewer = UserFactory()
     for perm in VIEW_ONLY_PERMISSIONS:
@@ -248,3 +246,15 @@ def test_matrix(client, api_client, world, route, method):
 
 def _to_login(response) -> bool:
     return response.status_code == 302 and response["Location"].startswith("/login/")
+
+
+def test_view_only_cannot_post_a_transaction(api_client, world):
+    """The regression of issue 11 item 4: a viewset method named `post` answered POST on every
+    route (202 on the detail route for a view-only user, 500 on the list)."""
+    users, _connector, txn, _run, _values = world
+    api_client.force_authenticate(users[VIEWER])
+    before = Transaction.objects.get(pk=txn.pk).status
+    assert api_client.post(f"/api/v1/transactions/{txn.pk}/").status_code == 405
+    assert api_client.post("/api/v1/transactions/").status_code == 405
+    assert api_client.post(f"/api/v1/transactions/{txn.pk}/post/").status_code == 403
+    assert Transaction.objects.get(pk=txn.pk).status == before

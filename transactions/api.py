@@ -2,7 +2,12 @@
 
 from django.db.models import Prefetch
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -74,7 +79,12 @@ class TransactionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
 
     @extend_schema(
         request=RetrieveRequestSerializer,
-        responses={201: RetrieveResponseSerializer, 400: ErrorSerializer, 404: ErrorSerializer},
+        responses={
+            201: RetrieveResponseSerializer,
+            # {"detail": ...} from the retrieve, or {field: [messages]} for a bad request body.
+            400: OpenApiResponse(OpenApiTypes.OBJECT, description="The request was refused."),
+            404: ErrorSerializer,
+        },
         description="Import the refunds of an order the connector synced, from NetSuite (cash "
         "refunds/credit memos of its billed record) or from Shopify (its refunds).",
     )

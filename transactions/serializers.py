@@ -6,7 +6,9 @@ from .models import Channel, Transaction, TransactionEvent
 
 
 class TransactionEventSerializer(serializers.ModelSerializer):
-    actor = serializers.CharField(source="actor.get_username", default=None, read_only=True)
+    actor = serializers.CharField(
+        source="actor.get_username", default=None, read_only=True, allow_null=True
+    )
 
     class Meta:
         model = TransactionEvent

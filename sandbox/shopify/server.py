@@ -71,6 +71,9 @@ class ShopifySandbox:
         self.default_throttle = {"maximum": maximum_available, "restore_rate": restore_rate}
         self.throttle_settings: dict[str, dict[str, float]] = {}
         self.buckets: dict[str, LeakyBucket] = {}
+        # The buckets' clock; in-process tests share one with the client to pace without
+        # waiting (a bucket made after the change uses it).
+        self.clock = time.monotonic
         self.requests_seen = 0
         self._counters_lock = threading.Lock()
         self.stopping = threading.Event()
@@ -137,7 +140,9 @@ class ShopifySandbox:
         with self._counters_lock:
             if domain not in self.buckets:
                 settings = self.throttle_settings.get(domain, self.default_throttle)
-                self.buckets[domain] = LeakyBucket(settings["maximum"], settings["restore_rate"])
+                self.buckets[domain] = LeakyBucket(
+                    settings["maximum"], settings["restore_rate"], clock=self.clock
+                )
             return self.buckets[domain]
 
     def set_throttle(self, domain: str, maximum: float, restore_rate: float) -> None:

@@ -195,3 +195,25 @@ def test_stored_override_refused_after_the_list_changes(settings):
     assert "not an allowed endpoint host" in result["shopify"]["detail"]
     with pytest.raises(Exception, match="not an allowed endpoint host"):
         actions.update_connector(admin, connector, {"name": "renamed"}, secrets=SECRETS)
+
+
+def test_make_run_allows_the_demo_connector(settings):
+    from pathlib import Path
+
+    from connector import demo
+
+    makefile = (Path(__file__).resolve().parents[2] / "Makefile").read_text()
+    line = next(
+        line
+        for line in makefile.splitlines()
+        if line.startswith("run: export CONNECTOR_ENDPOINT_HOSTS ?= ")
+    )
+    hosts = line.split("?= ", 1)[1]
+    hosts = hosts.replace("$(or $(SHOPIFY_SANDBOX_PORT),8701)", str(demo.SHOPIFY_SANDBOX_PORT))
+    hosts = hosts.replace("$(or $(NETSUITE_SANDBOX_PORT),8702)", str(demo.NETSUITE_SANDBOX_PORT))
+    settings.CONNECTOR_ENDPOINT_HOSTS = hosts.split(",")
+    check(f"http://127.0.0.1:{demo.SHOPIFY_SANDBOX_PORT}")
+    check(f"http://127.0.0.1:{demo.NETSUITE_SANDBOX_PORT}/services/NetSuitePort_2025_2")
+    check("https://shop.myshopify.com")
+    with pytest.raises(EndpointNotAllowed):
+        check("http://127.0.0.1:5432/")

@@ -35,7 +35,7 @@ def test_never_more_slots_than_the_limit_and_release_frees_one():
         budget.acquire(ACCOUNT, 3, timeout=0.1)
     assert BudgetWaiter.objects.count() == 0  # a caller that gives up leaves the queue
     budget.release(held[0])
-    assert budget.acquire(ACCOUNT, 3, timeout=1)
+    assert budget.acquire(ACCOUNT, 3, timeout=30)
     assert BudgetLease.objects.filter(account_id=ACCOUNT).count() == 3
 
 
@@ -64,8 +64,9 @@ def test_a_dead_holder_frees_its_slot_after_the_lease():
     budget = DatabaseBudget(lease_seconds=0.3)
     budget.acquire(ACCOUNT, 1)  # never released, never renewed: the process "died"
     start = time.monotonic()
-    assert budget.acquire(ACCOUNT, 1, timeout=3)
-    assert 0.2 < time.monotonic() - start < 3
+    # Not before the lease ends; no upper bound on a busy machine beyond the generous wait.
+    assert budget.acquire(ACCOUNT, 1, timeout=30)
+    assert time.monotonic() - start > 0.2
 
 
 @pytest.mark.django_db(transaction=True)
@@ -76,16 +77,18 @@ def test_a_dead_waiter_does_not_block_the_queue():
     assert not budget.try_grant(ACCOUNT, 1, ghost, Priority.URGENT, enqueue=True)
     budget.release(first)
     time.sleep(0.3)  # the ghost stopped polling
-    assert budget.acquire(ACCOUNT, 1, Priority.BULK, timeout=1)
+    assert budget.acquire(ACCOUNT, 1, Priority.BULK, timeout=30)
 
 
 @pytest.mark.django_db(transaction=True)
 def test_slot_renews_its_lease_while_held():
     budget = DatabaseBudget(lease_seconds=0.3)
     with budget.slot(ACCOUNT, 1) as slot:
-        time.sleep(0.5)
-        lease = BudgetLease.objects.get(holder=slot.holder)
-        assert lease.lease_until.timestamp() > time.time()
+        first = BudgetLease.objects.get(holder=slot.holder).lease_until
+        # The heartbeat pushes the lease forward (however slowly this machine runs it).
+        _wait_for(
+            lambda: BudgetLease.objects.get(holder=slot.holder).lease_until > first, timeout=30
+        )
     assert not BudgetLease.objects.exists()
 
 

@@ -44,8 +44,8 @@ def test_upsert_list_is_chunked(netsuite_sandbox):
 
 @pytest.mark.parametrize("mode", ["delay", "drop"])
 def test_time_out_after_commit_still_makes_exactly_one_record(netsuite_sandbox, mode):
-    client = netsuite_sandbox.client(timeout=(2.0, 0.3))
-    netsuite_sandbox.control.timeout_after_commit(count=1, mode=mode, seconds=1.0)
+    client = netsuite_sandbox.client(timeout=(2.0, 1.5))
+    netsuite_sandbox.control.timeout_after_commit(count=1, mode=mode, seconds=3.0)
 
     ref = client.upsert(_customer())
 
@@ -59,7 +59,7 @@ def test_time_out_after_commit_still_makes_exactly_one_record(netsuite_sandbox, 
 
 def test_add_after_ambiguous_time_out_is_not_repeated(netsuite_sandbox):
     control = netsuite_sandbox.control
-    client = netsuite_sandbox.client(timeout=(2.0, 0.3))
+    client = netsuite_sandbox.client(timeout=(2.0, 1.5))
     cust = control.customer(externalId="c-1", companyName="Acme")
     control.items("SKU-1")
     so = control.sales_order(cust["internalId"], [{"sku": "SKU-1", "quantity": 2, "rate": 10}])
@@ -253,7 +253,7 @@ def test_invalid_envelope_gets_a_fault(netsuite_sandbox):
 
 
 def test_upsert_list_after_ambiguous_time_out_makes_no_duplicates(netsuite_sandbox):
-    client = netsuite_sandbox.client(timeout=(2.0, 0.3))
+    client = netsuite_sandbox.client(timeout=(2.0, 1.5))
     netsuite_sandbox.control.timeout_after_commit(count=1, mode="drop")
     refs = client.upsert_list(_customer(n) for n in range(3))
     assert [r.external_id for r in refs] == ["shopify-cust-0", "shopify-cust-1", "shopify-cust-2"]
@@ -262,7 +262,7 @@ def test_upsert_list_after_ambiguous_time_out_makes_no_duplicates(netsuite_sandb
 
 
 def test_a_lookup_that_fails_after_an_ambiguous_write_is_retried_before_writing(netsuite_sandbox):
-    client = netsuite_sandbox.client(timeout=(2.0, 0.3), max_retries=4)
+    client = netsuite_sandbox.client(timeout=(2.0, 1.5), max_retries=4)
     control = netsuite_sandbox.control
     control.timeout_after_commit(count=1, mode="drop")
     # The lookup's own retries (1 + 4 attempts) all fail, so the write's retry loop sees the

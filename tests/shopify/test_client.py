@@ -1,7 +1,5 @@
 """The Shopify client against the sandbox store over real HTTP: no mocks of our own code."""
 
-import time
-
 import pytest
 import requests
 
@@ -12,6 +10,7 @@ from connector.shopify.errors import (
     ShopifyServerError,
     ShopifyUserError,
 )
+from connector.shopify.pacing import CostBudget
 
 LINES = [
     {"sku": "TSHIRT-BLK-M", "quantity": 2, "price": "25.00"},
@@ -86,22 +85,57 @@ def test_cancelled_orders_since(shopify_sandbox):
     assert cancelled[0]["cancelReason"] == "OTHER"
 
 
+class ManualClock:
+    """Time that moves only when someone sleeps: the client's `sleep` advances the clock the
+    sandbox's bucket refills by, so pacing is tested without depending on wall-clock speed."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.slept: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
 def test_burst_of_200_calls_paces_itself_and_never_overdraws(shopify_sandbox):
-    # A small bucket: 200 calls of 9 points need 1,800 points from a 50-point bucket, so the
-    # client must wait for restores, and does so from throttleStatus alone (real sleeps).
+    # 200 calls of 9 points need 1,800 points from a 50-point bucket restoring 100/s: the
+    # client must wait about (1800 - 50) / 100 = 17.5 s of bucket time, from throttleStatus
+    # alone. The bucket and the client share a manual clock; no real second passes.
+    clock = ManualClock()
+    shopify_sandbox.server.clock = clock
     shopify_sandbox.control.create_orders(5, lines=LINES[:1])
-    shopify_sandbox.control.set_throttle(maximum_available=50, restore_rate=1000)
-    client = shopify_sandbox.client()
-    started = time.monotonic()
+    shopify_sandbox.control.set_throttle(maximum_available=50, restore_rate=100)
+    client = shopify_sandbox.client(sleep=clock.sleep, clock=clock)
     for _ in range(200):
         data = client.execute("ordersUpdatedSince", {"first": 1, "after": None, "query": None})
         assert len(data["orders"]["nodes"]) == 1
-    elapsed = time.monotonic() - started
     stats = shopify_sandbox.control.stats()
     assert stats["min_available"] >= 0
     assert stats["throttled_count"] == 0
     assert stats["min_available"] < 20  # the bucket really was drawn down: pacing did the work
-    assert elapsed < 15
+    waited = sum(clock.slept)
+    cost = client.budget._expected["ordersUpdatedSince"]
+    needed = (200 * cost - 50) / 100
+    assert needed <= waited <= needed * 1.1 + 1, (waited, needed)
+
+
+def test_pacing_arithmetic():
+    clock = ManualClock()
+    budget = CostBudget(clock=clock)
+    assert budget.wait_before("q") == 0.0  # nothing known yet: assume room
+    status = {"maximumAvailable": 100, "currentlyAvailable": 10, "restoreRate": 50}
+    budget.record("q", {"requestedQueryCost": 30, "throttleStatus": status})
+    assert budget.wait_before("q") == pytest.approx((31 - 10) / 50)
+    clock.sleep(0.2)  # 10 points restored
+    assert budget.available_now() == pytest.approx(20)
+    assert budget.wait_before("q") == pytest.approx((31 - 20) / 50)
+    clock.sleep(100)  # never more than the bucket holds
+    assert budget.available_now() == 100
+    assert budget.wait_before("q") == 0.0
 
 
 def test_throttled_answers_are_waited_out_and_retried(shopify_sandbox):
@@ -151,9 +185,10 @@ def test_refund_survives_5xx_and_throttling_without_duplicates(shopify_sandbox):
 
 def test_refund_applied_but_answer_lost_is_retried_safely_with_its_key(shopify_sandbox):
     created = shopify_sandbox.control.create_order(lines=LINES)
-    client = fast_client(shopify_sandbox, read_timeout=0.3)
+    # A time-out well above a normal answer even on a loaded machine, below the hang.
+    client = fast_client(shopify_sandbox, read_timeout=1.5)
     order = client.get_order(created["admin_graphql_api_id"])
-    shopify_sandbox.control.fail_next(1, "apply_then_hang", seconds=2)
+    shopify_sandbox.control.fail_next(1, "apply_then_hang", seconds=4)
     result = client.create_refund(
         order["id"],
         idempotency_key="test-key-refund-7",
@@ -165,8 +200,9 @@ def test_refund_applied_but_answer_lost_is_retried_safely_with_its_key(shopify_s
 
 def test_unkeyed_mutation_is_not_resent_after_an_ambiguous_timeout(shopify_sandbox):
     created = shopify_sandbox.control.create_order(lines=LINES)
-    client = fast_client(shopify_sandbox, read_timeout=0.3)
-    shopify_sandbox.control.fail_next(1, "apply_then_hang", seconds=2)
+    # A time-out well above a normal answer even on a loaded machine, below the hang.
+    client = fast_client(shopify_sandbox, read_timeout=1.5)
+    shopify_sandbox.control.fail_next(1, "apply_then_hang", seconds=4)
     with pytest.raises(ShopifyServerError) as caught:
         client.cancel_order(created["admin_graphql_api_id"], refund=False)
     assert caught.value.retryable
@@ -335,14 +371,17 @@ def test_graphql_error_is_permanent(shopify_sandbox):
 
 
 def test_read_timeout_becomes_a_retryable_error_in_bounded_time(shopify_sandbox):
+    # Bounded by attempts and back-off, not measured on the wall clock: three attempts of one
+    # read time-out each, and back-off sleeps within the cap.
     shopify_sandbox.control.fail_next(10, "hang", seconds=3)
-    client = fast_client(shopify_sandbox, read_timeout=0.2, max_retries=2)
-    started = time.monotonic()
+    clock = ManualClock()
+    client = fast_client(shopify_sandbox, read_timeout=0.2, max_retries=2, sleep=clock.sleep)
     with pytest.raises(ShopifyServerError) as caught:
         client.shop()
     assert caught.value.retryable
     assert caught.value.code == "TIMEOUT"
-    assert time.monotonic() - started < 2
+    assert shopify_sandbox.control.stats()["requests"] == 3
+    assert len(clock.slept) == 2 and all(0 <= s <= 0.05 for s in clock.slept)
 
 
 def test_persistent_5xx_becomes_a_retryable_error_after_bounded_attempts(shopify_sandbox):
