@@ -73,6 +73,8 @@ PAGES = {
     ("/connectors/{pk}/test/", "post"): "manage",
     ("/connectors/{pk}/flows/{flow}/run/", "post"): "run",
     ("/connectors/{pk}/flows/{flow}/status/", "get"): "view",
+    ("/connectors/{pk}/flows/{flow}/runs/", "get"): "view",
+    ("/flows/", "get"): "view",
 }
 API = {
     ("/api/v1/auth/token/", "post"): "public",
