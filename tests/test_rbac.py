@@ -61,6 +61,7 @@ PAGES = {
     ("/transactions/retrieve/", "get"): "retrieve",
     ("/transactions/retrieve/", "post"): "retrieve",
     ("/transactions/{pk}/row/", "get"): "view",
+    ("/transactions/bulk/", "post"): "post",
     ("/transactions/{pk}/timeline/", "get"): "view",
     ("/transactions/{pk}/{verb}/", "post"): "post",
     ("/", "get"): "view",

@@ -26,7 +26,10 @@ class FilterForm(forms.Form):
     )
     search = forms.CharField(
         required=False,
-        widget=forms.TextInput(attrs={"placeholder": "Order number or id", "type": "search"}),
+        help_text="Order number, id, email, SKU or error text.",
+        widget=forms.TextInput(
+            attrs={"placeholder": "#1001, email, SKU, error…", "type": "search"}
+        ),
     )
 
     def params(self) -> dict:

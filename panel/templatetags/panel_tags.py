@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from django import template
@@ -72,3 +73,66 @@ def netsuite_record_url(connector, internal_id) -> str:
 @register.simple_tag
 def netsuite_item_search_url(connector, sku) -> str:
     return f"{_netsuite_app(connector)}/common/item/itemlist.nl?search={sku}"
+
+
+RECORD_TYPES = {
+    "cashRefund": "Cash refund",
+    "creditMemo": "Credit memo",
+    "salesOrder": "Sales order",
+    "cashSale": "Cash sale",
+    "invoice": "Invoice",
+    "refund": "Shopify refund",
+    "order": "Shopify order",
+}
+
+
+@register.filter
+def record_type(value: str) -> str:
+    """NetSuite and Shopify record names as people say them ("Cash refund", not cashRefund)."""
+    return RECORD_TYPES.get(value, value)
+
+
+@register.filter
+def remote_links(txn) -> list[tuple[str, str]]:
+    """(label, address) of the records behind a transaction, in Shopify and in NetSuite."""
+    connector = txn.connector
+    links = []
+    if txn.shopify_order_id:
+        name = txn.shopify_order_name or txn.shopify_order_id
+        links.append(
+            (f"Order {name} in Shopify", shopify_order_url(connector, txn.shopify_order_id))
+        )
+    netsuite_ids = []
+    if txn.source_channel == "netsuite" and txn.source_id:
+        netsuite_ids.append((record_type(txn.source_type) or "Record", txn.source_id))
+    if txn.netsuite_sales_order_id:
+        netsuite_ids.append(("Sales order", txn.netsuite_sales_order_id))
+    if txn.target_channel == "netsuite" and txn.target_id:
+        label = "Sales order" if txn.kind == "order" else "Record"
+        netsuite_ids.append((label, txn.target_id))
+    seen = set()
+    for label, internal_id in netsuite_ids:
+        if internal_id in seen:
+            continue
+        seen.add(internal_id)
+        links.append(
+            (f"{label} {internal_id} in NetSuite", netsuite_record_url(connector, internal_id))
+        )
+    return links
+
+
+_UNKNOWN_SKU = re.compile(r"SKU (\S+) on line \d+ is not an item in NetSuite")
+
+
+@register.filter
+def fix_links(txn) -> list[tuple[str, str]]:
+    """Where a person fixes what stops this record (display only: the error's own words say
+    what to do; this adds the place to do it)."""
+    links = []
+    match = _UNKNOWN_SKU.search(txn.last_error or "")
+    if match:
+        sku = match.group(1)
+        links.append(
+            (f"Find or create item {sku} in NetSuite", netsuite_item_search_url(txn.connector, sku))
+        )
+    return links + remote_links(txn)
