@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import timedelta
 
@@ -136,3 +137,52 @@ def fix_links(txn) -> list[tuple[str, str]]:
             (f"Find or create item {sku} in NetSuite", netsuite_item_search_url(txn.connector, sku))
         )
     return links + remote_links(txn)
+
+
+HIDDEN_DETAIL = ("idempotency", "key_generation", "idempotency_key")
+DETAIL_LABELS = {
+    "request": "What was sent",
+    "answer": "What came back",
+    "attempt": "Attempt",
+    "error": "Error",
+    "status": "Status",
+    "netsuite_total": "NetSuite total",
+}
+
+
+def _visible(value):
+    """The value without idempotency keys (machinery, not something a person acts on)."""
+    if isinstance(value, dict):
+        return {
+            k: _visible(v)
+            for k, v in value.items()
+            if not any(h in str(k).lower() for h in HIDDEN_DETAIL)
+        }
+    if isinstance(value, list):
+        return [_visible(v) for v in value]
+    return value
+
+
+@register.filter
+def detail_rows(detail) -> list[tuple[str, str]]:
+    """An event's request and answer as (label, readable text): JSON for nested values, never a
+    Python repr, never an idempotency key."""
+    if not isinstance(detail, dict):
+        return []
+    rows = []
+    for key, value in _visible(detail).items():
+        if key == "status":
+            continue  # the sentence already says it
+        label = DETAIL_LABELS.get(key, str(key).replace("_", " ").capitalize())
+        text = value if isinstance(value, str) else json.dumps(value, indent=2, default=str)
+        rows.append((label, text))
+    return rows
+
+
+# One spelling everywhere on screen ("cancelled", as in the settings and the flows).
+STATUS_LABELS = {"canceled": "Cancelled"}
+
+
+@register.filter
+def status_label(txn) -> str:
+    return STATUS_LABELS.get(txn.status, txn.get_status_display())
