@@ -26,6 +26,7 @@ from flows import engine
 from flows.models import FlowRun, FlowSchedule, Trigger
 from flows.registry import FLOWS, SOURCE_OF, flows_in_section
 from flows.schedules import schedule_name
+from transactions import audit
 from transactions.models import Status, Transaction
 
 from . import actions
@@ -250,6 +251,9 @@ def flow_run(request, pk: int, flow: str):
         run, created = engine.request_run(connector, flow, Trigger.BUTTON, user=request.user)
     except engine.FlowNotRunnable as exc:
         problem = str(exc)
+    else:
+        what = "started" if created else "asked to run again after the active run"
+        audit.record(request, run, connector, "run", "", f"{registered.label} {what}")
     if request.htmx:
         return render(
             request,

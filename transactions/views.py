@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from . import actions, listing
+from . import actions, audit, listing
 from .errors import RetrieveError
 from .forms import FilterForm, RetrieveForm
 from .models import Transaction
@@ -81,8 +81,10 @@ BULK_LIMIT = 100
 def transaction_action(request, pk: int, verb: str):
     if verb not in VERBS:
         raise Http404
-    txn = get_object_or_404(Transaction, pk=pk)
-    VERBS[verb](request.user, txn)
+    txn = get_object_or_404(Transaction.objects.select_related("connector"), pk=pk)
+    before = txn.get_status_display()
+    if VERBS[verb](request.user, txn):
+        audit.record(request, txn, txn.connector, "action", before, verb.replace("-", " "))
     return _row(request, Transaction.objects.select_related("connector").get(pk=pk))
 
 
@@ -96,7 +98,12 @@ def bulk_action(request):
         raise Http404
     ids = [int(v) for v in request.POST.getlist("ids") if v.isdigit()][:BULK_LIMIT]
     do, done_word = BULK_VERBS[verb]
-    done = sum(1 for txn_id in ids if do(request.user, txn_id))
+    done = 0
+    for txn in Transaction.objects.select_related("connector").filter(pk__in=ids):
+        before = txn.get_status_display()
+        if do(request.user, txn.pk):
+            done += 1
+            audit.record(request, txn, txn.connector, "action", before, f"bulk {verb}")
     if not ids:
         messages.error(request, "Tick the transactions first.")
     elif done == len(ids):
