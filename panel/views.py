@@ -258,7 +258,13 @@ def flow_run(request, pk: int, flow: str):
         return render(
             request,
             "flows/_run_status.html",
-            {"connector": connector, "flow": registered, "run": run, "problem": problem},
+            {
+                "connector": connector,
+                "flow": registered,
+                "run": run,
+                "problem": problem,
+                "panel": flow_panels(connector, [registered])[flow],
+            },
         )
     if problem:
         messages.error(request, problem)
@@ -277,11 +283,17 @@ def flow_run_status(request, pk: int, flow: str):
     registered = FLOWS.get(flow)
     if registered is None:
         raise PermissionDenied
-    run = FlowRun.objects.filter(connector=connector, flow=flow).first()
+    panel = flow_panels(connector, [registered])[flow]
     return render(
         request,
         "flows/_run_status.html",
-        {"connector": connector, "flow": registered, "run": run, "problem": None},
+        {
+            "connector": connector,
+            "flow": registered,
+            "run": panel["latest"],
+            "problem": None,
+            "panel": panel,
+        },
     )
 
 
