@@ -16,7 +16,7 @@ from __future__ import annotations
 import base64
 import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -42,6 +42,8 @@ def id_q(text: str) -> Q:
 def search_q(text: str, *, since=None) -> Q:
     """Ids exactly, or an email / SKU / value of the source record, or the open error's text."""
     text = text.strip()
+    if isinstance(since, date) and not isinstance(since, datetime):
+        since = timezone.make_aware(datetime.combine(since, time.min))
     since = since or timezone.now() - timedelta(days=SEARCH_DAYS)
     # A whole JSON string value ("sku": "ABC-1", "email": "ann@example.com"), any case.
     in_payload = Q(created_at__gte=since, payload__icontains=json.dumps(text, ensure_ascii=False))
