@@ -171,7 +171,7 @@ def detail_rows(detail) -> list[tuple[str, str]]:
         return []
     rows = []
     for key, value in _visible(detail).items():
-        if key == "status":
+        if key in ("status", "error"):
             continue  # the sentence already says it
         label = DETAIL_LABELS.get(key, str(key).replace("_", " ").capitalize())
         text = value if isinstance(value, str) else json.dumps(value, indent=2, default=str)
