@@ -70,15 +70,38 @@ class ActorFilter(admin.RelatedOnlyFieldListFilter):
 _SECRET_COLUMNS = {f"{name}_encrypted": label for name, label in SECRET_FIELDS.items()}
 
 
+EMPTY = ("", "None", "False", "[]", "{}")
+ACTION_LABELS = {"action": "Action", "run": "Run"}
+
+
+def _label(entry: LogEntry, field: str) -> str:
+    """The field's verbose name ("Switched on", not enabled)."""
+    model = entry.content_type.model_class() if entry.content_type_id else None
+    try:
+        name = str(model._meta.get_field(field).verbose_name)
+    except Exception:  # a field since removed, or our own action entries
+        return ACTION_LABELS.get(field, field.replace("_", " "))
+    return name[:1].upper() + name[1:]
+
+
 def describe_changes(entry: LogEntry) -> list[tuple[str, str]]:
-    """(field, "old → new") pairs; credentials only ever say "changed"."""
+    """(verbose name, "old → new") pairs; credentials only ever say "changed". A creation lists
+    only what was set (no row of empty defaults)."""
     rows = []
+    creating = entry.action == LogEntry.Action.CREATE
     for field, values in (entry.changes_dict or {}).items():
         if field in _SECRET_COLUMNS:
             rows.append((_SECRET_COLUMNS[field], SECRET_MASK))
             continue
         old, new = [*values, None, None][:2] if isinstance(values, list) else (None, values)
-        rows.append((field, f"{old} → {new}"))
+        if creating:
+            if str(new) in EMPTY or field in ("id", "connector"):
+                continue
+            rows.append((_label(entry, field), str(new)))
+        elif str(old) in EMPTY and field in ACTION_LABELS:
+            rows.append((_label(entry, field), str(new)))
+        else:
+            rows.append((_label(entry, field), f"{old} → {new}"))
     return rows
 
 

@@ -66,6 +66,11 @@ def seed(password: str = "demo") -> Connector:  # noqa: S107 - the documented de
             admin,
             fields,
             secrets,
-            options={"refund_sync_direction": RefundSyncDirection.NETSUITE_TO_SHOPIFY},
+            # B2B on: the demo's company orders import; the only failure of a first Run is
+            # the planted one (sandbox/shopify/demo.py).
+            options={
+                "refund_sync_direction": RefundSyncDirection.NETSUITE_TO_SHOPIFY,
+                "b2b_sync_enabled": True,
+            },
         )
     return connector

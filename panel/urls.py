@@ -7,6 +7,8 @@ app_name = "connector"
 urlpatterns = [
     path("", views.connector_list, name="list"),
     path("connectors/new/", views.connector_create, name="create"),
+    path("flows/", views.data_flows, name="data_flows"),
+    path("connectors/<int:pk>/flows/<slug:flow>/runs/", views.flow_runs, name="flow_runs"),
     path("connectors/<int:pk>/settings/", views.connector_settings, name="settings_home"),
     path(
         "connectors/<int:pk>/settings/<slug:section>/",

@@ -1,11 +1,17 @@
 """Connector pages: thin views that parse input, call a verb in actions.py, and render."""
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db import transaction
+from django.db.models import Count, Max
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_q.models import Schedule
 
 from connector.connection_check import check_connection
 from connector.models import Connector, ConnectorOptions
@@ -18,7 +24,10 @@ from connector.permissions import (
 )
 from flows import engine
 from flows.models import FlowRun, FlowSchedule, Trigger
-from flows.registry import FLOWS, flows_in_section
+from flows.registry import FLOWS, SOURCE_OF, flows_in_section
+from flows.schedules import schedule_name
+from transactions import audit
+from transactions.models import Status, Transaction
 
 from . import actions
 from .forms import (
@@ -34,7 +43,15 @@ from .sections import SECTIONS
 @permission_required(VIEW_CONNECTORS, raise_exception=True)
 @require_GET
 def connector_list(request):
-    connectors = Connector.objects.select_related("options").order_by("name")
+    connectors = list(Connector.objects.select_related("options").order_by("name"))
+    errors: dict[int, int] = {}
+    for (connector_id, _, _, status), n in open_counts(c.pk for c in connectors).items():
+        if status == Status.ERROR:
+            errors[connector_id] = errors.get(connector_id, 0) + n
+    for c in connectors:
+        c.open_errors = errors.get(c.pk, 0)
+        query = urlencode({"connector": c.pk, "status": Status.ERROR})
+        c.open_errors_url = f"{reverse('transactions:list')}?{query}"
     return render(request, "connector/list.html", {"connectors": connectors})
 
 
@@ -100,7 +117,7 @@ def connector_settings(request, pk: int, section: str = "general"):
         for flow in flows_in_section(section)
     ]
     all_forms = [f for f in (form, credentials_form) if f] + [ff for _, ff in flow_forms]
-    latest_runs = _latest_runs(connector, [flow.api_name for flow, _ in flow_forms])
+    panels = flow_panels(connector, [flow for flow, _ in flow_forms])
 
     if request.method == "POST":
         if all([f.is_valid() for f in all_forms]):
@@ -127,7 +144,8 @@ def connector_settings(request, pk: int, section: str = "general"):
             "sections": sections,
             "form": form,
             "credentials_form": credentials_form,
-            "flow_forms": [(flow, ff, latest_runs.get(flow.api_name)) for flow, ff in flow_forms],
+            "flow_forms": [(flow, ff, panels[flow.api_name]) for flow, ff in flow_forms],
+            "related_flows": _related_flows(connector, current, schedules),
             "read_only": not can_manage,
             "can_run": can_run_flows(request.user),
         },
@@ -161,13 +179,61 @@ def connection_test(request, pk: int):
     return redirect("connector:settings", pk=pk, section="general")
 
 
-def _latest_runs(connector, flows) -> dict[str, FlowRun]:
-    latest: dict[str, FlowRun] = {}
+RECENT_RUNS = 5
+OPEN = (Status.ERROR, Status.WAITING)
+
+
+def open_transactions_url(connector_id: int, flow, status: str = Status.ERROR) -> str:
+    """The transaction list filtered to what a flow still has open (errors or waiting)."""
+    query = {
+        "connector": connector_id,
+        "kind": flow.kind,
+        "source_channel": SOURCE_OF[flow.direction],
+        "status": status,
+    }
+    return f"{reverse('transactions:list')}?{urlencode(query)}"
+
+
+def open_counts(connector_ids) -> dict[tuple[int, str, str, str], int]:
+    """(connector, kind, source channel, status) -> rows still in Error or Waiting: one grouped
+    query over the status index, whatever the number of flows."""
+    rows = (
+        Transaction.objects.filter(connector_id__in=list(connector_ids), status__in=OPEN)
+        .values_list("connector_id", "kind", "source_channel", "status")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return {(c, k, ch, st): n for c, k, ch, st, n in rows}
+
+
+def flow_panels(connector, flows) -> dict[str, dict]:
+    """What a flow card shows: the recent runs (the newest first), the next scheduled run, and
+    the records still failing or waiting, linked to the list filtered to them."""
+    counts = open_counts([connector.pk])
+    next_runs = dict(
+        Schedule.objects.filter(
+            name__in=[schedule_name(connector.pk, f.api_name) for f in flows]
+        ).values_list("name", "next_run")
+    )
+    panels = {}
     for flow in flows:
-        run = FlowRun.objects.filter(connector=connector, flow=flow).first()
-        if run is not None:
-            latest[flow] = run
-    return latest
+        runs = list(
+            FlowRun.objects.filter(connector=connector, flow=flow.api_name).select_related(
+                "requested_by"
+            )[: RECENT_RUNS + 1]
+        )
+        channel = SOURCE_OF[flow.direction]
+        panels[flow.api_name] = {
+            "latest": runs[0] if runs else None,
+            "recent": runs[:RECENT_RUNS],
+            "more_runs": len(runs) > RECENT_RUNS,
+            "next_run": next_runs.get(schedule_name(connector.pk, flow.api_name)),
+            "open_errors": counts.get((connector.pk, flow.kind, channel, Status.ERROR), 0),
+            "open_waiting": counts.get((connector.pk, flow.kind, channel, Status.WAITING), 0),
+            "errors_url": open_transactions_url(connector.pk, flow),
+            "waiting_url": open_transactions_url(connector.pk, flow, Status.WAITING),
+        }
+    return panels
 
 
 @require_POST
@@ -185,11 +251,20 @@ def flow_run(request, pk: int, flow: str):
         run, created = engine.request_run(connector, flow, Trigger.BUTTON, user=request.user)
     except engine.FlowNotRunnable as exc:
         problem = str(exc)
+    else:
+        what = "started" if created else "asked to run again after the active run"
+        audit.record(request, run, connector, "run", "", f"{registered.label} {what}")
     if request.htmx:
         return render(
             request,
             "flows/_run_status.html",
-            {"connector": connector, "flow": registered, "run": run, "problem": problem},
+            {
+                "connector": connector,
+                "flow": registered,
+                "run": run,
+                "problem": problem,
+                "panel": flow_panels(connector, [registered])[flow],
+            },
         )
     if problem:
         messages.error(request, problem)
@@ -208,9 +283,122 @@ def flow_run_status(request, pk: int, flow: str):
     registered = FLOWS.get(flow)
     if registered is None:
         raise PermissionDenied
-    run = FlowRun.objects.filter(connector=connector, flow=flow).first()
+    panel = flow_panels(connector, [registered])[flow]
     return render(
         request,
         "flows/_run_status.html",
-        {"connector": connector, "flow": registered, "run": run, "problem": None},
+        {
+            "connector": connector,
+            "flow": registered,
+            "run": panel["latest"],
+            "problem": None,
+            "panel": panel,
+        },
     )
+
+
+def _section_of_option(field: str):
+    return next((s for s in SECTIONS.values() if field in s.option_fields), None)
+
+
+def _related_flows(connector, current, schedules) -> list[dict]:
+    """Options and their flows on different tabs, cross-linked: on an option's tab, the flow
+    it starts (with a warning when the option is on and the flow switched off); on a flow's tab,
+    the options it needs that live elsewhere."""
+    options = getattr(connector, "options", None)
+    related = []
+    for flow in FLOWS.values():
+        for field in flow.required_options:
+            option_section = _section_of_option(field)
+            if option_section is None or option_section.slug == flow.settings_section:
+                continue
+            label = ConnectorOptions._meta.get_field(field).verbose_name
+            option_on = bool(options and getattr(options, field))
+            schedule = (
+                schedules.get(flow.api_name)
+                or FlowSchedule.objects.filter(connector=connector, flow=flow.api_name).first()
+            )
+            flow_on = bool(schedule and schedule.enabled)
+            if current.slug == option_section.slug:
+                related.append(
+                    {
+                        "text": f"“{label}” is carried out by the flow “{flow.label}”",
+                        "section": SECTIONS[flow.settings_section],
+                        "warning": option_on and not flow_on,
+                        "warning_text": "The option is on but the flow is switched off: "
+                        "nothing happens until you switch the flow on.",
+                    }
+                )
+            elif current.slug == flow.settings_section:
+                related.append(
+                    {
+                        "text": f"“{flow.label}” runs only with the option “{label}”",
+                        "section": option_section,
+                        "warning": flow_on and not option_on,
+                        "warning_text": "The flow is switched on but the option is off: "
+                        "it does not run until you switch the option on.",
+                    }
+                )
+    return related
+
+
+@permission_required(VIEW_FLOW_RUNS, raise_exception=True)
+@require_GET
+def flow_runs(request, pk: int, flow: str):
+    """A flow's past runs, newest first, paged: trigger, who, counts, duration, result."""
+    connector = get_object_or_404(Connector, pk=pk)
+    registered = FLOWS.get(flow)
+    if registered is None:
+        raise PermissionDenied
+    runs = FlowRun.objects.filter(connector=connector, flow=flow).select_related("requested_by")
+    page = Paginator(runs, 25).get_page(request.GET.get("page"))
+    panel = flow_panels(connector, [registered])[flow]
+    return render(
+        request,
+        "flows/runs.html",
+        {"connector": connector, "flow": registered, "page": page, "panel": panel},
+    )
+
+
+@permission_required(VIEW_CONNECTORS, raise_exception=True)
+@require_GET
+def data_flows(request):
+    """Data Flows: every connector's flows with their open errors, last and next run."""
+    connectors = list(Connector.objects.order_by("name"))
+    counts = open_counts(c.pk for c in connectors)
+    flows = [f for f in FLOWS.values() if f.schedulable]
+    schedules = {
+        (s.connector_id, s.flow): s for s in FlowSchedule.objects.filter(connector__in=connectors)
+    }
+    next_runs = dict(
+        Schedule.objects.filter(name__startswith="flow:").values_list("name", "next_run")
+    )
+    newest_ids = (
+        FlowRun.objects.filter(connector__in=connectors)
+        .values("connector_id", "flow")
+        .annotate(last=Max("id"))
+        .values_list("last", flat=True)
+    )
+    latest = {(r.connector_id, r.flow): r for r in FlowRun.objects.filter(id__in=list(newest_ids))}
+    rows = []
+    for connector in connectors:
+        for flow in flows:
+            channel = SOURCE_OF[flow.direction]
+            schedule = schedules.get((connector.pk, flow.api_name))
+            run = latest.get((connector.pk, flow.api_name))
+            rows.append(
+                {
+                    "connector": connector,
+                    "flow": flow,
+                    "on": bool(schedule and schedule.enabled),
+                    "last_run": run,
+                    "next_run": next_runs.get(schedule_name(connector.pk, flow.api_name)),
+                    "open_errors": counts.get((connector.pk, flow.kind, channel, Status.ERROR), 0),
+                    "open_waiting": counts.get(
+                        (connector.pk, flow.kind, channel, Status.WAITING), 0
+                    ),
+                    "errors_url": open_transactions_url(connector.pk, flow),
+                    "waiting_url": open_transactions_url(connector.pk, flow, Status.WAITING),
+                }
+            )
+    return render(request, "flows/data_flows.html", {"rows": rows})

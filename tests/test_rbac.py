@@ -60,6 +60,7 @@ PAGES = {
     ("/transactions/retrieve/", "get"): "retrieve",
     ("/transactions/retrieve/", "post"): "retrieve",
     ("/transactions/{pk}/row/", "get"): "view",
+    ("/transactions/bulk/", "post"): "post",
     ("/transactions/{pk}/timeline/", "get"): "view",
     ("/transactions/{pk}/{verb}/", "post"): "post",
     ("/", "get"): "view",
@@ -72,6 +73,8 @@ PAGES = {
     ("/connectors/{pk}/test/", "post"): "manage",
     ("/connectors/{pk}/flows/{flow}/run/", "post"): "run",
     ("/connectors/{pk}/flows/{flow}/status/", "get"): "view",
+    ("/connectors/{pk}/flows/{flow}/runs/", "get"): "view",
+    ("/flows/", "get"): "view",
 }
 API = {
     ("/api/v1/auth/token/", "post"): "public",

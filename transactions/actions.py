@@ -248,3 +248,16 @@ def sweep_stuck_posts(lease: timedelta | None = None, *, now=None) -> int:
             transaction.on_commit(lambda txn_id=txn_id: enqueue_post(txn_id))
             requeued += 1
     return requeued
+
+
+def undo_ignore(user, txn: Transaction | int) -> bool:
+    """Take back an Ignore: the row is Retrieved again and can be posted."""
+    txn_id = txn if isinstance(txn, int) else txn.pk
+    who = getattr(user, "get_username", lambda: "the system")()
+    return lifecycle.claim(
+        txn_id,
+        from_statuses=(Status.IGNORED,),
+        to_status=Status.RETRIEVED,
+        actor=user,
+        message=f"Ignore undone by {who}: it can be posted again.",
+    )

@@ -17,7 +17,13 @@ class FilterForm(forms.Form):
         label="Source channel", choices=_choices(Channel.choices), required=False
     )
     kind = forms.ChoiceField(choices=_choices(Kind.choices), required=False)
-    status = forms.ChoiceField(choices=_choices(Status.choices), required=False)
+    # One spelling on screen: "Cancelled", as the settings and flows say it.
+    status = forms.ChoiceField(
+        choices=_choices(
+            [(v, "Cancelled" if v == Status.CANCELED else label) for v, label in Status.choices]
+        ),
+        required=False,
+    )
     date_from = forms.DateField(
         label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -26,7 +32,10 @@ class FilterForm(forms.Form):
     )
     search = forms.CharField(
         required=False,
-        widget=forms.TextInput(attrs={"placeholder": "Order number or id", "type": "search"}),
+        help_text="Order number, id, email, SKU or error text.",
+        widget=forms.TextInput(
+            attrs={"placeholder": "#1001, email, SKU, error…", "type": "search"}
+        ),
     )
 
     def params(self) -> dict:

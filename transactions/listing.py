@@ -1,8 +1,14 @@
 """The Other Transactions list: filters and keyset pagination.
 
-No COUNT(*): a page is read newest first from an index with one row more than it shows, which
-says whether there is an older page; the next page starts after the last row's
-(created_at, id). So a page costs the same with a thousand rows or a million.
+No COUNT(*) over the table: a page is read newest first from an index with one row more than
+it shows, which says whether there is an older page; the next page starts after the last row's
+(created_at, id). So a page costs the same with a thousand rows or a million. The total shown
+is a bounded count (`COUNT_LIMIT`, then "1,000+"), which stops reading at the bound.
+
+Search: ids match exactly (index lookups); an email, a SKU or any other value of the source
+record matches a whole JSON string value in the payload, among the rows of the last
+`SEARCH_DAYS` days (or the dates given), read from the date index; error text matches among
+the rows still in Error or Waiting (the status index), where an error is still worth reading.
 """
 
 from __future__ import annotations
@@ -10,16 +16,20 @@ from __future__ import annotations
 import base64
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
-from .models import Transaction
+from .models import Status, Transaction
 
 PAGE_SIZE = 50
+COUNT_LIMIT = 1000
+SEARCH_DAYS = 90
+OPEN_STATUSES = (Status.ERROR, Status.WAITING)
 
 
-def search_q(text: str) -> Q:
+def id_q(text: str) -> Q:
     """Exact matches on the ids staff type: "#1001", a Shopify or NetSuite id."""
     text = text.strip()
     bare = text.lstrip("#")
@@ -27,6 +37,20 @@ def search_q(text: str) -> Q:
     if bare.isdigit():
         q |= Q(shopify_order_id=bare) | Q(netsuite_sales_order_id=bare)
     return q
+
+
+def search_q(text: str, *, since=None) -> Q:
+    """Ids exactly, or an email / SKU / value of the source record, or the open error's text."""
+    text = text.strip()
+    if isinstance(since, date) and not isinstance(since, datetime):
+        since = timezone.make_aware(datetime.combine(since, time.min))
+    since = since or timezone.now() - timedelta(days=SEARCH_DAYS)
+    # A whole JSON string value ("sku": "ABC-1", "email": "ann@example.com"), any case.
+    in_payload = Q(created_at__gte=since, payload__icontains=json.dumps(text, ensure_ascii=False))
+    in_error = Q(status__in=OPEN_STATUSES) & (
+        Q(last_error__icontains=text) | Q(status_reason__icontains=text)
+    )
+    return id_q(text) | in_payload | in_error
 
 
 def filtered(params) -> QuerySet[Transaction]:
@@ -41,7 +65,7 @@ def filtered(params) -> QuerySet[Transaction]:
     if params.get("date_to"):
         qs = qs.filter(created_at__date__lte=params["date_to"])
     if params.get("search"):
-        qs = qs.filter(search_q(params["search"]))
+        qs = qs.filter(search_q(params["search"], since=params.get("date_from")))
     return qs.order_by("-created_at", "-id")
 
 
@@ -50,6 +74,14 @@ class Page:
     rows: list[Transaction]
     next_cursor: str | None
     is_first: bool
+    total: int | None = None
+    total_capped: bool = False
+
+
+def bounded_count(qs: QuerySet[Transaction], limit: int = COUNT_LIMIT) -> tuple[int, bool]:
+    """How many rows match, counting at most `limit` + 1: (count, more than `limit`)."""
+    n = qs.order_by().values("id")[: limit + 1].count()
+    return min(n, limit), n > limit
 
 
 def encode_cursor(txn: Transaction) -> str:

@@ -2,6 +2,11 @@
 
 #1001, #1002 and #1003 stay ordinary paid B2C orders with SKUs: the NetSuite demo data is
 seeded for exactly those.
+
+One deliberate, labelled failure is planted: the newest order has a SKU the NetSuite account
+does not have (`PLANTED_FAILURE_SKU`, its line titled as such, its email and staff note say
+so), so the first Run shows exactly one failure, explained, and a newcomer can fix its cause
+(create the item in NetSuite) and Retry.
 """
 
 from __future__ import annotations
@@ -14,6 +19,10 @@ from sandbox.shopify.store import Shop, Store, iso
 # One catalogue with the NetSuite sandbox's demo items (same SKUs).
 CATALOGUE = list(DEMO_CATALOGUE)
 DEMO_TAX_RATE = "0.08"  # 8 % on every line and on shipping
+PLANTED_FAILURE_SKU = "DEMO-NOT-IN-NETSUITE"
+PLANTED_FAILURE_NOTE = (
+    "Demo: a deliberate failure. This SKU is not an item in NetSuite; create the item, then Retry."
+)
 
 
 def seed_demo(store: Store, shop: Shop, count: int = 36) -> None:
@@ -99,3 +108,25 @@ def seed_demo(store: Store, shop: Shop, count: int = 36) -> None:
         elif kind == "cancelled":
             store.cancel(order, "CUSTOMER", restock=True, refund=True)
         order["updated_at"] = max(order["updated_at"], when)
+    plant_failure(store, shop)
+
+
+def plant_failure(store: Store, shop: Shop) -> dict:
+    """The one labelled failure of the demo: an order with a SKU NetSuite does not know."""
+    order = store.create_order(
+        shop,
+        [
+            {
+                "sku": PLANTED_FAILURE_SKU,
+                "title": "Demo: deliberate failure (SKU missing in NetSuite)",
+                "price": "12.00",
+                "quantity": 1,
+            }
+        ],
+        paid=True,
+        email="planted-failure@example.com",
+        tax_rate=DEMO_TAX_RATE,
+        shipping="5.00",
+    )
+    order["staff_note"] = PLANTED_FAILURE_NOTE
+    return order

@@ -24,7 +24,7 @@ def test_settings_change_is_audited_with_actor_and_values(client):
     ).latest("timestamp")
     assert entry.actor == admin
     assert entry.changes_dict["refund_sync_direction"] == ["none", "netsuite_to_shopify"]
-    assert ("refund_sync_direction", "none → netsuite_to_shopify") in describe_changes(entry)
+    assert ("Refund sync direction", "none → netsuite_to_shopify") in describe_changes(entry)
 
     # The admin list filters by connector, user and date.
     page = client.get(
@@ -33,7 +33,7 @@ def test_settings_change_is_audited_with_actor_and_values(client):
     )
     assert page.status_code == 200
     html = page.content.decode()
-    assert "refund_sync_direction: none → netsuite_to_shopify" in html
+    assert "Refund sync direction: none → netsuite_to_shopify" in html
     assert (
         client.get(
             "/admin/auditlog/logentry/", {"timestamp__gte": "2000-01-01T00:00:00+00:00"}

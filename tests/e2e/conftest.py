@@ -63,3 +63,34 @@ def login(page, live_server, username: str, password: str) -> None:
     page.fill("#id_username", username)
     page.fill("#id_password", password)
     page.click("button[type=submit]")
+
+
+BLOCKING_IMPACTS = ("serious", "critical")
+
+
+def axe_check(page, name: str = "") -> list[dict]:
+    """Run axe-core (bundled with axe-playwright-python) on the page as it is now; fail on any
+    serious or critical violation, naming the rule and the elements."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    blocking = [v for v in results.response["violations"] if v.get("impact") in BLOCKING_IMPACTS]
+    report = "\n".join(
+        f"{v['id']} ({v['impact']}): {v['help']} at "
+        + ", ".join(str(n["target"]) for n in v["nodes"][:5])
+        for v in blocking
+    )
+    assert not blocking, f"axe on {name or page.url}:\n{report}"
+    return results.response["violations"]
+
+
+@pytest.fixture(params=[1400, 400], ids=["wide", "narrow"])
+def sized_page(browser, request):
+    """A page at 1400 px and at 400 px wide."""
+    width = request.param
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    page.width = width
+    yield page
+    context.close()

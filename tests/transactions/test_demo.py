@@ -8,6 +8,7 @@ import pytest
 from connector.models import RefundSyncDirection
 from flows.models import RunStatus
 from sandbox.netsuite import demo as netsuite_demo
+from sandbox.shopify.demo import PLANTED_FAILURE_SKU
 from tests.flows.conftest import run_flow
 from transactions import actions, demo
 from transactions.errors import RetrieveError
@@ -21,7 +22,8 @@ def test_the_demo_refunds_post_and_the_first_run_explains_every_failure(
 ):
     shopify_sandbox.control.reset(demo=True)
     netsuite_demo.seed(netsuite_sandbox.server)
-    connector = wired_connector(RefundSyncDirection.NETSUITE_TO_SHOPIFY)
+    # As the demo connector (panel/demo.py): B2B on.
+    connector = wired_connector(RefundSyncDirection.NETSUITE_TO_SHOPIFY, b2b_sync_enabled=True)
     assert demo.seed_sandboxes(connector, shopify_sandbox.url, netsuite_sandbox.base_url) == [
         "#1001",
         "#1002",
@@ -41,8 +43,11 @@ def test_the_demo_refunds_post_and_the_first_run_explains_every_failure(
     run = run_flow(connector, "order_import")
     assert run.status in (RunStatus.SUCCEEDED, RunStatus.PARTLY_FAILED), run.error
     errors = Transaction.objects.filter(kind=Kind.ORDER, status=Status.ERROR)
-    # Every order that failed says why in words a person can act on (here: B2B sync is off).
-    assert all("then Retry" in e.last_error for e in errors), [e.last_error for e in errors]
+    # Exactly one failure, the planted one, explained in words a person can act on.
+    assert [e.last_error for e in errors] == [
+        f"SKU {PLANTED_FAILURE_SKU} on line 1 is not an item in NetSuite: create it or map it, "
+        "then Retry."
+    ]
     posted = Transaction.objects.filter(kind=Kind.ORDER, status=Status.ORDER_POSTED)
     assert posted.count() >= 20
     for txn in posted.exclude(shopify_order_name__in=["#1001", "#1002", "#1003"])[:5]:
