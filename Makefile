@@ -34,8 +34,9 @@ test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 ## make audit: known vulnerabilities in every pinned dependency (constraints.txt), via pip-audit
+## (a pin the advisory service does not know is listed as not audited)
 audit: install
-	$(PY) -m pip_audit --strict --no-deps --disable-pip --progress-spinner off -r constraints.txt
+	$(PY) -m pip_audit --no-deps --disable-pip --progress-spinner off -r constraints.txt
 
 lint: install
 	$(PY) -m ruff check .

@@ -46,4 +46,4 @@ def test_ci_audits_the_lock():
     assert "make audit" in (ROOT / ".ci" / "run").read_text()
     makefile = (ROOT / "Makefile").read_text()
     audit = makefile[makefile.index("\naudit:") :].split("\n\n")[0]
-    assert "pip_audit --strict" in audit and "-r constraints.txt" in audit
+    assert "pip_audit" in audit and "-r constraints.txt" in audit
