@@ -9,6 +9,18 @@ from .base import Flow
 from .models import FlowSchedule, Trigger
 
 
+def why_not_postable(connector: Connector, flow: Flow) -> str | None:
+    """Why one record of this flow may not be posted now (Post, Retry, the retry sweeper)."""
+    if not connector.is_active:
+        return f"Connector “{connector}” is inactive: nothing was posted. Activate it, then Retry."
+    options = connector.options
+    for name in flow.required_options:
+        if not getattr(options, name):
+            label = options._meta.get_field(name).verbose_name
+            return f"“{flow.label}” needs the option “{label}” switched on: nothing was posted."
+    return None
+
+
 def why_not_runnable(connector: Connector, flow: Flow, trigger: str) -> str | None:
     if not flow.available:
         return f"“{flow.label}” is not available yet."

@@ -20,7 +20,8 @@ The error policy, in one place (`outcome_of`):
 - `Skip(reason)`: nothing to do (Skipped, with the reason).
 - `Wait(reason)`: something must happen first (Waiting; checked again by itself).
 - `NeedsPerson(message)` and permanent RemoteErrors: Error; waits for a person to Retry.
-  The idempotency generation moves on, so that Retry is not answered with the refusal.
+  When Shopify refused the mutation itself, the idempotency generation moves on, so Retry is
+  not answered with the refusal; after a write it never does (a retry finds the write).
 - retryable RemoteErrors and unexpected exceptions: Error with a next attempt after a
   backoff, up to SYNC_MAX_ATTEMPTS; then it waits for a person.
 - `RunLeaseLost`: another worker owns the run now; we stop without writing.
@@ -39,11 +40,12 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from connector import bindings
 from connector.errors import RemoteError
+from connector.shopify.errors import ShopifyUserError
 from transactions import lifecycle
 from transactions.models import POSTABLE, Status, Transaction
 
@@ -112,6 +114,11 @@ def check_total(
     if expected is not None and expected == actual:
         return
     unit = f" {currency}" if currency else ""
+    if expected is None:
+        raise Mismatch(
+            f"{what}: {source} gave no total to compare with {target}'s {actual}{unit}; "
+            f"check the record in {source}."
+        )
     if actual is None:
         raise Mismatch(
             f"{what}: {target} did not report a total to compare with {source}'s "
@@ -278,14 +285,11 @@ class Synchronizer:
                 f"{message} Stopped trying by itself after {attempts} attempts: Retry once "
                 "the cause is fixed."
             )
-        else:
-            # A refusal: the next attempt must not be answered with this one (new key).
-            finish["key_generation"] = _next_generation(pk)
+        elif isinstance(result, ShopifyUserError):
+            # Shopify refused the mutation itself, so nothing was written: the next attempt
+            # must not be answered with this refusal (a new key). After a write (a mismatch,
+            # a failed read-back) the key stays, so a retry finds the write, never repeats it.
+            finish["key_generation"] = F("key_generation") + 1
         finish["error"] = message
         finish["detail"] = {"attempt": attempts, "error": message}
         return finish, (pk, FAILED, "")
-
-
-def _next_generation(pk: int) -> int:
-    current = Transaction.objects.filter(pk=pk).values_list("key_generation", flat=True).first()
-    return (current or 0) + 1

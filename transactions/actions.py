@@ -174,6 +174,7 @@ def run_post(txn_id: int) -> str:
     anything that escapes is finished here as an Error with the reason.
     """
     from flows.context import Job, RunLeaseLost
+    from flows.gates import why_not_postable
     from flows.registry import flow_for
     from flows.sync import Synchronizer
 
@@ -186,13 +187,9 @@ def run_post(txn_id: int) -> str:
     if flow is None:
         lifecycle.finish(txn_id, Status.ERROR, error=f"No flow posts a {txn.get_kind_display()}.")
         return "error"
-    if not txn.connector.is_active:
-        lifecycle.finish(
-            txn_id,
-            Status.ERROR,
-            error=f"Connector “{txn.connector}” is inactive: nothing was posted. Activate it, "
-            "then Retry.",
-        )
+    reason = why_not_postable(txn.connector, flow)
+    if reason:
+        lifecycle.finish(txn_id, Status.ERROR, error=reason)
         return "error"
     job = Job(txn.connector, flow)
     try:

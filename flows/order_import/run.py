@@ -153,12 +153,9 @@ class OrderImporter:
                 message="Order retrieved from Shopify.",
             )
             won = self.sync.claim(txns.values())
-        outcomes = []
-        for txn in txns.values():
-            if txn.pk not in won:
-                current = Transaction.objects.filter(pk=txn.pk).values_list("status", flat=True)
-                reason = NOT_CLAIMED.get(current.first(), "Not due.")
-                outcomes.append((txn.pk, SKIPPED, reason))
+        lost = [t.pk for t in txns.values() if t.pk not in won]
+        statuses = dict(Transaction.objects.filter(pk__in=lost).values_list("pk", "status"))
+        outcomes = [(pk, SKIPPED, NOT_CLAIMED.get(statuses.get(pk), "Not due.")) for pk in lost]
         work = {oid: (txns[oid], order) for oid, order in by_id.items() if txns[oid].pk in won}
         results: dict[int, Written | BaseException] = {}
         try:

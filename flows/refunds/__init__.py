@@ -50,21 +50,30 @@ def _write(job: Job, sync: Synchronizer, txn: Transaction) -> Written:
             f"(order {txn.shopify_order_name or txn.shopify_order_id}); nothing was posted."
         )
     job.check()
+
+    def bind(shopify_id: str, netsuite_id: str, netsuite_type: str = "") -> None:
+        # Right after the write, before the totals are compared: a record that exists on the
+        # other side is ours whatever the check finds, so it is never written or offered again.
+        sync.bind(
+            shopify_id=gids.legacy_id(shopify_id),
+            netsuite_id=netsuite_id,
+            netsuite_type=netsuite_type,
+            origin=txn.source_channel,
+            marker=str(txn.amount or ""),
+        )
+
     if txn.target_channel == Channel.SHOPIFY:
-        written = shopify.post_netsuite_refund(job.shopify, txn)
-        shopify_id, netsuite_id, netsuite_type = written.target_id, txn.source_id, txn.source_type
-    else:
-        charges = ChargeItems.of(job.options)
-        written = netsuite.post_shopify_refund(job.netsuite(), txn, order, charges)
-        shopify_id, netsuite_id, netsuite_type = txn.source_id, written.target_id, ""
-    sync.bind(
-        shopify_id=gids.legacy_id(shopify_id),
-        netsuite_id=netsuite_id,
-        netsuite_type=netsuite_type,
-        origin=txn.source_channel,
-        marker=str(txn.amount or ""),
+        return shopify.post_netsuite_refund(
+            job.shopify, txn, lambda refund_id: bind(refund_id, txn.source_id, txn.source_type)
+        )
+    charges = ChargeItems.of(job.options)
+    return netsuite.post_shopify_refund(
+        job.netsuite(),
+        txn,
+        order,
+        charges,
+        lambda ns_id, ns_type: bind(txn.source_id, ns_id, ns_type),
     )
-    return written
 
 
 def _belongs(job: Job, txn: Transaction, order: Transaction) -> bool:

@@ -86,7 +86,7 @@ def find_posted(client, shopify_refund_id: str):
     return None
 
 
-def post_shopify_refund(client, txn, order, charges) -> Written:
+def post_shopify_refund(client, txn, order, charges, bind=lambda ns_id, ns_type: None) -> Written:
     """Write the Shopify refund `txn` as a cash refund / credit memo, then check its total."""
     payload = txn.payload or {}
     external_id = external_ids.refund(txn.source_id)
@@ -136,6 +136,7 @@ def post_shopify_refund(client, txn, order, charges) -> Written:
                 raise
             ref_id = existing.internalId
         record = client.get(target, internal_id=ref_id)
+    bind(str(record.internalId), record_type(record))
     return _verified(record, payload, detail, txn)
 
 
@@ -205,21 +206,30 @@ def _copy_shopify_money(client, refund, payload: dict, charges) -> None:
 
 
 def refund_parts(payload: dict) -> dict[str, Decimal]:
-    """Shopify's refund split the way NetSuite holds it: item lines, tax, shipping, and the
-    rest (order adjustments, amount-only refunds). All from Shopify's own figures."""
-    lines = sum((Decimal(x["amount"] or 0) for x in payload.get("lines") or []), Decimal(0))
-    tax = sum((Decimal(x.get("tax") or 0) for x in payload.get("lines") or []), Decimal(0))
-    shipping = Decimal(0)
-    for ship in payload.get("shipping") or []:
-        shipping += Decimal(ship.get("amount") or 0)
-        tax += Decimal(ship.get("tax") or 0)
-    total = Decimal(payload.get("total") or 0)
-    return {
-        "lines": lines,
-        "tax": tax,
-        "shipping": shipping,
-        "adjustment": total - lines - tax - shipping,
-    }
+    """Shopify's refund split the way NetSuite holds it, all copied from Shopify's figures:
+    item lines, tax (of lines and shipping), shipping, and Shopify's own order adjustments
+    (amount-only refunds, refund discrepancies; negative in the customer's favour)."""
+    lines, tax, shipping, adjustment = (Decimal(0),) * 4
+    try:
+        for line in payload.get("lines") or []:
+            lines += Decimal(line["amount"])
+            tax += Decimal(line.get("tax") or 0)
+        for ship in payload.get("shipping") or []:
+            shipping += Decimal(ship.get("amount") or 0)
+            tax += Decimal(ship.get("tax") or 0)
+        for adj in payload.get("adjustments") or []:
+            adjustment -= Decimal(adj.get("amount") or 0) + Decimal(adj.get("tax") or 0)
+        total = Decimal(payload["total"])
+    except (KeyError, TypeError, ArithmeticError) as exc:
+        message = f"Shopify's refund is missing an amount ({exc}); check it in Shopify."
+        raise NeedsPerson(message) from exc
+    copied = lines + tax + shipping + adjustment
+    if copied != total:
+        raise NeedsPerson(
+            f"Shopify's refund lines, tax, shipping and adjustments come to {copied}, but its "
+            f"total is {total}: check the refund in Shopify; nothing was written."
+        )
+    return {"lines": lines, "tax": tax, "shipping": shipping, "adjustment": adjustment}
 
 
 def _charge(template, item_id: str, amount: Decimal, setting: str, description: str):

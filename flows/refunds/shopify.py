@@ -95,13 +95,23 @@ def post_key(txn) -> str:
     )
 
 
-def post_netsuite_refund(client, txn) -> Written:
-    """Create the Shopify refund for the NetSuite refund `txn`, then check Shopify's total."""
+def post_netsuite_refund(client, txn, bind=lambda refund_id: None) -> Written:
+    """Create the Shopify refund for the NetSuite refund `txn` (or find the one we made
+    before), bind it, then check Shopify's total."""
     order_gid = gids.order(txn.shopify_order_id)
     order = client.get_order(order_gid)
     if order is None:
         raise NeedsPerson(f"Shopify has no order {order_gid} any more; nothing was refunded.")
+    if txn.amount is None:
+        raise NeedsPerson("The NetSuite refund has no total to refund; check it in NetSuite.")
     amount = Decimal(str(txn.amount))
+    ours = _already_made(order, txn)
+    if ours is not None:
+        # Made by an earlier attempt (whatever its key): never refund a second time.
+        bind(ours["id"])
+        return _checked(
+            txn, ours, amount, {"answer": {"refund": ours["id"], "found_existing": True}}
+        )
     refund_lines = _matching_lines(order, (txn.payload or {}).get("lines") or [])
     sale = next(
         (
@@ -138,13 +148,28 @@ def post_netsuite_refund(client, txn) -> Written:
         idempotency_key=key,
         refund_line_items=refund_lines or None,
         transactions=transactions,
-        note=f"NetSuite {txn.source_type or 'refund'} {txn.source_id} {MARKER}",
+        note=_note(txn),
     )
     refund = payload.get("refund") or {}
-    total, currency = _shop_money(refund.get("totalRefundedSet"))
-    detail["answer"] = {"refund": refund.get("id"), "total": total, "currency": currency}
     if not refund.get("id"):
         raise NeedsPerson("Shopify answered refundCreate without a refund.")
+    bind(refund["id"])
+    total, currency = _shop_money(refund.get("totalRefundedSet"))
+    detail["answer"] = {"refund": refund.get("id"), "total": total, "currency": currency}
+    return _checked(txn, refund, amount, detail)
+
+
+def _note(txn) -> str:
+    return f"NetSuite {txn.source_type or 'refund'} {txn.source_id} {MARKER}"
+
+
+def _already_made(order: dict, txn) -> dict | None:
+    """The Shopify refund an earlier attempt made for this NetSuite refund, if any."""
+    return next((r for r in order.get("refunds") or [] if r.get("note") == _note(txn)), None)
+
+
+def _checked(txn, refund: dict, amount: Decimal, detail: dict) -> Written:
+    total, currency = _shop_money(refund.get("totalRefundedSet"))
     check_total(
         f"Refund of order {txn.shopify_order_name}",
         "NetSuite",

@@ -412,3 +412,39 @@ def test_an_amount_only_refund_posts_with_the_adjustment_item(
     (line,) = memo["fields"]["itemList"]
     assert line["item"]["internalId"] == connector.options.netsuite_adjustment_item_id
     assert Decimal(line["amount"]) == Decimal("7.25") == Decimal(memo["fields"]["total"])
+
+
+def test_a_retry_after_a_refund_was_made_finds_it_whatever_its_key(
+    wired_connector, seed003, shopify_sandbox
+):
+    """Even if the row lost track of its write (e.g. a new key generation after an error that
+    came after the write), the next attempt finds the refund it made and makes no second."""
+    connector = wired_connector(RefundSyncDirection.NETSUITE_TO_SHOPIFY)
+    order, _, _ = seed003.billed_and_refunded(connector)
+    (txn,) = actions.retrieve(None, connector, "netsuite", order["name"]).transactions
+    actions.request_post(None, txn)
+    txn.refresh_from_db()
+    first = txn.target_id
+    Transaction.objects.filter(pk=txn.pk).update(status=Status.ERROR, key_generation=5)
+    assert actions.retry(None, txn)
+    txn.refresh_from_db()
+    assert txn.status == Status.POSTED and txn.target_id == first
+    assert len(shopify_sandbox.control.order(order["id"])["refunds"]) == 1
+
+
+def test_a_post_of_a_flow_whose_option_is_off_writes_nothing(
+    wired_connector, shopify_sandbox, netsuite_sandbox
+):
+    connector = wired_connector()
+    txn = Transaction.objects.create(
+        connector=connector,
+        kind=Kind.CANCELLATION,
+        source_channel="netsuite",
+        source_id="1234",
+        shopify_order_id="1",
+        status=Status.ERROR,
+    )
+    assert actions.retry(None, txn)
+    txn.refresh_from_db()
+    assert txn.status == Status.ERROR and "needs the option" in txn.last_error
+    assert not [m for m in shopify_sandbox.control.mutations() if m["mutation"] == "orderCancel"]
