@@ -200,7 +200,7 @@ def test_stored_override_refused_after_the_list_changes(settings):
 def test_make_run_allows_the_demo_connector(settings):
     from pathlib import Path
 
-    from connector import demo
+    from panel import demo
 
     makefile = (Path(__file__).resolve().parents[2] / "Makefile").read_text()
     line = next(
