@@ -166,14 +166,11 @@ class TransactionEvent(models.Model):
     class Type(models.TextChoices):
         RETRIEVED = "retrieved", "Retrieved"
         STATUS = "status", "Status changed"
-        POST_REQUESTED = "post_requested", "Post requested"
-        POST_ATTEMPT = "post_attempt", "Post attempt"
         POSTED = "posted", "Posted"
         ERROR = "error", "Error"
         IGNORED = "ignored", "Ignored"
         SKIPPED = "skipped", "Skipped"
         WAITING = "waiting", "Waiting"
-        NOTE = "note", "Note"
 
     transaction = models.ForeignKey(Transaction, on_delete=models.CASCADE, related_name="events")
     type = models.CharField(max_length=20, choices=Type.choices)

@@ -26,7 +26,7 @@ def test_timeline_for_people(client):
             "netsuite_sales_order_id": "812",
         },
     )
-    lifecycle.record_event(txn, TransactionEvent.Type.POST_REQUESTED, "Post requested.", actor=cs)
+    lifecycle.record_event(txn, TransactionEvent.Type.STATUS, "Post requested.", actor=cs)
     lifecycle.record_event(
         txn,
         TransactionEvent.Type.POSTED,
