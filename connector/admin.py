@@ -8,7 +8,7 @@ from django.contrib import admin
 from django.utils.html import format_html_join
 
 from .audit import SECRET_MASK
-from .models import SECRET_FIELDS, Connector, ConnectorOptions
+from .models import SECRET_FIELDS, Connector, ConnectorOptions, ItemBinding, LocationMapping
 
 
 class ReadOnlyAdminMixin:
@@ -48,6 +48,37 @@ class ConnectorAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             f"{label}: {'set' if obj.has_secret(name) else 'not set'}"
             for name, label in SECRET_FIELDS.items()
         )
+
+
+@admin.register(ItemBinding)
+class ItemBindingAdmin(admin.ModelAdmin):
+    """Admins correct a SKU the flows could not find (or found wrong); what they set is
+    marked `admin` and the flows never overwrite it."""
+
+    list_display = (
+        "sku",
+        "netsuite_item_id",
+        "shopify_variant_id",
+        "shopify_inventory_item_id",
+        "source",
+        "connector",
+        "updated_at",
+    )
+    list_filter = ("connector", "source")
+    search_fields = ("sku", "netsuite_item_id", "shopify_variant_id", "shopify_inventory_item_id")
+    list_select_related = ("connector",)
+    readonly_fields = ("source", "created_at", "updated_at")
+
+    def save_model(self, request, obj, form, change):
+        obj.source = ItemBinding.Source.ADMIN
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(LocationMapping)
+class LocationMappingAdmin(admin.ModelAdmin):
+    list_display = ("netsuite_location_id", "shopify_location_id", "connector", "updated_at")
+    list_filter = ("connector",)
+    list_select_related = ("connector",)
 
 
 class ConnectorFilter(admin.SimpleListFilter):

@@ -22,7 +22,7 @@ class ConnectorConfig(AppConfig):
     def ready(self):
         from auditlog.registry import auditlog
 
-        from .models import SECRET_FIELDS, Connector, ConnectorOptions
+        from .models import SECRET_FIELDS, Connector, ConnectorOptions, ItemBinding, LocationMapping
 
         auditlog.register(
             Connector,
@@ -31,3 +31,5 @@ class ConnectorConfig(AppConfig):
             mask_callable="connector.audit.mask_secret",
         )
         auditlog.register(ConnectorOptions, exclude_fields=["updated_at"])
+        auditlog.register(ItemBinding, exclude_fields=["updated_at"])
+        auditlog.register(LocationMapping, exclude_fields=["updated_at"])

@@ -10,6 +10,7 @@ from .validators import (
     validate_internal_id,
     validate_netsuite_account_id,
     validate_shop_domain,
+    validate_shopify_legacy_id,
 )
 
 DEFAULT_SHOPIFY_API_VERSION = "2026-10"
@@ -244,6 +245,14 @@ class ConnectorOptions(models.Model):
         help_text="The item that carries amount-only refunds and order adjustments.",
     )
 
+    # Settings › Fulfilment
+    notify_customer_on_fulfilment = models.BooleanField(
+        "Notify the customer when an order ships",
+        default=True,
+        help_text="Shopify emails the customer the tracking details of each fulfilment the "
+        "panel creates from a NetSuite item fulfillment.",
+    )
+
     # Settings › Refunds
     refund_sync_direction = models.CharField(
         "Refund sync direction",
@@ -359,6 +368,87 @@ class Binding(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} shopify {self.shopify_id or '-'} = netsuite {self.netsuite_id or '-'}"
+
+
+class ItemBinding(models.Model):
+    """A Shopify SKU and the NetSuite item it is, kept so flows do not look items up on every
+    record. Filled by the flows when they find an item by its SKU (`source=found`); an admin
+    may set or correct one (`source=admin`), and the flows never overwrite what an admin set.
+    """
+
+    class Source(models.TextChoices):
+        FOUND = "found", "Found by SKU"
+        ADMIN = "admin", "Set by an admin"
+
+    connector = models.ForeignKey(Connector, on_delete=models.CASCADE, related_name="item_bindings")
+    sku = models.CharField("SKU", max_length=255)
+    netsuite_item_id = models.CharField(
+        "NetSuite item (internal id)",
+        max_length=20,
+        blank=True,
+        validators=[validate_internal_id],
+        help_text="Empty: not found in NetSuite the last time it was looked up.",
+    )
+    shopify_variant_id = models.CharField(
+        "Shopify variant id", max_length=30, blank=True, help_text="Legacy (numeric) id."
+    )
+    shopify_inventory_item_id = models.CharField(
+        "Shopify inventory item id", max_length=30, blank=True, help_text="Legacy (numeric) id."
+    )
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.FOUND)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "SKU ↔ item binding"
+        constraints = [
+            models.UniqueConstraint(fields=["connector", "sku"], name="item_binding_unique_sku"),
+        ]
+        indexes = [
+            models.Index(fields=["connector", "netsuite_item_id"], name="item_binding_ns_item"),
+            models.Index(
+                fields=["connector", "shopify_inventory_item_id"], name="item_binding_inv_item"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sku} = NetSuite item {self.netsuite_item_id or '?'}"
+
+    def get_additional_data(self) -> dict:
+        return {"connector_id": self.connector_id, "connector": str(self.connector)}
+
+
+class LocationMapping(models.Model):
+    """A NetSuite location and the Shopify location its stock and shipments belong to. Several
+    NetSuite locations may map to one Shopify location (their quantities are summed)."""
+
+    connector = models.ForeignKey(
+        Connector, on_delete=models.CASCADE, related_name="location_mappings"
+    )
+    netsuite_location_id = models.CharField(
+        "NetSuite location (internal id)", max_length=20, validators=[validate_internal_id]
+    )
+    shopify_location_id = models.CharField(
+        "Shopify location id",
+        max_length=30,
+        validators=[validate_shopify_legacy_id],
+        help_text="Legacy (numeric) id, as in the location's admin URL.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["connector", "netsuite_location_id"], name="location_mapping_unique_ns"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"NetSuite location {self.netsuite_location_id} → Shopify {self.shopify_location_id}"
+
+    def get_additional_data(self) -> dict:
+        return {"connector_id": self.connector_id, "connector": str(self.connector)}
 
 
 class Installation(models.Model):

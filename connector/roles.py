@@ -15,6 +15,14 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "connector.view_connector",
         "connector.change_connectoroptions",
         "connector.view_connectoroptions",
+        "connector.add_itembinding",
+        "connector.change_itembinding",
+        "connector.delete_itembinding",
+        "connector.view_itembinding",
+        "connector.add_locationmapping",
+        "connector.change_locationmapping",
+        "connector.delete_locationmapping",
+        "connector.view_locationmapping",
         "flows.change_flowschedule",
         "flows.view_flowschedule",
         "flows.run_flow",
@@ -27,6 +35,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         # To list connectors and read their options when picking one; nothing else.
         "connector.view_connector",
         "connector.view_connectoroptions",
+        "connector.view_itembinding",
         "flows.view_flowschedule",
         "flows.view_flowrun",
         # Other Transactions: look refunds up by order ID and post them.

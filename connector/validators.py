@@ -51,3 +51,11 @@ def validate_internal_id(value: str) -> None:
     """A NetSuite internal id: digits only (empty means not set)."""
     if value and not str(value).isdigit():
         raise ValidationError("Enter the NetSuite internal id: digits only, e.g. 1234.")
+
+
+def validate_shopify_legacy_id(value: str) -> None:
+    """A Shopify legacy id: digits only, the number at the end of the record's admin URL."""
+    if value and not str(value).isdigit():
+        raise ValidationError(
+            "Enter the Shopify id: digits only, the number at the end of its admin URL."
+        )

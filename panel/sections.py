@@ -52,6 +52,18 @@ SECTIONS: dict[str, Section] = {
             ),
         ),
         Section(
+            "fulfilment",
+            "Fulfilment",
+            "NetSuite item fulfillments become Shopify fulfilments with their tracking.",
+            option_fields=("notify_customer_on_fulfilment",),
+        ),
+        Section(
+            "inventory",
+            "Inventory",
+            "NetSuite is the source of truth for stock: available quantities per location "
+            "are copied to the mapped Shopify locations.",
+        ),
+        Section(
             "refunds",
             "Refunds",
             "Refunds sync in one direction only.",

@@ -22,7 +22,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 
 from django.db import close_old_connections
 
-from connector import gids
+from connector import gids, items
 from connector.netsuite import records
 from connector.netsuite.errors import NetSuiteError
 from flows.context import SKIPPED, Job
@@ -290,15 +290,20 @@ class OrderImporter:
         return entity_ids
 
     def _item_ids(self, skus: set[str]) -> dict[str, str]:
-        """SKU -> NetSuite item internal id, looked up once per SKU per run."""
+        """SKU -> NetSuite item internal id: from the stored bindings, and a SKU not bound
+        yet looked up in NetSuite once per run (a miss is not asked again in this run)."""
         with self._items_lock:
-            unknown = [s for s in sorted(skus) if s not in self._items]
-        for sku in unknown:
-            item = self._netsuite().find_item_by_sku(sku)
+            unknown = {s for s in skus if s not in self._items}
+        if unknown:
+            found = items.item_ids(self.job.connector, unknown, self._find_item)
             with self._items_lock:
-                self._items[sku] = item.internalId if item is not None else None
+                self._items.update({s: found.get(s) for s in unknown})
         with self._items_lock:
             return {s: self._items[s] for s in skus if self._items.get(s)}
+
+    def _find_item(self, sku: str) -> str | None:
+        item = self._netsuite().find_item_by_sku(sku)
+        return item.internalId if item is not None else None
 
 
 def _batches(items: Iterable[dict], size: int) -> Iterator[list[dict]]:

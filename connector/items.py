@@ -1,0 +1,85 @@
+"""SKU <-> NetSuite item bindings and the location map: what every flow that moves items,
+stock or shipments asks before it calls a remote system.
+
+Flows look an unknown SKU up once (through the `lookup` they pass, usually the NetSuite
+client's `find_item_by_sku`) and store the answer here, so the next record, run or flow does
+not ask NetSuite again. A binding an admin set is never overwritten by a lookup.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from django.db import IntegrityError, transaction
+
+from .models import Connector, ItemBinding, LocationMapping
+
+Source = ItemBinding.Source
+
+
+def item_ids(
+    connector: Connector,
+    skus: Iterable[str],
+    lookup: Callable[[str], str | None] | None = None,
+) -> dict[str, str]:
+    """SKU -> NetSuite item internal id for the SKUs that have one.
+
+    Known bindings come from one query; each SKU not bound yet is looked up with `lookup`
+    (when given) and the answer is stored. A SKU bound to nothing (looked up and not found)
+    is looked up again: the item may have been created since.
+    """
+    wanted = {s.strip() for s in skus if s and s.strip()}
+    if not wanted:
+        return {}
+    known = dict(
+        ItemBinding.objects.filter(connector=connector, sku__in=wanted)
+        .exclude(netsuite_item_id="")
+        .values_list("sku", "netsuite_item_id")
+    )
+    if lookup is not None:
+        for sku in sorted(wanted - known.keys()):
+            found = lookup(sku)
+            if found:
+                known[sku] = bind_item(connector, sku, netsuite_item_id=found).netsuite_item_id
+    return known
+
+
+def bind_item(connector: Connector, sku: str, *, source: str = Source.FOUND, **ids) -> ItemBinding:
+    """Store what a flow learnt of a SKU (`netsuite_item_id`, `shopify_variant_id`,
+    `shopify_inventory_item_id`); empty values never erase known ones, and a flow's finding
+    (`source=found`) never changes an id an admin set."""
+    ids = {k: str(v) for k, v in ids.items() if v}
+    for _ in range(2):
+        found = ItemBinding.objects.filter(connector=connector, sku=sku).first()
+        if found is not None:
+            changed = {
+                k: v
+                for k, v in ids.items()
+                if getattr(found, k) != v
+                and not (
+                    source == Source.FOUND and found.source == Source.ADMIN and getattr(found, k)
+                )
+            }
+            if source == Source.ADMIN and found.source != Source.ADMIN:
+                changed["source"] = Source.ADMIN
+            if changed:
+                ItemBinding.objects.filter(pk=found.pk).update(**changed)
+                found.__dict__.update(changed)
+            return found
+        try:
+            with transaction.atomic():
+                return ItemBinding.objects.create(
+                    connector=connector, sku=sku, source=source, **ids
+                )
+        except IntegrityError:
+            continue  # another worker bound it between our read and our insert
+    raise IntegrityError(f"could not bind SKU {sku}")
+
+
+def shopify_location_for(connector: Connector) -> dict[str, str]:
+    """NetSuite location internal id -> Shopify location legacy id, as the admin mapped them."""
+    return dict(
+        LocationMapping.objects.filter(connector=connector).values_list(
+            "netsuite_location_id", "shopify_location_id"
+        )
+    )
