@@ -4,7 +4,8 @@ from decimal import Decimal
 
 import pytest
 
-from connector import external_ids
+from connector import external_ids, items
+from connector.models import ItemBinding
 from flows import engine
 from flows.models import FlowCursor, RunStatus
 from transactions.models import Kind, Status, Transaction
@@ -90,6 +91,26 @@ def test_unknown_sku_is_an_error_a_person_can_act_on_and_the_run_goes_on(
     run = run_flow(wired, "order_import")
     assert _order_txn(bad["id"]).status == Status.ORDER_POSTED
     assert len(netsuite_sandbox.control.records("salesOrder")) == 2
+
+
+def test_skus_are_bound_to_items_and_an_admin_binding_maps_a_sku_netsuite_does_not_know(
+    wired, shopify_sandbox, netsuite_sandbox
+):
+    netsuite_sandbox.control.items("TSHIRT-BLK-M")
+    shirt = netsuite_sandbox.control.records("inventoryItem", itemId="TSHIRT-BLK-M")[0]
+    # The shop calls it OLD-SHIRT; NetSuite only knows TSHIRT-BLK-M: an admin binds them.
+    items.bind_item(
+        wired, "OLD-SHIRT", netsuite_item_id=shirt["internalId"], source=ItemBinding.Source.ADMIN
+    )
+    order = shopify_sandbox.control.create_order(
+        lines=[{"sku": "TSHIRT-BLK-M", "quantity": 1}, {"sku": "OLD-SHIRT", "quantity": 1}]
+    )
+    run = run_flow(wired, "order_import")
+    assert run.posted == 1, _order_txn(order["id"]).last_error
+    bound = dict(ItemBinding.objects.filter(connector=wired).values_list("sku", "netsuite_item_id"))
+    assert bound == {"TSHIRT-BLK-M": shirt["internalId"], "OLD-SHIRT": shirt["internalId"]}
+    so = netsuite_sandbox.control.records("salesOrder")[0]["fields"]["itemList"]
+    assert [line["item"]["internalId"] for line in so][:2] == [shirt["internalId"]] * 2
 
 
 def test_rerun_creates_no_duplicate_and_cursor_moves(wired, shopify_sandbox, netsuite_sandbox):
