@@ -54,6 +54,7 @@ from .context import FAILED, POSTED, SKIPPED, Job, RunLeaseLost
 logger = logging.getLogger(__name__)
 
 CENT = Decimal("0.01")
+TAKEN_OVER = "Taken over by another worker."
 
 
 class Skip(Exception):
@@ -160,6 +161,9 @@ class Synchronizer:
         self.kind = kind
         self.source_channel = source_channel
         self.clock = clock
+        # Claim tokens (posting_started_at) of the rows this synchronizer claimed: a finish
+        # lands only while the row is still ours (see lifecycle.finish's claimed_at).
+        self._claims: dict[int, Any] = {}
 
     @property
     def connector(self):
@@ -186,13 +190,17 @@ class Synchronizer:
         than the post lease belongs to a worker that died: it is taken over (every write is
         idempotent, so doing it again is safe)."""
         stale = self.clock() - post_lease()
-        return lifecycle.claim_many(
+        marker = timezone.now()
+        won = lifecycle.claim_many(
             [t.pk for t in txns],
             from_statuses=(*POSTABLE, Status.POSTING),
             only_if=Q(status__in=POSTABLE) | Q(posting_started_at__lt=stale),
             message=message,
             flow_run_id=self.job.run_id,
+            marker=marker,
         )
+        self._claims.update(dict.fromkeys(won, marker))
+        return won
 
     def record(self, source_id: str, fields: Mapping[str, Any], *, message: str = ""):
         """records() + claim() for one record: (txn, won)."""
@@ -227,6 +235,16 @@ class Synchronizer:
         self, results: Iterable[tuple[Transaction | int, Written | BaseException]]
     ) -> list[tuple[int, str, str]]:
         """Finish claimed rows (from Posting) with their outcome; returns run outcomes."""
+        results = list(results)
+        for txn, _ in results:
+            # A row claimed elsewhere (the Post task's claim) carries its token on the row.
+            if (
+                isinstance(txn, Transaction)
+                and txn.pk not in self._claims
+                and txn.status == Status.POSTING
+                and txn.posting_started_at
+            ):
+                self._claims[txn.pk] = txn.posting_started_at
         results = [(t if isinstance(t, int) else t.pk, r) for t, r in results]
         failures = [pk for pk, r in results if isinstance(r, BaseException)]
         attempts = dict(
@@ -239,10 +257,19 @@ class Synchronizer:
             if isinstance(result, RunLeaseLost):
                 raise result
             finish, outcome = self.outcome_of(pk, result, attempts.get(pk, 1))
+            if pk in self._claims:
+                finish["claimed_at"] = self._claims[pk]
             finishes.append(finish)
             outcomes.append(outcome)
-        lifecycle.finish_many(finishes, flow_run_id=self.job.run_id)
-        return outcomes
+        done = lifecycle.finish_many(finishes, flow_run_id=self.job.run_id)
+        for pk in done:
+            self._claims.pop(pk, None)
+        lost = {f["txn_id"] for f in finishes} - done
+        for pk in lost:
+            # Taken over after our lease ran out (or finished by someone else): the worker
+            # that owns it now records the outcome; ours is only logged.
+            logger.warning("Transaction %s is no longer ours; its outcome was not recorded", pk)
+        return [(pk, SKIPPED, TAKEN_OVER) if pk in lost else (pk, o, r) for pk, o, r in outcomes]
 
     def outcome_of(self, pk: int, result, attempts: int) -> tuple[dict, tuple[int, str, str]]:
         """The error policy: (finish arguments, run outcome) for one result."""

@@ -126,9 +126,15 @@ def finish(
     detail: Mapping[str, Any] | None = None,
     actor=None,
     flow_run_id: int | None = None,
+    claimed_at=None,
     **fields: Any,
 ) -> bool:
-    """Record the outcome of a claimed piece of work (posted, error, skipped, ...)."""
+    """Record the outcome of a claimed piece of work (posted, error, skipped, ...).
+
+    `claimed_at` is the claim's token (the `posting_started_at` it set): with it, the outcome
+    lands only if the row is still ours. A worker that stalled past its lease and was taken
+    over must not overwrite what the worker that took over recorded.
+    """
     now = timezone.now()
     updates: dict[str, Any] = {"status": status, "updated_at": now, **fields}
     if target_id is not None:
@@ -151,7 +157,10 @@ def finish(
         Status.WAITING: TransactionEvent.Type.WAITING,
     }.get(status, TransactionEvent.Type.STATUS)
     with transaction.atomic():
-        done = Transaction.objects.filter(pk=txn_id, status=from_status).update(**updates)
+        ours = Transaction.objects.filter(pk=txn_id, status=from_status)
+        if claimed_at is not None:
+            ours = ours.filter(posting_started_at=claimed_at)
+        done = ours.update(**updates)
         if done:
             record_event(
                 txn_id,
@@ -221,14 +230,16 @@ def claim_many(
     message: str = "Posting started.",
     flow_run_id: int | None = None,
     only_if=None,
+    marker=None,
 ) -> set[int]:
     """`claim` for many rows at once; returns the ids this call moved. `only_if` (a Q) adds
-    a condition, e.g. "or Posting since before the lease"."""
+    a condition, e.g. "or Posting since before the lease". `marker` (default: now) is the
+    claim's token, written to `posting_started_at`; `finish(claimed_at=marker)` checks it."""
     txn_ids = list(txn_ids)
     if not txn_ids:
         return set()
     # The claim time marks our rows: read back what this UPDATE (and only it) moved.
-    marker = timezone.now()
+    marker = marker or timezone.now()
     updates: dict[str, Any] = {"status": to_status, "updated_at": marker, "next_attempt_at": None}
     if to_status == Status.POSTING:
         updates.update(attempts=F("attempts") + 1)
@@ -257,13 +268,20 @@ def claim_many(
     return won
 
 
-def finish_many(outcomes: Iterable[Mapping[str, Any]], *, flow_run_id: int | None = None) -> None:
+def finish_many(
+    outcomes: Iterable[Mapping[str, Any]], *, flow_run_id: int | None = None
+) -> set[int]:
     """`finish` for many rows in one database transaction; each outcome is a dict of
-    `finish`'s arguments (`txn_id`, `status`, and any of its keywords)."""
+    `finish`'s arguments (`txn_id`, `status`, and any of its keywords). Returns the ids
+    finished (a row no longer ours is left to the worker that owns it)."""
     outcomes = list(outcomes)
+    done: set[int] = set()
     if not outcomes:
-        return
+        return done
     with transaction.atomic():
         for outcome in outcomes:
             outcome = dict(outcome)
-            finish(outcome.pop("txn_id"), outcome.pop("status"), flow_run_id=flow_run_id, **outcome)
+            txn_id = outcome.pop("txn_id")
+            if finish(txn_id, outcome.pop("status"), flow_run_id=flow_run_id, **outcome):
+                done.add(txn_id)
+    return done

@@ -448,3 +448,28 @@ def test_a_post_of_a_flow_whose_option_is_off_writes_nothing(
     txn.refresh_from_db()
     assert txn.status == Status.ERROR and "needs the option" in txn.last_error
     assert not [m for m in shopify_sandbox.control.mutations() if m["mutation"] == "orderCancel"]
+
+
+# -- a stalled worker taken over must not overwrite the outcome of the one that took over ----
+
+
+def test_a_worker_taken_over_after_its_lease_cannot_overwrite_the_new_outcome(wired):
+    from flows.context import Job
+    from flows.registry import FLOWS
+    from flows.sync import TAKEN_OVER, NeedsPerson, Synchronizer, Written
+
+    flow = FLOWS["order_import"]
+    stalled = Synchronizer(Job(wired, flow), kind=Kind.ORDER, source_channel="shopify")
+    txn, won = stalled.record("9001", {"shopify_order_name": "#9001"})
+    assert won
+    # The stalled worker's lease runs out; another worker takes the row over and posts it.
+    later = lambda: timezone.now() + timedelta(hours=1)  # noqa: E731
+    taker = Synchronizer(Job(wired, flow), kind=Kind.ORDER, source_channel="shopify", clock=later)
+    assert taker.claim([txn]) == {txn.pk}
+    assert taker.finish(txn, Written("SO-1", "Posted by the worker that took over."))[1] == "posted"
+    # The stalled worker wakes up with a failure: it is told, and the row keeps Posted.
+    outcome = stalled.finish(txn.pk, NeedsPerson("stale failure"))
+    assert outcome == (txn.pk, "skipped", TAKEN_OVER)
+    txn.refresh_from_db()
+    assert (txn.status, txn.target_id, txn.last_error) == (Status.POSTED, "SO-1", "")
+    assert not txn.events.filter(type="error").exists()
