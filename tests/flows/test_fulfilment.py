@@ -1,15 +1,19 @@
 """NetSuite item fulfillments → Shopify fulfilments, against both sandboxes over real HTTP."""
 
+import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.db import connection
 
 from connector import bindings
 from connector.models import Binding, LocationMapping
 from flows.context import Job
+from flows.fulfilment.run import Fulfilments
 from flows.models import FlowCursor, RunStatus
 from flows.registry import FLOWS
 from flows.sync import Synchronizer
+from tests.conftest import require_service
 from tests.factories import make_admin
 from transactions import actions
 from transactions.models import Channel, Kind, Status, Transaction
@@ -439,3 +443,32 @@ def test_retry_posts_one_row_through_post_one(wired, shopify_sandbox, netsuite_s
     assert txn.status == Status.POSTED, txn.last_error
     assert len(_fulfilments(shopify_sandbox, order)) == 1
     assert Binding.objects.filter(kind=Kind.FULFILMENT).count() == 1
+
+
+def test_eight_workers_on_one_item_fulfillment_at_once_make_one_fulfilment(
+    wired, shopify_sandbox, netsuite_sandbox
+):
+    """Two runs, a Retry and the sweeper racing for one record: the claim lets one through."""
+    require_service(
+        "postgres", connection.vendor == "postgresql", "concurrent claims need PostgreSQL"
+    )
+    order, so_id = _imported(wired, shopify_sandbox, netsuite_sandbox)
+    shipped = _ship(netsuite_sandbox, so_id, packages={"packageUpsList": ["1ZRACE"]})
+    record = netsuite_sandbox.client().get("itemFulfillment", shipped["internalId"])
+    barrier, outcomes = threading.Barrier(8), []
+
+    def worker():
+        barrier.wait()
+        try:
+            outcomes.append(Fulfilments(Job(wired, FLOWS[FLOW])).handle(record))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert [o[1] for o in outcomes].count("posted") == 1
+    assert len(_creates(shopify_sandbox)) == 1
+    assert len(_fulfilments(shopify_sandbox, order)) == 1
