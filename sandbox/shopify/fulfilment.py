@@ -37,9 +37,22 @@ def find_fulfillment_order(shop: Shop, fo_id) -> tuple[dict, dict] | tuple[None,
 
 
 def refusal(shop: Shop, groups: list[dict]) -> list[dict]:
-    """Shopify's refusal of a fulfilment on a fulfillment order that is on hold."""
+    """Shopify's refusal of a fulfilment on a fulfillment order that is on hold, or over
+    fulfillment orders of several locations (a fulfilment ships from one place). The on-hold
+    wording is the one merchants quote from Shopify; the other is the sandbox's."""
+    locations = set()
     for group in groups or []:
         _order, fo = find_fulfillment_order(shop, group.get("fulfillmentOrderId"))
+        if fo is not None:
+            locations.add(fo["location_id"])
+        if len(locations) > 1:
+            return [
+                user_error(
+                    "All fulfillment orders in a fulfillment must be assigned to the same "
+                    "location.",
+                    ["fulfillment", "lineItemsByFulfillmentOrder"],
+                )
+            ]
         if fo is not None and fo["status"] == "ON_HOLD":
             return [
                 user_error(

@@ -77,3 +77,16 @@ def test_a_fulfillment_order_on_hold_refuses_fulfilment(shopify_sandbox):
     shopify_sandbox.control.request("POST", f"orders/{order['id']}/release")
     client.create_fulfillment([{"fulfillmentOrderId": fo["id"]}])
     assert shopify_sandbox.control.order(order["id"])["fulfillment_status"] == "FULFILLED"
+
+
+def test_one_fulfilment_ships_from_one_location(shopify_sandbox):
+    order = _order(shopify_sandbox)
+    line_b = order["line_items"][1]["id"]
+    shopify_sandbox.control.request(
+        "POST", f"orders/{order['id']}/assign", locations={str(line_b): "East warehouse"}
+    )
+    client = shopify_sandbox.client()
+    fos = client.get_order_fulfilment(order["admin_graphql_api_id"])["fulfillmentOrders"]["nodes"]
+    with pytest.raises(ShopifyUserError, match="same location"):
+        client.create_fulfillment([{"fulfillmentOrderId": fo["id"]} for fo in fos])
+    assert shopify_sandbox.control.order(order["id"])["fulfillment_status"] == "UNFULFILLED"
