@@ -135,6 +135,15 @@ class Wanted:
     location_id: str | None  # a Shopify location gid, from the location map; None: any
 
 
+def too_large(order: dict) -> str | None:
+    """What of the order one read could not hold (the flow then asks a person rather than
+    work from part of it)."""
+    for field, what in (("lineItems", "50 lines"), ("fulfillmentOrders", "10 fulfillment orders")):
+        if (((order.get(field) or {}).get("pageInfo")) or {}).get("hasNextPage"):
+            return what
+    return None
+
+
 def line_sku(node: dict) -> str:
     return ((node.get("sku") or (node.get("variant") or {}).get("sku")) or "").strip()
 

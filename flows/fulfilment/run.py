@@ -179,6 +179,11 @@ class Fulfilments:
                 f"Shopify order {order.get('name')} is cancelled, but NetSuite shipped {label}: "
                 "check both orders, then Ignore."
             )
+        if (limit := mapping.too_large(order)) is not None:
+            raise NeedsPerson(
+                f"Shopify order {order.get('name')} has more than {limit}, more than the "
+                f"connector reads at once: fulfil {label} in Shopify by hand, then Ignore."
+            )
         lines = mapping.fulfilment_lines(record)
         if not lines:
             raise Skip(f"{label} ships nothing.", **fields)

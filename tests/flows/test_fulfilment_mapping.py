@@ -139,3 +139,12 @@ def test_allocation_errors_name_the_hold_or_the_quantity_left():
     short = {"name": "#1", "fulfillmentOrders": {"nodes": [_fo("F1", "LOC1", L1=1)]}}
     with pytest.raises(NeedsPerson, match=r"IF ships 3 of SKU A, but .* only 1 left"):
         mapping.allocate([mapping.Wanted("L1", "A", 3, None)], short, label="IF")
+
+
+def test_an_order_larger_than_one_read_is_named():
+    assert mapping.too_large({"lineItems": {"pageInfo": {"hasNextPage": False}}}) is None
+    assert mapping.too_large({"lineItems": {"pageInfo": {"hasNextPage": True}}}) == "50 lines"
+    assert (
+        mapping.too_large({"fulfillmentOrders": {"pageInfo": {"hasNextPage": True}}})
+        == "10 fulfillment orders"
+    )
