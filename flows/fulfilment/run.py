@@ -23,6 +23,9 @@ before it writes, and treats as ours (and binds, if not bound yet):
   3. with no tracking number: an untracked fulfilment made after the item fulfillment, bound to
      no other one, whose lines are within its lines.
 Only what those do not cover is written. Two workers never post one row at once (the claim).
+Should all three miss (a lost binding and a tracking number changed since, or more than the
+20 fulfilments the read returns), Shopify still refuses more than is left to fulfil: the
+record ends in an Error, never in a second shipment of the same goods.
 
 Tracking changed later in NetSuite: the posted row is claimed again (`Synchronizer.reclaim`)
 when the numbers differ from the ones it wrote, and our fulfilments get
