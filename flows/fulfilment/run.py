@@ -24,8 +24,8 @@ before it writes, and treats as ours (and binds, if not bound yet):
      no other one, whose lines are within its lines.
 Only what those do not cover is written. Two workers never post one row at once (the claim).
 Should all three miss (a lost binding and a tracking number changed since, or more than the
-20 fulfilments the read returns), Shopify still refuses more than is left to fulfil: the
-record ends in an Error, never in a second shipment of the same goods.
+20 fulfilments the read returns), Shopify still refuses more than the order has left to
+fulfil, which bounds the harm: an order shipped in full gets an Error, not a second fulfilment.
 
 Tracking changed later in NetSuite: the posted row is claimed again (`Synchronizer.reclaim`)
 when the numbers differ from the ones it wrote, and our fulfilments get
