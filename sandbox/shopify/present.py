@@ -405,8 +405,11 @@ class Presenter:
             "__typename": "Fulfillment",
             "id": gid("Fulfillment", record["id"]),
             "legacyResourceId": str(record["id"]),
+            # Fulfilments made before the sandbox kept their times carry the order's.
             "createdAt": record.get("created_at") or (order or {}).get("updated_at"),
-            "updatedAt": record.get("updated_at") or record.get("created_at"),
+            "updatedAt": record.get("updated_at")
+            or record.get("created_at")
+            or (order or {}).get("updated_at"),
             "fulfillmentLineItems": lambda **kw: connection(
                 fulfilment.present_line_items(order, record, self.line_item) if order else [],
                 **kw,
