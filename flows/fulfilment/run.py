@@ -207,38 +207,10 @@ class Fulfilments:
 
         # Read before write: what of this item fulfillment is in Shopify already.
         mine = bindings.parts(self.job.connector, Kind.FULFILMENT, record.internalId)
-        fulfilments = list(order.get("fulfillments") or [])
-        done = mapping.ours(
-            fulfilments,
-            bound=set(mine.values()),
-            bound_elsewhere=self._bound_elsewhere(fulfilments, set(mine.values())),
-            numbers=numbers,
-            wanted=wanted,
-            created_after=_shopify_time(getattr(record, "createdDate", None)),
-        )
-        updated = []
-        for f in done:
-            self._bind(record, f, mine)
-            if numbers and mapping.fulfilment_numbers(f) != set(numbers):
-                self.job.check()
-                self.job.shopify.update_fulfillment_tracking(
-                    f["id"], tracking, notify_customer=notify
-                )
-                updated.append(f)
-
-        created = []
+        done = self._ours(record, order, wanted, numbers, mine)
+        updated = self._update_tracking(done, numbers, tracking, notify)
         left = mapping.left_to_send(wanted, done)
-        if left:
-            plan = mapping.allocate(left, order, label=label)
-            for groups in plan.values():
-                self.job.check()
-                made = self.job.shopify.create_fulfillment(
-                    groups, tracking=tracking, notify_customer=notify
-                )
-                made["legacyResourceId"] = gids.legacy_id(made["id"])
-                # Bound at once: a retry finds it by its binding (else by its tracking).
-                self._bind(record, made, mine)
-                created.append(made)
+        created = self._create(record, order, left, tracking, notify, mine, label) if left else []
 
         ids = [str(f.get("legacyResourceId")) for f in [*done, *created]]
         payload = {**_payload(record), "tracking_written": numbers, "fulfilments": ids}
@@ -248,6 +220,47 @@ class Fulfilments:
             fields={**fields, "payload": payload},
             detail={"fulfilments": ids, "tracking": numbers, "notified": notify},
         )
+
+    def _ours(self, record, order: dict, wanted, numbers, mine: dict[str, str]) -> list[dict]:
+        """The order's fulfilments this item fulfillment made (the rules above), bound."""
+        fulfilments = list(order.get("fulfillments") or [])
+        done = mapping.ours(
+            fulfilments,
+            bound=set(mine.values()),
+            bound_elsewhere=self._bound_elsewhere(fulfilments, set(mine.values())),
+            numbers=numbers,
+            wanted=wanted,
+            created_after=_shopify_time(getattr(record, "createdDate", None)),
+        )
+        for f in done:
+            self._bind(record, f, mine)  # found by its tracking or lines: bound from now on
+        return done
+
+    def _update_tracking(self, done: list[dict], numbers, tracking, notify) -> list[dict]:
+        """Our fulfilments whose tracking is not the item fulfillment's any more, updated."""
+        updated = []
+        for f in done:
+            if numbers and mapping.fulfilment_numbers(f) != set(numbers):
+                self.job.check()
+                self.job.shopify.update_fulfillment_tracking(
+                    f["id"], tracking, notify_customer=notify
+                )
+                updated.append(f)
+        return updated
+
+    def _create(self, record, order, left, tracking, notify, mine, label) -> list[dict]:
+        """One fulfillmentCreate per Shopify location, each bound at once: a retry finds it by
+        its binding (else by its tracking or lines)."""
+        created = []
+        for groups in mapping.allocate(left, order, label=label).values():
+            self.job.check()
+            made = self.job.shopify.create_fulfillment(
+                groups, tracking=tracking, notify_customer=notify
+            )
+            made["legacyResourceId"] = gids.legacy_id(made["id"])
+            self._bind(record, made, mine)
+            created.append(made)
+        return created
 
     def _bind(self, record, fulfilment: dict, mine: dict[str, str]) -> None:
         legacy = str(fulfilment.get("legacyResourceId"))
