@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 
 from connector import bindings
-from connector.models import Binding, LocationMapping
+from connector.models import Binding, ItemBinding, LocationMapping
 from flows.context import Job
 from flows.fulfilment.run import Fulfilments
 from flows.models import FlowCursor, RunStatus
@@ -472,3 +472,17 @@ def test_eight_workers_on_one_item_fulfillment_at_once_make_one_fulfilment(
     assert [o[1] for o in outcomes].count("posted") == 1
     assert len(_creates(shopify_sandbox)) == 1
     assert len(_fulfilments(shopify_sandbox, order)) == 1
+
+
+def test_item_without_a_sku_binding_is_looked_up_once_and_bound(
+    wired, shopify_sandbox, netsuite_sandbox
+):
+    _order, so_id = _imported(wired, shopify_sandbox, netsuite_sandbox)
+    ItemBinding.objects.filter(connector=wired).delete()  # e.g. SKUs bound before this flow
+    _ship(netsuite_sandbox, so_id, packages={"packageUpsList": ["1ZLOOK"]})
+    run = run_flow(wired, FLOW)
+    assert run.posted == 1, run.error
+    assert set(ItemBinding.objects.filter(connector=wired).values_list("sku", flat=True)) == {
+        "SKU-A",
+        "SKU-B",
+    }
