@@ -7,6 +7,7 @@ before they offer a record as new work, so the panel never syncs back what it wr
 from __future__ import annotations
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 
 from .models import Binding, Connector
 
@@ -60,6 +61,18 @@ def find(
     if netsuite_id:
         return qs.filter(netsuite_id=str(netsuite_id)).first()
     return None
+
+
+def parts(connector: Connector, kind: str, netsuite_id: str) -> dict[str, str]:
+    """netsuite id -> shopify id for a NetSuite record bound to several Shopify records: the
+    first bound as `netsuite_id`, the others as `netsuite_id:2`, `netsuite_id:3` ... (an item
+    fulfillment shipped from two locations is two Shopify fulfilments)."""
+    netsuite_id = str(netsuite_id)
+    return dict(
+        Binding.objects.filter(connector=connector, kind=kind)
+        .filter(Q(netsuite_id=netsuite_id) | Q(netsuite_id__startswith=f"{netsuite_id}:"))
+        .values_list("netsuite_id", "shopify_id")
+    )
 
 
 def written_by_us(connector: Connector, kind: str, channel: str, remote_id: str) -> bool:

@@ -44,6 +44,31 @@ def item_ids(
     return known
 
 
+def skus_for(
+    connector: Connector,
+    item_ids: Iterable[str],
+    lookup: Callable[[str], str | None] | None = None,
+) -> dict[str, str]:
+    """NetSuite item internal id -> SKU, the other way round from `item_ids`: from the stored
+    bindings, and an item not bound yet looked up with `lookup` (item id -> SKU, usually the
+    item's `itemId` in NetSuite) and stored."""
+    wanted = {str(i) for i in item_ids if i}
+    if not wanted:
+        return {}
+    known = dict(
+        ItemBinding.objects.filter(connector=connector, netsuite_item_id__in=wanted)
+        .order_by("-source", "pk")  # "found" rows first: an admin's binding, last, wins
+        .values_list("netsuite_item_id", "sku")
+    )
+    if lookup is not None:
+        for item_id in sorted(wanted - known.keys()):
+            sku = lookup(item_id)
+            if sku:
+                bind_item(connector, sku, netsuite_item_id=item_id)
+                known[item_id] = sku
+    return known
+
+
 def bind_item(connector: Connector, sku: str, *, source: str = Source.FOUND, **ids) -> ItemBinding:
     """Store what a flow learnt of a SKU (`netsuite_item_id`, `shopify_variant_id`,
     `shopify_inventory_item_id`); empty values never erase known ones, and a flow's finding

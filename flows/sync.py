@@ -202,6 +202,19 @@ class Synchronizer:
         self._claims.update(dict.fromkeys(won, marker))
         return won
 
+    def reclaim(self, txn: Transaction, *, message: str) -> bool:
+        """Claim a Posted row again because its source changed after it was posted (e.g. a
+        tracking number typed later in NetSuite): the same conditional UPDATE, from Posted, so
+        two workers still cannot both take it."""
+        return bool(
+            lifecycle.claim_many(
+                [txn.pk],
+                from_statuses=(Status.POSTED,),
+                message=message,
+                flow_run_id=self.job.run_id,
+            )
+        )
+
     def record(self, source_id: str, fields: Mapping[str, Any], *, message: str = ""):
         """records() + claim() for one record: (txn, won)."""
         txn = self.records({str(source_id): fields}, message=message)[str(source_id)]

@@ -264,6 +264,18 @@ class NetSuiteClient:
             found.extend(self._page_records(page, "searchMoreWithId"))
         return found
 
+    def find_modified_since(self, record_types: Iterable[str], since=None) -> list:
+        """Transactions of these types modified at or after ``since``, with their sublists
+        (the search preferences ask for them: bodyFieldsOnly=false)."""
+        search_record = records.modified_since_search(record_types, since)
+        prefs = self.search_preferences()
+        result = self._call("search", searchRecord=search_record, _search_prefs=prefs)
+        found = list(self._page_records(result, "search lastModifiedDate"))
+        for page_index in range(2, (result.totalPages or 1) + 1):
+            page = self.search_more_with_id(result.searchId, page_index)
+            found.extend(self._page_records(page, "searchMoreWithId"))
+        return found
+
     def search_more_with_id(self, search_id: str, page_index: int):
         return self._call("searchMoreWithId", searchId=search_id, pageIndex=page_index)
 

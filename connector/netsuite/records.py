@@ -170,3 +170,17 @@ def created_from_search(internal_ids: Iterable[str], record_types: Iterable[str]
         if types
         else None,
     )
+
+
+def modified_since_search(record_types: Iterable[str], since=None):
+    """A basic transaction search for records of some types (RecordType values, e.g.
+    ``itemFulfillment``) modified at or after ``since`` (a datetime; None: all of them)."""
+    core = factory("core")
+    return factory("common").TransactionSearchBasic(
+        type=core.SearchEnumMultiSelectField(
+            operator="anyOf", searchValue=[f"_{t}" for t in record_types]
+        ),
+        lastModifiedDate=core.SearchDateField(operator="onOrAfter", searchValue=since)
+        if since is not None
+        else None,
+    )

@@ -287,6 +287,12 @@ class ShopifyClient:
     def get_order(self, order_gid: str) -> dict[str, Any] | None:
         return self.execute("order", {"id": order_gid})["order"]
 
+    def get_order_fulfilment(self, order_gid: str) -> dict[str, Any] | None:
+        """The order's lines, fulfillment orders (per location, holds, what is left) and
+        fulfilments (tracking, lines): what a fulfilment is checked against before it is
+        written."""
+        return self.execute("orderFulfilment", {"id": order_gid})["order"]
+
     # -- mutations -----------------------------------------------------------------------
 
     def cancel_order(
@@ -336,6 +342,36 @@ class ShopifyClient:
         return self.mutate(
             "refundCreate", {"input": refund_input, "idempotencyKey": idempotency_key}
         )
+
+    def create_fulfillment(
+        self,
+        line_items_by_fulfillment_order: list[dict[str, Any]],
+        *,
+        tracking: dict[str, Any] | None = None,
+        notify_customer: bool = False,
+    ) -> dict[str, Any]:
+        """fulfillmentCreate. No idempotency key exists for it, so an ambiguous answer is not
+        resent here: the caller reads the order's fulfilments before trying again."""
+        fulfillment: dict[str, Any] = {
+            "lineItemsByFulfillmentOrder": line_items_by_fulfillment_order,
+            "notifyCustomer": notify_customer,
+        }
+        if tracking:
+            fulfillment["trackingInfo"] = tracking
+        return self.mutate("fulfillmentCreate", {"fulfillment": fulfillment})["fulfillment"]
+
+    def update_fulfillment_tracking(
+        self, fulfillment_gid: str, tracking: dict[str, Any], *, notify_customer: bool = False
+    ) -> dict[str, Any]:
+        """fulfillmentTrackingInfoUpdate: replaces the fulfilment's tracking (safe to repeat)."""
+        return self.mutate(
+            "fulfillmentTrackingInfoUpdate",
+            {
+                "fulfillmentId": fulfillment_gid,
+                "trackingInfoInput": tracking,
+                "notifyCustomer": notify_customer,
+            },
+        )["fulfillment"]
 
     def create_webhook_subscription(self, topic: str, callback_url: str) -> dict[str, Any]:
         return self.mutate(

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 
+from . import fulfilments
 from .account import ActionError, build_lines
 from .store import Record
 
 ORDER_ACTION = re.compile(r"^/_control/sales-orders/(?P<id>\d+)/(?P<action>[a-z-]+)$")
+FULFILMENT_ACTION = re.compile(r"^/_control/item-fulfillments/(?P<id>\d+)/(?P<action>[a-z-]+)$")
 
 
 def handle_control(sandbox, method: str, path: str, query: dict, data: dict):
@@ -40,6 +42,15 @@ def handle_control(sandbox, method: str, path: str, query: dict, data: dict):
             return 200, [create_customer(sandbox, **c).to_json() for c in data["customers"]]
         if path == "/_control/sales-orders":
             return 200, create_sales_order(sandbox, **data).to_json()
+        if path == "/_control/item-fulfillments":
+            result = fulfilments.create(sandbox, **data)
+            store.save()
+            return 200, result.to_json()
+        match = FULFILMENT_ACTION.match(path)
+        if match:
+            result = fulfilments.change(sandbox, match["id"], match["action"], data)
+            store.save()
+            return 200, result.to_json()
         match = ORDER_ACTION.match(path)
         if match:
             result = order_action(sandbox, match["id"], match["action"], data)

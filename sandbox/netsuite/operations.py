@@ -9,7 +9,7 @@ import uuid
 
 from lxml import etree
 
-from . import money, soap
+from . import fulfilments, money, soap
 from .soap import CORE, MSGS, SoapFault, q
 from .store import Record, Store, sort_children
 
@@ -296,6 +296,8 @@ class Operations:
         search = payload[0]
         _ns, type_name = soap.xsi_type(search)
         page_size = _page_size(headers.get("searchPreferences"))
+        # Sublists only when asked for (bodyFieldsOnly=false), for this search's every page.
+        self._body_fields_only = fulfilments.body_fields_only(headers)
         if type_name == "ItemSearchBasic":
             return self._item_search(search, page_size)
         if type_name == "TransactionSearchBasic":
@@ -344,6 +346,8 @@ class Operations:
         """Transactions created from given records (``createdFrom`` anyOf), optionally of some
         types (``type`` anyOf ``_cashRefund``...): how refunds are found from a billed order."""
         criteria = {etree.QName(c).localname: c for c in search}
+        if "createdFrom" not in criteria:
+            return fulfilments.search(self, criteria, _page_size(headers.get("searchPreferences")))
         unsupported = set(criteria) - {"createdFrom", "type"}
         if unsupported or "createdFrom" not in criteria:
             raise SoapFault(
@@ -392,6 +396,9 @@ class Operations:
 
     def _search_page(self, tag, search_id, page_index):
         ids, page_size = self.store.searches[search_id]
+        if tag == "searchResponse" and getattr(self, "_body_fields_only", False):
+            self.store.body_only_searches.add(search_id)
+        body_only = search_id in self.store.body_only_searches
         total_pages = max(1, math.ceil(len(ids) / page_size))
         resp = etree.Element(q(MSGS, tag), nsmap=soap.NSMAP)
         result = etree.SubElement(resp, q(CORE, "searchResult"))
@@ -409,7 +416,10 @@ class Operations:
         for internal_id in ids[start : start + page_size]:
             rec = self.store.records.get(internal_id)
             if rec is not None:
-                record_list.append(rec.to_element(q(CORE, "record")))
+                element = rec.to_element(q(CORE, "record"))
+                if body_only:
+                    fulfilments.strip_sublists(element)
+                record_list.append(element)
         return resp
 
 

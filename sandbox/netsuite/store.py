@@ -180,6 +180,7 @@ class Store:
             self._ids = itertools.count(1000)
             self._seq = itertools.count(1)
             self.searches: dict[str, list[str]] = {}  # searchId -> internalIds, for paging
+            self.body_only_searches: set[str] = set()  # searches without sublists
 
     def new_id(self) -> str:
         return str(next(self._ids))

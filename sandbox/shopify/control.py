@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from sandbox.shopify import webhook_delivery
+from sandbox.shopify import fulfilment, webhook_delivery
 from sandbox.shopify.schema import SUPPORTED_VERSIONS
 from sandbox.shopify.store import SandboxError, Shop, Store, gid, money
 
@@ -250,7 +250,15 @@ def _order_action(store: Store, shop: Shop, order: dict, action: str, body: dict
             picks = [p for p in picks if p["quantity"]]
             if picks:
                 groups.append({"fulfillmentOrderId": fo["id"], "fulfillmentOrderLineItems": picks})
-        _, errors = store.fulfil(shop, groups, body.get("tracking"))
+        created, errors = store.fulfil(shop, groups, body.get("tracking"))
+        if created:
+            fulfilment.remember(store, created, body.get("tracking"), body.get("notify"))
+    elif action == "assign":
+        fulfilment.assign(store, shop, order, body["locations"])
+    elif action == "hold":
+        fulfilment.hold(store, order, body.get("reason", "OTHER"), body.get("notes", ""))
+    elif action == "release":
+        fulfilment.release(store, order)
     else:
         raise SandboxError(f"Unknown order action {action!r}", status=404)
     if errors:

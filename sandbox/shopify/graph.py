@@ -17,6 +17,7 @@ from graphql import (
     value_from_ast_untyped,
 )
 
+from sandbox.shopify import fulfilment
 from sandbox.shopify.present import Presenter, connection
 from sandbox.shopify.store import Shop, Store, gid, gid_number, order_matches
 
@@ -247,17 +248,38 @@ class MutationRoot(_Root):
 
     def fulfillmentCreate(self, info, fulfillment, message=None):
         def apply() -> dict:
-            created, errors = self._store.fulfil(
-                self._shop,
-                fulfillment["lineItemsByFulfillmentOrder"],
-                fulfillment.get("trackingInfo"),
-            )
+            groups = fulfillment["lineItemsByFulfillmentOrder"]
+            errors = fulfilment.refusal(self._shop, groups)
+            if errors:
+                return {"fulfillment": None, "errors": errors}
+            tracking = fulfillment.get("trackingInfo")
+            created, errors = self._store.fulfil(self._shop, groups, tracking)
+            if created:
+                fulfilment.remember(
+                    self._store, created, tracking, fulfillment.get("notifyCustomer")
+                )
             return {"fulfillment": created, "errors": errors}
 
         outcome = self._keyed(info, apply)
         created = outcome["fulfillment"]
         return {
             "fulfillment": self._present.fulfillment(created) if created else None,
+            "userErrors": outcome["errors"],
+        }
+
+    def fulfillmentTrackingInfoUpdate(
+        self, info, fulfillmentId, trackingInfoInput, notifyCustomer=None
+    ):
+        def apply() -> dict:
+            updated, errors = fulfilment.update_tracking(
+                self._store, self._shop, fulfillmentId, trackingInfoInput, notifyCustomer
+            )
+            return {"fulfillment": updated, "errors": errors}
+
+        outcome = self._keyed(info, apply)
+        found = outcome["fulfillment"]
+        return {
+            "fulfillment": self._present.fulfillment(found) if found else None,
             "userErrors": outcome["errors"],
         }
 

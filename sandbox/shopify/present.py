@@ -14,6 +14,7 @@ from typing import Any
 
 from graphql import GraphQLError
 
+from sandbox.shopify import fulfilment
 from sandbox.shopify.store import (
     Shop,
     Store,
@@ -386,6 +387,7 @@ class Presenter:
             "__typename": "FulfillmentOrder",
             "id": gid("FulfillmentOrder", record["id"]),
             "status": record["status"],
+            "fulfillmentHolds": fulfilment.present_holds(gid, record),
             "assignedLocation": {
                 "name": location["name"] if location else "",
                 "location": {"id": gid("Location", location["id"]), "name": location["name"]}
@@ -398,9 +400,20 @@ class Presenter:
         }
 
     def fulfillment(self, record: dict) -> dict:
+        order = fulfilment.order_of(self.shop, record)
         return {
             "__typename": "Fulfillment",
             "id": gid("Fulfillment", record["id"]),
+            "legacyResourceId": str(record["id"]),
+            # Fulfilments made before the sandbox kept their times carry the order's.
+            "createdAt": record.get("created_at") or (order or {}).get("updated_at"),
+            "updatedAt": record.get("updated_at")
+            or record.get("created_at")
+            or (order or {}).get("updated_at"),
+            "fulfillmentLineItems": lambda **kw: connection(
+                fulfilment.present_line_items(order, record, self.line_item) if order else [],
+                **kw,
+            ),
             "status": record["status"],
             "trackingInfo": lambda **kw: [
                 {"number": t.get("number"), "url": t.get("url"), "company": t.get("company")}

@@ -113,3 +113,12 @@ def test_option_and_its_flow_cross_linked_with_a_warning(client):
     assert "the flow is switched off" not in orders
     cancellation = client.get(f"/connectors/{connector.pk}/settings/cancellation/").content.decode()
     assert "Settings › Orders" in cancellation
+
+
+def test_fulfilment_tab_shows_its_flow_with_run_and_its_option(client):
+    connector = make_connector()
+    client.force_login(make_admin())
+    page = client.get(f"/connectors/{connector.pk}/settings/fulfilment/").content.decode()
+    assert "NetSuite Item Fulfillment to Shopify Fulfillment" in page
+    assert f"/connectors/{connector.pk}/flows/fulfilment_to_shopify/run/" in page
+    assert "Notify the customer when an order ships" in page
