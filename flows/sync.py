@@ -206,14 +206,16 @@ class Synchronizer:
         """Claim a Posted row again because its source changed after it was posted (e.g. a
         tracking number typed later in NetSuite): the same conditional UPDATE, from Posted, so
         two workers still cannot both take it."""
-        return bool(
-            lifecycle.claim_many(
-                [txn.pk],
-                from_statuses=(Status.POSTED,),
-                message=message,
-                flow_run_id=self.job.run_id,
-            )
+        marker = timezone.now()
+        won = lifecycle.claim_many(
+            [txn.pk],
+            from_statuses=(Status.POSTED,),
+            message=message,
+            flow_run_id=self.job.run_id,
+            marker=marker,
         )
+        self._claims.update(dict.fromkeys(won, marker))
+        return bool(won)
 
     def record(self, source_id: str, fields: Mapping[str, Any], *, message: str = ""):
         """records() + claim() for one record: (txn, won)."""
