@@ -189,12 +189,19 @@ class Synchronizer:
         """Move the rows to Posting; returns the ids this call won. A row Posting for longer
         than the post lease belongs to a worker that died: it is taken over (every write is
         idempotent, so doing it again is safe)."""
-        stale = self.clock() - post_lease()
+        now = self.clock()
+        stale = now - post_lease()
         marker = timezone.now()
+        # An Error row with a next attempt still ahead is left to its backoff (the sweeper
+        # posts it when due): a run that sees it again must not hammer the cause. A Waiting
+        # row is checked whenever its source shows up again (that is what it waits for).
+        due = (
+            ~Q(status=Status.ERROR) | Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
+        )
         won = lifecycle.claim_many(
             [t.pk for t in txns],
             from_statuses=(*POSTABLE, Status.POSTING),
-            only_if=Q(status__in=POSTABLE) | Q(posting_started_at__lt=stale),
+            only_if=(Q(status__in=POSTABLE) & due) | Q(posting_started_at__lt=stale),
             message=message,
             flow_run_id=self.job.run_id,
             marker=marker,

@@ -137,8 +137,15 @@ def request_post(user, txn: Transaction | int, *, from_statuses=(Status.RETRIEVE
 
 
 def retry(user, txn: Transaction | int) -> bool:
-    """Post a row in Error (or Waiting) again now, whatever its kind."""
-    return request_post(user, txn, from_statuses=RETRYABLE)
+    """Post a row in Error (or Waiting) again now, whatever its kind. A person's Retry starts
+    a fresh series of automatic attempts (the cause was presumably fixed): the count of
+    attempts goes back to zero, so the backoff starts short again."""
+    txn_id = txn if isinstance(txn, int) else txn.pk
+    with transaction.atomic():
+        won = request_post(user, txn_id, from_statuses=RETRYABLE)
+        if won:
+            Transaction.objects.filter(pk=txn_id).update(attempts=0)
+    return won
 
 
 def ignore(user, txn: Transaction | int, reason: str = "") -> bool:

@@ -473,3 +473,29 @@ def test_a_worker_taken_over_after_its_lease_cannot_overwrite_the_new_outcome(wi
     txn.refresh_from_db()
     assert (txn.status, txn.target_id, txn.last_error) == (Status.POSTED, "SO-1", "")
     assert not txn.events.filter(type="error").exists()
+
+
+def test_a_run_leaves_an_error_row_to_its_backoff_until_it_is_due(wired):
+    from flows.context import Job
+    from flows.registry import FLOWS
+    from flows.sync import Synchronizer
+
+    now = timezone.now()
+    sync = Synchronizer(
+        Job(wired, FLOWS["order_import"]), kind=Kind.ORDER, source_channel="shopify"
+    )
+    txn, _ = sync.record("9002", {"shopify_order_name": "#9002"})
+    Transaction.objects.filter(pk=txn.pk).update(
+        status=Status.ERROR, next_attempt_at=now + timedelta(minutes=4)
+    )
+    assert sync.claim([txn]) == set()  # seen again by a run: not hammered
+    later = Synchronizer(
+        Job(wired, FLOWS["order_import"]),
+        kind=Kind.ORDER,
+        source_channel="shopify",
+        clock=lambda: now + timedelta(minutes=5),
+    )
+    assert later.claim([txn]) == {txn.pk}  # due: taken
+    # An Error waiting for a person (no next attempt) is taken by the next run, as before.
+    Transaction.objects.filter(pk=txn.pk).update(status=Status.ERROR, next_attempt_at=None)
+    assert sync.claim([txn]) == {txn.pk}

@@ -92,4 +92,6 @@ def test_shopify_refusal_shows_as_error_posting_then_retry(
     assert Transaction.objects.get(pk=txn.pk).events.filter(type="error").exists()
     assert actions.retry(None, txn) is True
     txn.refresh_from_db()
-    assert txn.status == Status.ERROR and txn.attempts == 2
+    # A person's Retry starts a fresh series: this is its first attempt; the timeline has both.
+    assert txn.status == Status.ERROR and txn.attempts == 1
+    assert txn.events.filter(type="error").count() == 2
