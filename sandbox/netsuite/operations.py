@@ -5,10 +5,12 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import math
+import threading
 import uuid
 
 from lxml import etree
 
+from . import items as inventory
 from . import money, soap
 from .soap import CORE, MSGS, SoapFault, q
 from .store import Record, Store, sort_children
@@ -19,6 +21,7 @@ WRITE_OPERATIONS = {"add", "upsert", "upsertList", "update"}
 class Operations:
     def __init__(self, account):
         self.account = account  # the NetSuiteSandbox: store, searches, config
+        self._local = threading.local()  # per request thread: the search being made
 
     @property
     def store(self) -> Store:
@@ -293,6 +296,14 @@ class Operations:
         return resp
 
     def op_search(self, payload, headers):
+        # Whether the new search returns whole records or body fields only (its pages keep it).
+        self._local.full_records = not inventory.body_fields_only(headers.get("searchPreferences"))
+        try:
+            return self._search(payload, headers)
+        finally:
+            self._local.full_records = False
+
+    def _search(self, payload, headers):
         search = payload[0]
         _ns, type_name = soap.xsi_type(search)
         page_size = _page_size(headers.get("searchPreferences"))
@@ -336,6 +347,10 @@ class Operations:
                     "soapenv:Client",
                 )
             items = [r for r in items if r.text("itemId") == value]
+        try:
+            items = inventory.matches_modified(search, items)
+        except ValueError as exc:
+            raise SoapFault(None, None, str(exc), "soapenv:Client") from None
         search_id = f"WEBSERVICES_{uuid.uuid4().hex[:20]}"
         self.store.searches[search_id] = ([r.internal_id for r in items], page_size)
         return self._search_page("searchResponse", search_id, 1)
@@ -392,6 +407,9 @@ class Operations:
 
     def _search_page(self, tag, search_id, page_index):
         ids, page_size = self.store.searches[search_id]
+        full = self.store.full_record_searches.setdefault(
+            search_id, getattr(self._local, "full_records", False)
+        )
         total_pages = max(1, math.ceil(len(ids) / page_size))
         resp = etree.Element(q(MSGS, tag), nsmap=soap.NSMAP)
         result = etree.SubElement(resp, q(CORE, "searchResult"))
@@ -409,7 +427,10 @@ class Operations:
         for internal_id in ids[start : start + page_size]:
             rec = self.store.records.get(internal_id)
             if rec is not None:
-                record_list.append(rec.to_element(q(CORE, "record")))
+                el = rec.to_element(q(CORE, "record"))
+                if not full:
+                    inventory.strip_sublists(el)
+                record_list.append(el)
         return resp
 
 
