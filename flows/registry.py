@@ -6,7 +6,7 @@ text (no choices, no migration), and webhook topics come from the declarations.
 
 from __future__ import annotations
 
-from . import netsuite_cancellation, order_import, refunds, shopify_cancellation
+from . import inventory, netsuite_cancellation, order_import, refunds, shopify_cancellation
 from .base import DIRECTION_LABELS, Flow
 
 FLOWS: dict[str, Flow] = {
@@ -17,6 +17,7 @@ FLOWS: dict[str, Flow] = {
         shopify_cancellation.FLOW,
         refunds.TO_SHOPIFY,
         refunds.TO_NETSUITE,
+        inventory.FLOW,
     ]
 }
 
