@@ -273,3 +273,87 @@ def test_run_summary_is_on_the_run_row(stock):
     stock.netsuite_items(item("S1", _1=1))
     run = run_flow(stock.connector, FLOW)
     assert FlowRun.objects.get(pk=run.pk).summary["finished"] is True
+
+
+def test_retry_of_a_failed_sku_reads_netsuite_again_and_posts_it(stock):
+    from flows.context import Job
+    from flows.inventory.run import post_one
+    from flows.registry import FLOWS
+
+    stock.map(_1=stock.main, _2=stock.east)
+    stock.shopify_items("GONE")
+    stock.netsuite_items(item("GONE", _1=3, _2=1))
+    run_flow(stock.connector, FLOW)
+    gone = ItemBinding.objects.get(sku="GONE").shopify_inventory_item_id
+    levels = stock.shopify.server.store.shop(None).levels
+    saved = levels.pop(f"{gone}:{stock.east}")
+    stock.netsuite_items(item("GONE", T0, _1=5, _2=2))
+    run_flow(stock.connector, FLOW)
+    row = Transaction.objects.get(kind=Kind.INVENTORY)
+    assert row.status == Status.ERROR
+    levels[f"{gone}:{stock.east}"] = saved  # someone stocked it at East again
+    # As run_post does: the row is claimed (Posting), then the flow's post_one posts it.
+    Transaction.objects.filter(pk=row.pk).update(status=Status.POSTING)
+    row.refresh_from_db()
+    post_one(Job(stock.connector, FLOWS[FLOW]), row)
+    row.refresh_from_db()
+    assert row.status == Status.POSTED, row.last_error
+    assert stock.available("GONE", stock.east) == 2
+
+
+def test_retention_deletes_old_runs_and_done_rows_but_never_open_ones(stock):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from flows import sweeper
+
+    stock.map(_1=stock.main)
+    stock.shopify_items("R")
+    stock.netsuite_items(item("R", _1=1))
+    old_run = run_flow(stock.connector, FLOW)
+    new_run = run_flow(stock.connector, FLOW)
+    long_ago = timezone.now() - timedelta(days=31)
+    FlowRun.objects.filter(pk=old_run.pk).update(finished_at=long_ago)
+    done, open_ = (
+        Transaction.objects.create(
+            connector=stock.connector,
+            kind=Kind.INVENTORY,
+            source_channel="netsuite",
+            source_id=str(n),
+            status=status,
+        )
+        for n, status in ((1, Status.POSTED), (2, Status.ERROR))
+    )
+    Transaction.objects.filter(pk__in=[done.pk, open_.pk]).update(updated_at=long_ago)
+    report = sweeper.sweep()
+    assert report["inventory_runs_deleted"] == 1 and report["inventory_rows_deleted"] == 1
+    assert not FlowRun.objects.filter(pk=old_run.pk).exists()
+    assert FlowRun.objects.filter(pk=new_run.pk).exists()
+    assert list(Transaction.objects.values_list("pk", flat=True)) == [open_.pk]
+
+
+def test_inventory_waits_behind_urgent_work_for_the_netsuite_budget():
+    """The budget is saturated; an URGENT request (refunds, cancellations) is granted the next
+    free slot before BULK requests of the inventory flow that queued earlier."""
+    import uuid
+
+    from connector.netsuite.budget import DatabaseBudget, Priority
+    from flows.registry import FLOWS
+
+    inventory = FLOWS[FLOW].priority
+    refunds = FLOWS["refund_to_shopify"].priority
+    assert inventory == Priority.BULK and refunds == Priority.URGENT
+    budget = DatabaseBudget()
+    account = "INV_PRIORITY"
+    held = [budget.acquire(account, 2) for _ in range(2)]  # saturated
+    bulk = [uuid.uuid4().hex for _ in range(3)]
+    for holder in bulk:
+        assert not budget.try_grant(account, 2, holder, inventory, enqueue=True)
+    urgent = uuid.uuid4().hex
+    assert not budget.try_grant(account, 2, urgent, refunds, enqueue=True)
+    budget.release(held[0])
+    assert not budget.try_grant(account, 2, bulk[0], inventory)
+    assert budget.try_grant(account, 2, urgent, refunds)
+    budget.release(held[1])
+    assert budget.try_grant(account, 2, bulk[0], inventory)
