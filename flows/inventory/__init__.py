@@ -16,4 +16,5 @@ FLOW = Flow(
     priority=Priority.BULK,
     run=run,
     post_one=post_one,
+    full_resync=True,
 )
