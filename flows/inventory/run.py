@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 from django.utils import timezone
 
 from connector import gids
@@ -349,25 +349,21 @@ class Inventory:
         }
 
     def _remember(self, levels: list[tuple[str, str, int]]) -> None:
+        """Upsert what we now know of these levels: one statement for many rows (an ORM
+        bulk_create compiles each batch, which cost more than the rest of a page)."""
         if not levels:
             return
+        table = KnownShopifyLevel._meta.db_table
         now = timezone.now()
-        KnownShopifyLevel.objects.bulk_create(
-            [
-                KnownShopifyLevel(
-                    connector=self.connector,
-                    inventory_item_id=inv,
-                    location_id=loc,
-                    available=qty,
-                    seen_at=now,
-                )
-                for inv, loc, qty in levels
-            ],
-            update_conflicts=True,
-            unique_fields=["connector", "inventory_item_id", "location_id"],
-            update_fields=["available", "seen_at"],
-            batch_size=500,
-        )
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                f"INSERT INTO {table} "  # noqa: S608 (our own table name, values are parameters)
+                "(connector_id, inventory_item_id, location_id, available, seen_at) "
+                "VALUES (%s, %s, %s, %s, %s) "
+                "ON CONFLICT (connector_id, inventory_item_id, location_id) DO UPDATE SET "
+                "available = excluded.available, seen_at = excluded.seen_at",
+                [(self.connector.pk, inv, loc, qty, now) for inv, loc, qty in levels],
+            )
 
     # -- Shopify writes ----------------------------------------------------------------------
     def _write(self, changes: list[Change]) -> dict[str, BaseException]:

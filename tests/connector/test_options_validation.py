@@ -159,6 +159,7 @@ def test_api_create_connector_with_defaults(api_client, admin_user):
         "order_import",
         "netsuite_cancellation_to_shopify",
         "shopify_cancellation_to_netsuite",
+        "inventory_to_shopify",
     }
 
 
