@@ -215,12 +215,16 @@ class Inventory:
             if b.shopify_inventory_item_id
         }
         known = self._known(inventory_of.values())
-        to_find = [sku for sku in wanted if sku not in inventory_of]
+        # A full resync has read the whole catalogue: a SKU it did not find is not in Shopify.
+        catalogue_read = self.shopify_skus is not None
+        to_find = [] if catalogue_read else [sku for sku in wanted if sku not in inventory_of]
         to_read = sorted(
             {
                 inventory_of[sku]
                 for sku, (_item, per) in wanted.items()
-                if sku in inventory_of and any((inventory_of[sku], loc) not in known for loc in per)
+                if sku in inventory_of
+                and not catalogue_read
+                and any((inventory_of[sku], loc) not in known for loc in per)
             }
         )
         if to_find or to_read:
