@@ -92,8 +92,12 @@ class Change:
 
 
 class Inventory:
-    def __init__(self, job: Job, *, full: bool = False):
+    def __init__(self, job: Job, *, full: bool = False, key_scope: str = ""):
         self.job = job
+        # Part of every idempotency key: the run (a resend within it replays), or for a
+        # Retry the row and its attempt (a new attempt must not be answered with an old
+        # refusal).
+        self.key_scope = key_scope or f"run:{job.run_id}"
         self.connector = job.connector
         self.full = full
         self.location_map = shopify_location_for(self.connector)
@@ -401,7 +405,7 @@ class Inventory:
             key = idempotency_key(
                 "inventorySetQuantities",
                 f"connector:{self.connector.pk}",
-                f"run:{self.job.run_id or 'post'}",
+                self.key_scope,
                 mapping.batch_identity(quantities),
             )
             self.job.check()
@@ -569,7 +573,7 @@ def post_one(job: Job, txn: Transaction) -> None:
     def work() -> Written:
         record = job.netsuite().get("inventoryItem", internal_id=txn.source_id)
         item = stock_of(record)
-        inventory = Inventory(job)
+        inventory = Inventory(job, key_scope=f"txn:{txn.pk}:{txn.attempts}")
         if not inventory.location_map:
             raise NeedsPerson("No NetSuite location is mapped to a Shopify location.")
         result = inventory.handle([item]).get(item.sku)

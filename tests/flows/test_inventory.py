@@ -276,9 +276,8 @@ def test_run_summary_is_on_the_run_row(stock):
 
 
 def test_retry_of_a_failed_sku_reads_netsuite_again_and_posts_it(stock):
-    from flows.context import Job
-    from flows.inventory.run import post_one
-    from flows.registry import FLOWS
+    from tests.factories import make_cs
+    from transactions import actions
 
     stock.map(_1=stock.main, _2=stock.east)
     stock.shopify_items("GONE")
@@ -291,14 +290,17 @@ def test_retry_of_a_failed_sku_reads_netsuite_again_and_posts_it(stock):
     run_flow(stock.connector, FLOW)
     row = Transaction.objects.get(kind=Kind.INVENTORY)
     assert row.status == Status.ERROR
-    levels[f"{gone}:{stock.east}"] = saved  # someone stocked it at East again
-    # As run_post does: the row is claimed (Posting), then the flow's post_one posts it.
-    Transaction.objects.filter(pk=row.pk).update(status=Status.POSTING)
+    # Still not stocked: a Retry fails again (not answered with the first refusal's replay).
+    assert actions.retry(make_cs(), row)
     row.refresh_from_db()
-    post_one(Job(stock.connector, FLOWS[FLOW]), row)
+    assert row.status == Status.ERROR and "no longer stocked" not in row.last_error
+    levels[f"{gone}:{stock.east}"] = saved  # someone stocked it at East again
+    # Retry (the transaction list's button): the flow's post_one reads NetSuite again.
+    assert actions.retry(make_cs(), row)
     row.refresh_from_db()
     assert row.status == Status.POSTED, row.last_error
     assert stock.available("GONE", stock.east) == 2
+    assert stock.available("GONE", stock.main) == 5
 
 
 def test_retention_deletes_old_runs_and_done_rows_but_never_open_ones(stock):
