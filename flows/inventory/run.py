@@ -104,7 +104,7 @@ class Inventory:
         self.sync = Synchronizer(job, kind=Kind.INVENTORY, source_channel=Channel.NETSUITE)
         self._levels: int | None = None
         self._shop_locations: set[str] = set()
-        self.newest_seen = ""
+        self.newest_seen = None  # the newest lastModifiedDate read (a datetime)
         self.netsuite_skus: set[str] = set()
         self.shopify_skus: set[str] | None = None
         self.counts = {
@@ -191,8 +191,11 @@ class Inventory:
         wanted: dict[str, tuple[ItemStock, dict[str, int]]] = {}
         results: dict[str, Written | Skip | BaseException] = {}
         for item in stock:
-            if item.last_modified > self.newest_seen:
-                self.newest_seen = item.last_modified
+            if item.last_modified:
+                # Compared as instants: NetSuite writes them with the account's offset.
+                moment = mapping.parse_cursor(item.last_modified)
+                if self.newest_seen is None or moment > self.newest_seen:
+                    self.newest_seen = moment
             if not item.sku:
                 continue
             self.counts["items_read"] += 1
@@ -560,9 +563,8 @@ def run(ctx: Job) -> None:
     except NoLocationMap:
         ctx.set_summary({**inventory.summary(), "error": "no location map"})
         raise
-    if inventory.newest_seen:
-        moment = mapping.parse_cursor(inventory.newest_seen)
-        ctx.advance_cursor(mapping.format_cursor(moment))
+    if inventory.newest_seen is not None:
+        ctx.advance_cursor(mapping.format_cursor(inventory.newest_seen))
 
 
 def post_one(job: Job, txn: Transaction) -> None:

@@ -359,3 +359,12 @@ def test_inventory_waits_behind_urgent_work_for_the_netsuite_budget():
     assert budget.try_grant(account, 2, urgent, refunds)
     budget.release(held[1])
     assert budget.try_grant(account, 2, bulk[0], inventory)
+
+
+def test_cursor_compares_netsuite_times_as_instants():
+    from flows.inventory import mapping
+
+    pacific = mapping.parse_cursor("2026-11-02T03:00:05.000-08:00")
+    utc = mapping.parse_cursor("2026-11-02T10:00:00Z")
+    assert pacific > utc
+    assert mapping.format_cursor(pacific) == "2026-11-02T11:00:05Z"
