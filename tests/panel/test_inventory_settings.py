@@ -85,3 +85,17 @@ def test_full_resync_button_queues_a_run_with_the_full_scope(client, settings):
     assert response.status_code == 302
     run = FlowRun.objects.get(flow="inventory_to_shopify")
     assert run.scope == ["full"]
+
+
+def test_full_resync_through_the_api(api_client):
+    connector = make_connector()
+    api_client.force_authenticate(make_admin())
+    url = "/api/v1/flows/inventory_to_shopify/runs/"
+    response = api_client.post(url, {"connector": connector.pk, "full": True}, format="json")
+    assert response.status_code == 202, response.content
+    assert FlowRun.objects.get(pk=response.json()["id"]).scope == ["full"]
+    assert response.json()["summary"] == {}
+    refused = api_client.post(
+        "/api/v1/flows/order_import/runs/", {"connector": connector.pk, "full": True}, format="json"
+    )
+    assert refused.status_code == 400
