@@ -368,3 +368,24 @@ def test_cursor_compares_netsuite_times_as_instants():
     utc = mapping.parse_cursor("2026-11-02T10:00:00Z")
     assert pacific > utc
     assert mapping.format_cursor(pacific) == "2026-11-02T11:00:05Z"
+
+
+def test_pages_load_in_parallel_but_leave_a_slot_for_urgent_work(stock, monkeypatch):
+    import importlib
+
+    # (flows.inventory.run is also the name of the run function the package exports.)
+    monkeypatch.setattr(importlib.import_module("flows.inventory.run"), "PAGE_SIZE", 5)
+    stock.connector.netsuite_concurrency_limit = 3
+    stock.connector.save(update_fields=["netsuite_concurrency_limit"])
+    stock.map(_1=stock.main)
+    skus = [f"P-{n:02d}" for n in range(25)]  # 5 pages
+    stock.shopify_items(*skus)
+    stock.netsuite_items(*[item(s, _1=n + 1) for n, s in enumerate(skus)])
+    stock.netsuite.control.config(latency=0.3)
+    run = run_flow(stock.connector, FLOW)
+    assert run.status == RunStatus.SUCCEEDED, run.error
+    assert run.posted == 25
+    state = stock.netsuite.control.state()
+    # Pages 2-5 on limit - 1 = 2 threads: in parallel, never on the last slot.
+    assert state["max_in_flight"] == 2
+    assert stock.available("P-24", stock.main) == 25
