@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test lint fmt check install clean audit bench-transactions bench-flows
+.PHONY: run test lint fmt check install clean audit bench-transactions bench-flows bench-inventory
 
 # The virtual environment is rebuilt only when the dependency list changes.
 $(VENV)/.installed: pyproject.toml constraints.txt
@@ -59,3 +59,8 @@ clean:
 ## make bench-flows [N=2000]: order import throughput and our CPU per order (not in the tests)
 bench-flows: install
 	$(PY) scripts/bench_flows.py $(if $(N),--orders $(N))
+
+## make bench-inventory [N=10000] [LATENCY=1.2]: the inventory flow, 10,000 SKUs x 2 locations
+## into a Standard-plan Shopify (100 points/s), with a refund post under load (not in the tests)
+bench-inventory: install
+	$(PY) -m bench.inventory $(if $(N),--skus $(N)) $(if $(LATENCY),--latency $(LATENCY))

@@ -239,6 +239,11 @@ TRANSACTIONS_POST_LEASE_SECONDS = env.int("TRANSACTIONS_POST_LEASE_SECONDS", def
 # Run the post task in the web process through django-q2's sync mode (tests, no qcluster).
 TRANSACTIONS_POST_SYNC = env.bool("TRANSACTIONS_POST_SYNC", default=False)
 
+# Inventory (flows/inventory): runs and their per-SKU rows (failures only) are kept this many
+# days, then deleted by the sweeper; a delta search starts this many seconds before its cursor.
+INVENTORY_RETENTION_DAYS = env.int("INVENTORY_RETENTION_DAYS", default=30)
+INVENTORY_CURSOR_OVERLAP_SECONDS = env.int("INVENTORY_CURSOR_OVERLAP_SECONDS", default=300)
+
 # --- Production hardening (python manage.py check --deploy) ---------------------------------
 # Behind a TLS-terminating proxy that sets X-Forwarded-Proto (and strips a client's own), say
 # so with TRUST_X_FORWARDED_PROTO; otherwise a client could claim HTTPS with the header.

@@ -130,3 +130,37 @@ def update_options(user, connector: Connector, changes: Mapping) -> ConnectorOpt
     with set_actor(user):
         save_validated(options)
     return options
+
+
+@transaction.atomic
+def set_location_map(user, connector: Connector, pairs: Mapping[str, str]) -> list:
+    """Make the connector's location map exactly `pairs` (NetSuite location internal id ->
+    Shopify location id): rows not named are deleted, changed ones updated, new ones created,
+    each validated and audited under the person's name. Several NetSuite locations may map to
+    one Shopify location (the inventory flow sums them)."""
+    from .models import LocationMapping
+
+    Connector.objects.select_for_update().filter(pk=connector.pk).first()
+    current = {m.netsuite_location_id: m for m in connector.location_mappings.all()}
+    with set_actor(user):
+        for netsuite_id, mapping in current.items():
+            if netsuite_id not in pairs:
+                mapping.delete()
+        out = []
+        for netsuite_id, shopify_id in pairs.items():
+            mapping = current.get(netsuite_id) or LocationMapping(
+                connector=connector, netsuite_location_id=netsuite_id
+            )
+            if mapping.pk and mapping.shopify_location_id == shopify_id:
+                out.append(mapping)
+                continue
+            mapping.shopify_location_id = shopify_id
+            try:
+                save_validated(mapping)
+            except ValidationError as exc:
+                messages = "; ".join(exc.messages)
+                raise ValidationError(
+                    {"locations": f"NetSuite location {netsuite_id}: {messages}"}
+                ) from None
+            out.append(mapping)
+    return out

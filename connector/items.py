@@ -108,3 +108,37 @@ def shopify_location_for(connector: Connector) -> dict[str, str]:
             "netsuite_location_id", "shopify_location_id"
         )
     )
+
+
+def bind_items(
+    connector: Connector, found: dict[str, dict[str, str]], *, source: str = Source.FOUND
+) -> None:
+    """`bind_item` for many SKUs at once (sku -> ids), in a few queries whatever their number:
+    one read of the existing bindings, one bulk insert of the new ones, one UPDATE per SKU
+    whose ids changed. Same rules: empty values never erase, a finding never changes what an
+    admin set."""
+    wanted = {sku: {k: str(v) for k, v in ids.items() if v} for sku, ids in found.items() if sku}
+    if not wanted:
+        return
+    existing = {
+        b.sku: b for b in ItemBinding.objects.filter(connector=connector, sku__in=list(wanted))
+    }
+    new = [
+        ItemBinding(connector=connector, sku=sku, source=source, **ids)
+        for sku, ids in wanted.items()
+        if sku not in existing
+    ]
+    if new:
+        ItemBinding.objects.bulk_create(new, ignore_conflicts=True, batch_size=500)
+    for sku, binding in existing.items():
+        ids = wanted[sku]
+        changed = {
+            k: v
+            for k, v in ids.items()
+            if getattr(binding, k) != v
+            and not (
+                source == Source.FOUND and binding.source == Source.ADMIN and getattr(binding, k)
+            )
+        }
+        if changed:
+            ItemBinding.objects.filter(pk=binding.pk).update(**changed)

@@ -38,6 +38,7 @@ class FlowRunSerializer(serializers.ModelSerializer):
             "skipped",
             "failed",
             "skip_reasons",
+            "summary",
             "error",
             "created_at",
             "started_at",
@@ -52,6 +53,11 @@ class FlowRunSerializer(serializers.ModelSerializer):
 
 class FlowRunRequestSerializer(serializers.Serializer):
     connector = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
+    full = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="A full resync instead of the delta (flows that offer it: inventory).",
+    )
 
 
 class CanRunFlows(permissions.BasePermission):
@@ -82,8 +88,15 @@ class FlowRunCreate(APIView):
         connector = get_object_or_404(
             Connector.objects.select_related("options"), pk=body.validated_data["connector"]
         )
+        full = body.validated_data["full"]
+        if full and not FLOWS[flow].full_resync:
+            return Response(
+                {"full": "This flow has no full resync."}, status=status.HTTP_400_BAD_REQUEST
+            )
         try:
-            run, _created = engine.request_run(connector, flow, Trigger.API, user=request.user)
+            run, _created = engine.request_run(
+                connector, flow, Trigger.API, user=request.user, scope=["full"] if full else ()
+            )
         except engine.FlowNotRunnable as exc:
             return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
         return Response(FlowRunSerializer(run).data, status=status.HTTP_202_ACCEPTED)

@@ -33,6 +33,8 @@ class Flow:
     run: Callable | None = None
     # post_one(job, txn): post one claimed transaction (Post, Retry, the retry sweeper).
     post_one: Callable | None = None
+    # Offers "Full resync": a Run with scope ["full"] reads everything instead of the delta.
+    full_resync: bool = False
 
     @property
     def api_name(self) -> str:

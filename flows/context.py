@@ -103,6 +103,9 @@ class Job:
     def advance_cursor(self, position: str) -> None:
         return None
 
+    def set_summary(self, summary: dict) -> None:
+        return None
+
 
 class RunContext(Job):
     """What a flow's `run` gets: a Job plus its FlowRun's counters and the delta cursor.
@@ -244,6 +247,13 @@ class RunContext(Job):
                     [through(flowrun_id=self.run_id, transaction_id=t) for t in txn_ids],
                     ignore_conflicts=True,
                 )
+
+    def set_summary(self, summary: dict) -> None:
+        """The run's summary (FlowRun.summary), replaced as a whole, while the run is ours."""
+        self._check_owner()
+        if not self._mine().update(summary=summary):
+            raise self._lost()
+        self.run.summary = summary
 
     # -- delta cursor -----------------------------------------------------------------------
     def cursor(self) -> str | None:

@@ -108,6 +108,9 @@ class FlowRun(models.Model):
     skipped = models.IntegerField(default=0)
     failed = models.IntegerField(default=0)
     skip_reasons = models.JSONField(default=dict, blank=True, help_text="reason -> count")
+    # What a bulk flow did, in one record instead of a Transaction per item (the inventory
+    # flow: items read, quantities written, unknown SKUs listed once, unmapped locations).
+    summary = models.JSONField(default=dict, blank=True)
     error = models.TextField(blank=True)
 
     transactions = models.ManyToManyField(
@@ -164,3 +167,28 @@ class FlowCursor(models.Model):
 
     def __str__(self) -> str:
         return f"{self.flow} of {self.connector}: {self.position}"
+
+
+class KnownShopifyLevel(models.Model):
+    """The `available` quantity we last read from (or set in) Shopify for an inventory item at
+    a location: the inventory flow's `changeFromQuantity`, so a delta run does not read every
+    level back from Shopify first (10,000 SKUs would cost more points than a 15-minute run
+    restores). A stale value is harmless: Shopify refuses the compare
+    (CHANGE_FROM_QUANTITY_STALE) and the flow reads the level again."""
+
+    connector = models.ForeignKey(Connector, on_delete=models.CASCADE, related_name="+")
+    inventory_item_id = models.CharField(max_length=30, help_text="Shopify legacy id")
+    location_id = models.CharField(max_length=30, help_text="Shopify legacy id")
+    available = models.IntegerField()
+    seen_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["connector", "inventory_item_id", "location_id"],
+                name="known_level_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.inventory_item_id}@{self.location_id}: {self.available}"

@@ -6,7 +6,14 @@ text (no choices, no migration), and webhook topics come from the declarations.
 
 from __future__ import annotations
 
-from . import fulfilment, netsuite_cancellation, order_import, refunds, shopify_cancellation
+from . import (
+    fulfilment,
+    inventory,
+    netsuite_cancellation,
+    order_import,
+    refunds,
+    shopify_cancellation,
+)
 from .base import DIRECTION_LABELS, Flow
 
 FLOWS: dict[str, Flow] = {
@@ -18,6 +25,7 @@ FLOWS: dict[str, Flow] = {
         refunds.TO_SHOPIFY,
         refunds.TO_NETSUITE,
         fulfilment.FLOW,
+        inventory.FLOW,
     ]
 }
 

@@ -35,6 +35,7 @@ def sweep() -> dict:
         ("runs", _sweep_runs),
         ("deliveries", _sweep_deliveries),
         ("posts", _sweep_posts),
+        ("retention", _sweep_retention),
     ):
         try:
             step(now, report)
@@ -108,3 +109,12 @@ def ensure_schedule() -> None:
 
 
 __all__ = ["LEASE", "ensure_schedule", "sweep"]
+
+
+def _sweep_retention(now, report: dict) -> None:
+    """Old records of bulk flows (inventory) past their retention period."""
+    from .inventory.retention import cleanup
+
+    for key, count in cleanup(now).items():
+        if count:
+            report[key] = count

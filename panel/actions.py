@@ -8,7 +8,13 @@ from collections.abc import Mapping
 from django.db import transaction
 
 from connector import actions as connector_actions
-from connector.actions import CONNECTOR_FIELDS, OPTION_FIELDS, clear_secret, update_options
+from connector.actions import (
+    CONNECTOR_FIELDS,
+    OPTION_FIELDS,
+    clear_secret,
+    set_location_map,
+    update_options,
+)
 from connector.models import Connector
 from flows import actions as flow_actions
 from flows.actions import FLOW_SCHEDULE_FIELDS, update_flow_schedule
@@ -19,6 +25,7 @@ __all__ = [
     "OPTION_FIELDS",
     "clear_secret",
     "create_connector",
+    "set_location_map",
     "update_connector",
     "update_flow_schedule",
     "update_options",

@@ -74,3 +74,53 @@ class FlowScheduleForm(forms.ModelForm):
         model = FlowSchedule
         fields = ("enabled", "interval_minutes", "cron")
         widgets = {"cron": forms.TextInput(attrs={"placeholder": "*/15 * * * *"})}
+
+
+class LocationMapForm(forms.Form):
+    """The location map as text, one "NetSuite id = Shopify id" per line; several NetSuite
+    locations may name one Shopify location (their stock is summed)."""
+
+    locations = forms.CharField(
+        label="Location map",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6, "placeholder": "1 = 71234567\n2 = 71234567"}),
+        help_text="One line per NetSuite location: its internal id = the Shopify location id "
+        "(the number at the end of the location's admin URL). Several NetSuite locations may "
+        "map to one Shopify location: their quantities are added up. NetSuite locations not "
+        "listed are ignored.",
+    )
+
+    def __init__(self, *args, connector: Connector, **kwargs):
+        super().__init__(*args, **kwargs)
+        rows = connector.location_mappings.order_by("netsuite_location_id")
+        self.fields["locations"].initial = "\n".join(
+            f"{m.netsuite_location_id} = {m.shopify_location_id}" for m in rows
+        )
+
+    def clean_locations(self) -> dict[str, str]:
+        pairs: dict[str, str] = {}
+        errors = []
+        for number, raw in enumerate(self.cleaned_data["locations"].splitlines(), start=1):
+            line = raw.split("#", 1)[0].strip()
+            if not line:
+                continue
+            left, sep, right = line.partition("=")
+            netsuite_id, shopify_id = left.strip(), right.strip().rsplit("/", 1)[-1]
+            if not sep or not netsuite_id or not shopify_id:
+                errors.append(
+                    f"Line {number}: write “NetSuite id = Shopify id”, e.g. 1 = 71234567."
+                )
+            elif not netsuite_id.isdigit():
+                errors.append(f"Line {number}: the NetSuite location id is digits only.")
+            elif not shopify_id.isdigit():
+                errors.append(f"Line {number}: the Shopify location id is digits only.")
+            elif netsuite_id in pairs:
+                errors.append(
+                    f"Line {number}: NetSuite location {netsuite_id} is mapped twice; one "
+                    "NetSuite location goes to one Shopify location."
+                )
+            else:
+                pairs[netsuite_id] = shopify_id
+        if errors:
+            raise forms.ValidationError(errors)
+        return pairs

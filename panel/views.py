@@ -34,6 +34,7 @@ from .forms import (
     ConnectorForm,
     CredentialsForm,
     FlowScheduleForm,
+    LocationMapForm,
     NewConnectorForm,
     options_form_class,
 )
@@ -95,6 +96,8 @@ def connector_settings(request, pk: int, section: str = "general"):
         form = ConnectorForm(data, instance=connector, show_connection=can_manage)
     elif section == "credentials":
         credentials_form = CredentialsForm(data, connector=connector)
+    elif section == "inventory":
+        form = LocationMapForm(data, connector=connector)
     elif current.option_fields:
         options, _ = ConnectorOptions.objects.get_or_create(connector=connector)
         form = options_form_class(current.option_fields)(data, instance=options)
@@ -159,6 +162,8 @@ def _save_section(user, connector, section, form, credentials_form, flow_forms) 
         actions.update_connector(user, connector, fields)
     elif section == "credentials":
         actions.update_connector(user, connector, {}, secrets=credentials_form.secrets())
+    elif section == "inventory":
+        actions.set_location_map(user, connector, form.cleaned_data["locations"])
     elif form is not None:
         actions.update_options(user, connector, form.cleaned_data)
     for flow, flow_form in flow_forms:
@@ -247,12 +252,18 @@ def flow_run(request, pk: int, flow: str):
         messages.error(request, "Unknown flow.")
         return redirect("connector:settings", pk=pk, section="general")
     problem = run = None
+    # "Full resync" (flows that offer it): the run reads everything, not the delta.
+    full = registered.full_resync and request.POST.get("scope") == "full"
     try:
-        run, created = engine.request_run(connector, flow, Trigger.BUTTON, user=request.user)
+        run, created = engine.request_run(
+            connector, flow, Trigger.BUTTON, user=request.user, scope=["full"] if full else ()
+        )
     except engine.FlowNotRunnable as exc:
         problem = str(exc)
     else:
         what = "started" if created else "asked to run again after the active run"
+        if full:
+            what = f"full resync {what}"
         audit.record(request, run, connector, "run", "", f"{registered.label} {what}")
     if request.htmx:
         return render(

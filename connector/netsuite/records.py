@@ -157,6 +157,21 @@ def item_search_by_sku(sku: str):
     )
 
 
+def item_stock_search(modified_since=None):
+    """Inventory items, those modified at or after ``modified_since`` (a datetime) if given:
+    the inventory flow's delta (``onOrAfter``: timestamps have whole seconds, and an item
+    changed in the second the cursor was taken must not be missed)."""
+    core = factory("core")
+    criteria = {
+        "type": core.SearchEnumMultiSelectField(operator="anyOf", searchValue=["_inventoryItem"])
+    }
+    if modified_since is not None:
+        criteria["lastModifiedDate"] = core.SearchDateField(
+            operator="onOrAfter", searchValue=modified_since
+        )
+    return factory("common").ItemSearchBasic(**criteria)
+
+
 def created_from_search(internal_ids: Iterable[str], record_types: Iterable[str] = ()):
     """A basic transaction search for records created from others, e.g. the cash refunds and
     credit memos created from a cash sale (``record_types`` as RecordType values)."""

@@ -373,6 +373,53 @@ class ShopifyClient:
             },
         )["fulfillment"]
 
+    def locations(self) -> list[dict[str, Any]]:
+        """The shop's locations (id, legacyResourceId, name)."""
+        out = []
+        after = None
+        while True:
+            data = self.execute("locations", {"first": 250, "after": after})["locations"]
+            out.extend(data["nodes"])
+            if not data["pageInfo"]["hasNextPage"]:
+                return out
+            after = data["pageInfo"]["endCursor"]
+
+    def iter_inventory_items(
+        self, query: str | None, *, levels: int, page_size: int
+    ) -> Iterator[dict[str, Any]]:
+        """Inventory items matching `query` (e.g. "sku:'A' OR id:12"), each with its variant
+        and `inventoryLevels` (the first `levels`) with the available quantity."""
+        after = None
+        while True:
+            variables = {"first": page_size, "after": after, "query": query, "levels": levels}
+            data = self.execute("inventoryItemsWithLevels", variables)["inventoryItems"]
+            yield from data["nodes"]
+            if not data["pageInfo"]["hasNextPage"]:
+                return
+            after = data["pageInfo"]["endCursor"]
+
+    def set_inventory_quantities(
+        self,
+        quantities: list[dict[str, Any]],
+        *,
+        idempotency_key: str,
+        name: str = "available",
+        reason: str = "correction",
+    ) -> dict[str, Any]:
+        """inventorySetQuantities: each quantity carries `changeFromQuantity` (what we last
+        read; None skips the check). Shopify refuses the whole call on any userError."""
+        if not idempotency_key:
+            raise ValueError("inventorySetQuantities needs an idempotency key")
+        if any("changeFromQuantity" not in q for q in quantities):
+            raise ValueError("every quantity needs changeFromQuantity (None skips the check)")
+        return self.mutate(
+            "inventorySetQuantities",
+            {
+                "input": {"name": name, "reason": reason, "quantities": quantities},
+                "idempotencyKey": idempotency_key,
+            },
+        )
+
     def create_webhook_subscription(self, topic: str, callback_url: str) -> dict[str, Any]:
         return self.mutate(
             "webhookSubscriptionCreate",

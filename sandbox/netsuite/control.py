@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from . import fulfilments
+from . import fulfilments, items
 from .account import ActionError, build_lines
 from .store import Record
 
@@ -38,6 +38,13 @@ def handle_control(sandbox, method: str, path: str, query: dict, data: dict):
             return 200, _faults(sandbox, data)
         if path == "/_control/items":
             return 200, [create_item(sandbox, **item).to_json() for item in data["items"]]
+        if path == "/_control/inventory-items":
+            made = items.upsert_inventory(store, data["items"])
+            store.save()
+            return 200, {
+                "count": len(made),
+                "internalIds": {r.text("itemId"): r.internal_id for r in made},
+            }
         if path == "/_control/customers":
             return 200, [create_customer(sandbox, **c).to_json() for c in data["customers"]]
         if path == "/_control/sales-orders":

@@ -263,22 +263,3 @@ def _date_test(field):
         )
     compare = _DATE_OPERATORS[operator]
     return lambda value: value is not None and compare(value, first)
-
-
-# -- bodyFieldsOnly ----------------------------------------------------------------------------
-
-
-def body_fields_only(headers) -> bool:
-    """NetSuite returns body fields only unless searchPreferences says bodyFieldsOnly=false."""
-    prefs = (headers or {}).get("searchPreferences")
-    flag = None if prefs is None else prefs.findtext(q(soap.MSGS, "bodyFieldsOnly"))
-    return (flag or "true").strip() not in ("false", "0")
-
-
-def strip_sublists(record_el: etree._Element) -> None:
-    """Drop the record's sublists (item lines, package lists, ...); custom fields are body
-    fields and stay."""
-    for child in list(record_el):
-        name = etree.QName(child).localname
-        if name.endswith("List") and name not in ("customFieldList", "nullFieldList"):
-            record_el.remove(child)

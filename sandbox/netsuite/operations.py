@@ -5,11 +5,13 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import math
+import threading
 import uuid
 
 from lxml import etree
 
 from . import fulfilments, money, soap
+from . import items as inventory
 from .soap import CORE, MSGS, SoapFault, q
 from .store import Record, Store, sort_children
 
@@ -19,6 +21,7 @@ WRITE_OPERATIONS = {"add", "upsert", "upsertList", "update"}
 class Operations:
     def __init__(self, account):
         self.account = account  # the NetSuiteSandbox: store, searches, config
+        self._local = threading.local()  # per request thread: the search being made
 
     @property
     def store(self) -> Store:
@@ -293,11 +296,17 @@ class Operations:
         return resp
 
     def op_search(self, payload, headers):
+        # Whether the new search returns whole records or body fields only (its pages keep it).
+        self._local.full_records = not inventory.body_fields_only(headers.get("searchPreferences"))
+        try:
+            return self._search(payload, headers)
+        finally:
+            self._local.full_records = False
+
+    def _search(self, payload, headers):
         search = payload[0]
         _ns, type_name = soap.xsi_type(search)
         page_size = _page_size(headers.get("searchPreferences"))
-        # Sublists only when asked for (bodyFieldsOnly=false), for this search's every page.
-        self._body_fields_only = fulfilments.body_fields_only(headers)
         if type_name == "ItemSearchBasic":
             return self._item_search(search, page_size)
         if type_name == "TransactionSearchBasic":
@@ -338,6 +347,10 @@ class Operations:
                     "soapenv:Client",
                 )
             items = [r for r in items if r.text("itemId") == value]
+        try:
+            items = inventory.matches_modified(search, items)
+        except ValueError as exc:
+            raise SoapFault(None, None, str(exc), "soapenv:Client") from None
         search_id = f"WEBSERVICES_{uuid.uuid4().hex[:20]}"
         self.store.searches[search_id] = ([r.internal_id for r in items], page_size)
         return self._search_page("searchResponse", search_id, 1)
@@ -396,9 +409,9 @@ class Operations:
 
     def _search_page(self, tag, search_id, page_index):
         ids, page_size = self.store.searches[search_id]
-        if tag == "searchResponse" and getattr(self, "_body_fields_only", False):
-            self.store.body_only_searches.add(search_id)
-        body_only = search_id in self.store.body_only_searches
+        full = self.store.full_record_searches.setdefault(
+            search_id, getattr(self._local, "full_records", False)
+        )
         total_pages = max(1, math.ceil(len(ids) / page_size))
         resp = etree.Element(q(MSGS, tag), nsmap=soap.NSMAP)
         result = etree.SubElement(resp, q(CORE, "searchResult"))
@@ -416,10 +429,10 @@ class Operations:
         for internal_id in ids[start : start + page_size]:
             rec = self.store.records.get(internal_id)
             if rec is not None:
-                element = rec.to_element(q(CORE, "record"))
-                if body_only:
-                    fulfilments.strip_sublists(element)
-                record_list.append(element)
+                el = rec.to_element(q(CORE, "record"))
+                if not full:
+                    inventory.strip_sublists(el)
+                record_list.append(el)
         return resp
 
 

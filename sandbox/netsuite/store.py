@@ -180,7 +180,8 @@ class Store:
             self._ids = itertools.count(1000)
             self._seq = itertools.count(1)
             self.searches: dict[str, list[str]] = {}  # searchId -> internalIds, for paging
-            self.body_only_searches: set[str] = set()  # searches without sublists
+            # searchId -> whole records (searchPreferences bodyFieldsOnly=false) or body only
+            self.full_record_searches: dict[str, bool] = {}
 
     def new_id(self) -> str:
         return str(next(self._ids))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from sandbox.shopify import fulfilment, webhook_delivery
+from sandbox.shopify import fulfilment, inventory, webhook_delivery
 from sandbox.shopify.schema import SUPPORTED_VERSIONS
 from sandbox.shopify.store import SandboxError, Shop, Store, gid, money
 
@@ -110,6 +110,10 @@ def _route(sandbox, store: Store, method, path, query, body):
             "admin_graphql_api_id": gid("ProductVariant", variant["id"]),
             "inventory_item_gid": gid("InventoryItem", variant["inventory_item_id"]),
         }
+    if path.startswith(("/_control/inventory/", "/_control/locations")):
+        answer = inventory.handle_control(store, _shop(store, query, body), method, path, body)
+        if answer is not None:
+            return answer
     if path == "/_control/inventory":
         shop = _shop(store, query, body)
         return 200, {"levels": shop.levels, "locations": list(shop.locations.values())}

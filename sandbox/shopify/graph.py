@@ -17,7 +17,7 @@ from graphql import (
     value_from_ast_untyped,
 )
 
-from sandbox.shopify import fulfilment
+from sandbox.shopify import fulfilment, inventory
 from sandbox.shopify.present import Presenter, connection
 from sandbox.shopify.store import Shop, Store, gid, gid_number, order_matches
 
@@ -93,6 +93,16 @@ class QueryRoot(_Root):
         matching = [o for o in self._shop.orders.values() if order_matches(self._store, o, query)]
         kw.pop("savedSearchId", None)
         return connection(((key(o), lambda o=o: self._present.order(o)) for o in matching), **kw)
+
+    # Inventory (sandbox/shopify/inventory.py).
+    def inventoryItems(self, _info, query: str | None = None, **kw):
+        return inventory.inventory_items(self._store, self._shop, query, **kw)
+
+    def inventoryItem(self, _info, id: str):
+        return inventory.inventory_item(self._store, self._shop, id)
+
+    def locations(self, _info, **kw):
+        return inventory.locations(self._shop, **kw)
 
     def companies(self, _info, query: str | None = None, sortKey: str | None = None, **kw):
         records = list(self._shop.companies.values())

@@ -857,13 +857,24 @@ class Store:
                     )
                 )
                 continue
-            expected = q.get("changeFromQuantity")
+            # Since 2026-04 changeFromQuantity must be passed for every quantity; null (not
+            # absent) skips the check. A stale value fails the whole call.
+            if "changeFromQuantity" not in q:
+                errors.append(
+                    user_error(
+                        "changeFromQuantity must be passed (null skips the check).",
+                        [*field, "changeFromQuantity"],
+                        "COMPARE_QUANTITY_REQUIRED",
+                    )
+                )
+                continue
+            expected = q["changeFromQuantity"]
             if expected is not None and int(expected) != level[name]:
                 errors.append(
                     user_error(
                         "The specified compare quantity does not match the current quantity.",
                         [*field, "changeFromQuantity"],
-                        "COMPARE_QUANTITY_STALE",
+                        "CHANGE_FROM_QUANTITY_STALE",
                     )
                 )
                 continue
@@ -874,6 +885,7 @@ class Store:
         for level, item, location, quantity in changes:
             delta = quantity - level[name]
             level[name] = quantity
+            level["updated_at"] = self.now()
             if name == "available":
                 level["on_hand"] += delta
             result.append(

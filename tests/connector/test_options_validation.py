@@ -160,6 +160,7 @@ def test_api_create_connector_with_defaults(api_client, admin_user):
         "netsuite_cancellation_to_shopify",
         "shopify_cancellation_to_netsuite",
         "fulfilment_to_shopify",
+        "inventory_to_shopify",
     }
 
 

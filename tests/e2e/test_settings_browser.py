@@ -41,3 +41,36 @@ def test_customer_service_reads_settings_without_changing(page, live_server):
     assert page.get_by_text("only connector admins can change them").is_visible()
     assert page.get_by_role("button", name="Save").count() == 0
     assert page.get_by_role("link", name="Credentials").count() == 0
+
+
+def test_admin_maps_locations_for_inventory(page, live_server, screenshot):
+    from connector.models import LocationMapping
+    from tests.e2e.conftest import axe_check
+
+    admin = make_admin(username="ines")
+    connector = make_connector(admin, name="Stocky")
+    login(page, live_server, "ines", PASSWORD)
+    page.get_by_role("link", name="Stocky").click()
+    page.get_by_role("navigation", name="Settings").get_by_role("link", name="Inventory").click()
+    assert page.get_by_role("button", name="Full resync").count() == 1
+    box = page.get_by_label("Location map")
+    box.fill("1 = 71001\n2 = 71001\nthree = 5")
+    page.get_by_role("button", name="Save").click()
+    page.get_by_text("Nothing was saved").wait_for()
+    assert (
+        "Line 3: the NetSuite location id is digits only."
+        in page.locator(".has-error").inner_text()
+    )
+    assert not LocationMapping.objects.exists()
+    axe_check(page, "inventory-location-map-error")
+
+    page.get_by_label("Location map").fill("1 = 71001\n2 = 71001\n3 = 71002")
+    page.get_by_role("button", name="Save").click()
+    page.get_by_text("Inventory settings saved.").wait_for()
+    screenshot("settings-inventory-saved")
+    assert dict(
+        LocationMapping.objects.filter(connector=connector).values_list(
+            "netsuite_location_id", "shopify_location_id"
+        )
+    ) == {"1": "71001", "2": "71001", "3": "71002"}
+    assert "2 = 71001" in page.get_by_label("Location map").input_value()

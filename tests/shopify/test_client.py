@@ -330,7 +330,7 @@ def test_inventory_compare_and_set(shopify_sandbox):
     assert result["inventoryAdjustmentGroup"]["changes"][0]["quantityAfterChange"] == 42
     with pytest.raises(ShopifyUserError) as caught:
         _set_inventory(client, quantity, "inv-2")
-    assert caught.value.code == "COMPARE_QUANTITY_STALE"
+    assert caught.value.code == "CHANGE_FROM_QUANTITY_STALE"
 
 
 def test_wrong_token_is_a_permanent_auth_error_with_a_clear_message(shopify_sandbox):
