@@ -8,21 +8,30 @@ transactions.orders). Both are idempotent, so `run_panel` can call `seed_sandbox
 start. The connector's charge items are set to the sandbox account's.
 
 The demo: #1001 billed as a cash sale and refunded by a cash refund; #1002 billed as an
-invoice and refunded by a credit memo; #1003 synced but not billed.
+invoice and refunded by a credit memo; #1003 synced but not billed, and shipped in NetSuite
+with a UPS tracking number (the fulfilment flow's first Run sends it to Shopify). The demo
+items carry stock at two NetSuite locations, both mapped to the shop's location (the inventory
+flow sums them), unless an admin has made a location map already.
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
 
+from django.db import transaction
+
 from connector import bindings, external_ids
-from connector.actions import update_options
+from connector.actions import set_location_map, update_options
 from sandbox.control_client import ControlClient as Control
 
 from . import lifecycle
 from .models import Channel, Kind, Status
 
 DEMO_ORDERS = {"#1001": "cashSale", "#1002": "invoice", "#1003": None}
+DEMO_SHIPPED = "#1003"
+DEMO_TRACKING = "1ZDEMO0000000001"
+# NetSuite location internal id -> (name, available per demo SKU)
+DEMO_STOCK_LOCATIONS = {"1": ("Main warehouse", 40), "2": ("Overflow", 8)}
 
 
 def record_synced_order(connector, shopify_order: dict, sales_order_id: str):
@@ -149,8 +158,54 @@ def seed_sandboxes(connector, shopify_url: str, netsuite_url: str) -> list[str]:
             # Refund the first line only: a partial refund, as customers usually get.
             first = sales_order_lines(netsuite, sales_order["internalId"])[:1]
             bill_and_refund(netsuite, sales_order["internalId"], bill_as, lines=first)
+        if name == DEMO_SHIPPED:
+            ship(netsuite, sales_order["internalId"])
         done.append(name)
+    stock(connector, shopify, netsuite)
     return done
+
+
+def ship(netsuite: Control, sales_order_id: str) -> dict:
+    """A shipped item fulfillment of the whole order with a UPS tracking number, once."""
+    made = netsuite.get("records", type="itemFulfillment", createdFrom=sales_order_id)
+    if made:
+        return made[0]
+    return netsuite.post(
+        "item-fulfillments",
+        {
+            "sales_order": sales_order_id,
+            "packages": {"packageUpsList": [DEMO_TRACKING]},
+            "shipStatus": "_shipped",
+        },
+    )
+
+
+def stock(connector, shopify: Control, netsuite: Control) -> None:
+    """Stock of the demo items at two NetSuite locations, and (if the connector has none yet)
+    a location map sending both to the shop's first location."""
+    from sandbox.catalogue import DEMO_CATALOGUE
+
+    netsuite.post(
+        "inventory-items",
+        {
+            "items": [
+                {
+                    "sku": sku,
+                    "name": title,
+                    "locations": [
+                        {"location": loc, "name": name, "available": qty, "onHand": qty}
+                        for loc, (name, qty) in DEMO_STOCK_LOCATIONS.items()
+                    ],
+                }
+                for sku, title, _price in DEMO_CATALOGUE
+            ]
+        },
+    )
+    if connector.location_mappings.exists():
+        return
+    shop_location = str(shopify.get("inventory")["locations"][0]["id"])
+    with transaction.atomic():
+        set_location_map(None, connector, dict.fromkeys(DEMO_STOCK_LOCATIONS, shop_location))
 
 
 def sales_order_lines(netsuite: Control, sales_order_id: str) -> list[dict]:

@@ -7,6 +7,7 @@ import pytest
 
 from connector.models import RefundSyncDirection
 from flows.models import RunStatus
+from sandbox.control_client import ControlClient
 from sandbox.netsuite import demo as netsuite_demo
 from sandbox.shopify.demo import PLANTED_FAILURE_SKU
 from tests.flows.conftest import run_flow
@@ -53,3 +54,28 @@ def test_the_demo_refunds_post_and_the_first_run_explains_every_failure(
     for txn in posted.exclude(shopify_order_name__in=["#1001", "#1002", "#1003"])[:5]:
         assert "totals agree" in txn.events.get(type="posted").message
         assert txn.amount > Decimal("0")
+
+
+def test_the_demo_ships_one_order_and_stocks_the_shop_from_two_locations(
+    wired_connector, shopify_sandbox, netsuite_sandbox
+):
+    shopify_sandbox.control.reset(demo=True)
+    netsuite_demo.seed(netsuite_sandbox.server)
+    connector = wired_connector(RefundSyncDirection.NETSUITE_TO_SHOPIFY, b2b_sync_enabled=True)
+    demo.seed_sandboxes(connector, shopify_sandbox.url, netsuite_sandbox.base_url)
+    demo.seed_sandboxes(connector, shopify_sandbox.url, netsuite_sandbox.base_url)  # again: same
+    assert len(netsuite_sandbox.control.records("itemFulfillment")) == 1
+
+    run = run_flow(connector, "fulfilment_to_shopify")
+    assert (run.status, run.posted, run.failed) == (RunStatus.SUCCEEDED, 1, 0), run.error
+    shipped = shopify_sandbox.control.order(demo.DEMO_SHIPPED.replace("#", "%23"))
+    assert shipped["fulfillment_status"] == "FULFILLED"
+
+    run = run_flow(connector, "inventory_to_shopify")
+    assert run.status == RunStatus.SUCCEEDED, run.error
+    total = sum(qty for _name, qty in demo.DEMO_STOCK_LOCATIONS.values())
+    control = ControlClient(shopify_sandbox.url)
+    shop_location = str(control.get("inventory")["locations"][0]["id"])
+    levels = control.get("inventory/levels")["levels"]
+    assert levels["CAP-NAVY"][shop_location]["available"] == total
+    assert run.summary, "the run says what it did"
