@@ -7,14 +7,14 @@ from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count, Max
+from django.db.models import Count, Max, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_q.models import Schedule
 
 from connector.connection_check import check_connection
-from connector.models import Connector, ConnectorOptions
+from connector.models import Connector, ConnectorOptions, ItemBinding
 from connector.permissions import (
     ADD_CONNECTORS,
     VIEW_CONNECTORS,
@@ -149,10 +149,30 @@ def connector_settings(request, pk: int, section: str = "general"):
             "credentials_form": credentials_form,
             "flow_forms": [(flow, ff, panels[flow.api_name]) for flow, ff in flow_forms],
             "related_flows": _related_flows(connector, current, schedules),
+            "item_bindings": _item_bindings(request.user, connector)
+            if section in ("inventory", "fulfilment", "orders")
+            else None,
             "read_only": not can_manage,
             "can_run": can_run_flows(request.user),
         },
     )
+
+
+def _item_bindings(user, connector) -> dict:
+    """Counts of the connector's SKU bindings, and the admin list filtered to it for whoever
+    may see it there."""
+    counts = connector.item_bindings.aggregate(
+        total=Count("pk"),
+        by_admin=Count("pk", filter=Q(source=ItemBinding.Source.ADMIN)),
+        unfound=Count("pk", filter=Q(netsuite_item_id="")),
+    )
+    url = ""
+    if user.is_staff and user.has_perm("connector.view_itembinding"):
+        url = (
+            reverse("admin:connector_itembinding_changelist")
+            + f"?connector__id__exact={connector.pk}"
+        )
+    return {**counts, "url": url}
 
 
 @transaction.atomic

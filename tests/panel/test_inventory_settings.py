@@ -99,3 +99,20 @@ def test_full_resync_through_the_api(api_client):
         "/api/v1/flows/order_import/runs/", {"connector": connector.pk, "full": True}, format="json"
     )
     assert refused.status_code == 400
+
+
+def test_the_tab_counts_sku_bindings_and_links_staff_admins_to_correct_them(client):
+    from connector import items
+    from connector.models import ItemBinding
+
+    connector = make_connector()
+    items.bind_item(connector, "A", netsuite_item_id="1")
+    items.bind_item(connector, "B", netsuite_item_id="2", source=ItemBinding.Source.ADMIN)
+    items.bind_item(connector, "C", shopify_variant_id="3")  # not found in NetSuite
+    client.force_login(make_admin(is_staff=True))
+    page = client.get(URL.format(connector.pk)).content.decode()
+    assert "3 SKUs bound to NetSuite items (1 set by an admin, 1 not found in NetSuite)" in page
+    assert f"/admin/connector/itembinding/?connector__id__exact={connector.pk}" in page
+    client.force_login(make_cs())  # not staff: the counts, no link into the admin
+    page = client.get(URL.format(connector.pk)).content.decode()
+    assert "3 SKUs bound" in page and "/admin/connector/itembinding/" not in page
