@@ -198,7 +198,11 @@ def _order_action(store: Store, shop: Shop, order: dict, action: str, body: dict
         )
     elif action == "refund":
         lines = [
-            {"lineItemId": li["line_item_id"], "quantity": li["quantity"]}
+            {
+                "lineItemId": li["line_item_id"],
+                "quantity": li["quantity"],
+                "restockType": li.get("restock_type"),
+            }
             for li in body.get("lines", [])
         ]
         shipping = body.get("shipping")  # {"amount": "5.00"} or {"full_refund": true}

@@ -196,3 +196,81 @@ def test_direction_switch_never_echoes(wired_connector, seed003, shopify_sandbox
     run = run_flow(connector, "refund_to_shopify")
     assert run.posted == 0
     assert len(shopify_sandbox.control.order(order["id"])["refunds"]) == 2
+
+
+# -- refund shapes, to the cent ----------------------------------------------------------------
+
+
+def _rich_order(shopify_sandbox, seed003, connector, bill_as="cashSale"):
+    """Two lines, a line discount and an order discount, tax on lines and shipping."""
+    order = shopify_sandbox.control.create_order(
+        lines=[
+            {"sku": "TSHIRT-BLK-M", "quantity": 3, "price": "25.00", "discount": "3.00"},
+            {"sku": "CAP-NAVY", "quantity": 2, "price": "19.50"},
+        ],
+        paid=True,
+        tax="9.37",
+        shipping="8.00",
+        shipping_tax="0.64",
+        discount="5.00",
+    )
+    sales_order = seed003.synced(connector, order)
+    seed003.ns.post(f"sales-orders/{sales_order['internalId']}/bill", {"as": bill_as})
+    return order
+
+
+def _line(order, sku):
+    return next(li for li in order["line_items"] if li["sku"] == sku)
+
+
+SHAPES = {
+    "partial multi-line with tax and discounts": {
+        "lines": [("TSHIRT-BLK-M", 1, "RETURN"), ("CAP-NAVY", 1, "NO_RESTOCK")],
+        "amount": "suggested",
+    },
+    "lines and part of the shipping": {
+        "lines": [("CAP-NAVY", 2, "CANCEL")],
+        "shipping": {"amount": "3.00"},
+        "amount": "suggested",
+    },
+    "amount only": {"lines": [], "amount": "12.34"},
+    "lines, less than suggested (a discrepancy)": {
+        "lines": [("TSHIRT-BLK-M", 2, "NO_RESTOCK")],
+        "amount": "30.00",
+    },
+}
+
+
+@pytest.mark.parametrize("bill_as", ["cashSale", "invoice"])
+@pytest.mark.parametrize("shape", list(SHAPES))
+def test_shopify_refund_shapes_reach_netsuite_to_the_cent(
+    wired_connector, seed003, shopify_sandbox, netsuite_sandbox, shape, bill_as
+):
+    connector = wired_connector(TO_NETSUITE)
+    order = _rich_order(shopify_sandbox, seed003, connector, bill_as)
+    spec = SHAPES[shape]
+    shopify_sandbox.control.refund(
+        order["id"],
+        amount=spec["amount"],
+        shipping=spec.get("shipping"),
+        lines=[
+            {"line_item_id": _line(order, sku)["id"], "quantity": qty, "restock_type": restock}
+            for sku, qty, restock in spec["lines"]
+        ],
+    )
+    (shopify_refund,) = shopify_sandbox.control.order(order["id"])["refunds"]
+    run = run_flow(connector, "refund_to_netsuite")
+    assert run.posted == 1, (run.error, run.skip_reasons)
+    txn = _refund_rows(Channel.SHOPIFY).get()
+    refund_type = "cashRefund" if bill_as == "cashSale" else "creditMemo"
+    (record,) = netsuite_sandbox.control.records(
+        refund_type, externalId=external_ids.refund(txn.source_id)
+    )
+    assert Decimal(record["fields"]["total"]) == Decimal(shopify_refund["total"]) == txn.amount
+    # Shopify's refunded quantities and restock types are what the row carries.
+    kept = [(li["sku"], li["quantity"], li["restock_type"]) for li in txn.payload["lines"]]
+    assert kept == list(spec["lines"])
+    ns_lines = [li for li in record["fields"]["itemList"] if li.get("quantity")]
+    assert sorted(float(li["quantity"]) for li in ns_lines) == sorted(
+        float(q) for _, q, _ in spec["lines"]
+    )
