@@ -143,11 +143,15 @@ def post_netsuite_refund(client, txn, bind=lambda refund_id: None) -> Written:
             "refund_line_items": refund_lines,
         }
     }
+    shipping = _shipping(txn)
+    if shipping:
+        detail["request"]["shipping"] = shipping
     payload = client.create_refund(
         order_gid,
         idempotency_key=key,
         refund_line_items=refund_lines or None,
         transactions=transactions,
+        shipping=shipping,
         note=_note(txn),
     )
     refund = payload.get("refund") or {}
@@ -157,6 +161,15 @@ def post_netsuite_refund(client, txn, bind=lambda refund_id: None) -> Written:
     total, currency = _shop_money(refund.get("totalRefundedSet"))
     detail["answer"] = {"refund": refund.get("id"), "total": total, "currency": currency}
     return _checked(txn, refund, amount, detail)
+
+
+def _shipping(txn) -> dict | None:
+    """NetSuite's refunded shipping (`shippingCost`) as Shopify's refunded shipping: recorded
+    on the refund's shipping lines; the money itself is the refund transaction's amount."""
+    amount = (txn.payload or {}).get("shipping")
+    if amount in (None, "") or Decimal(str(amount)) <= 0:
+        return None
+    return {"amount": _money_text(Decimal(str(amount)))}
 
 
 def _note(txn) -> str:
@@ -193,6 +206,8 @@ def _matching_lines(order: dict, netsuite_lines: list[dict]) -> list[dict]:
     out = []
     for line in netsuite_lines:
         sku, quantity = line.get("sku"), line.get("quantity")
+        if quantity in (None, "", 0) and line.get("amount"):
+            continue  # a charge line (tax, discount, adjustment): money only, no item
         if not sku or quantity is None or float(quantity) != int(float(quantity)):
             return []
         match = next(

@@ -274,3 +274,27 @@ def test_shopify_refund_shapes_reach_netsuite_to_the_cent(
     assert sorted(float(li["quantity"]) for li in ns_lines) == sorted(
         float(q) for _, q, _ in spec["lines"]
     )
+
+
+@pytest.mark.parametrize("bill_as", ["cashSale", "invoice"])
+def test_netsuite_refund_with_lines_and_shipping_reaches_shopify_to_the_cent(
+    wired_connector, seed003, shopify_sandbox, bill_as
+):
+    connector = wired_connector(TO_SHOPIFY)
+    order = _rich_order(shopify_sandbox, seed003, connector, bill_as)
+    sales_order = Transaction.objects.get(kind=Kind.ORDER).netsuite_sales_order_id
+    lines = seed003.ns.get("records", type="salesOrder", internalId=sales_order)[0]["fields"][
+        "itemList"
+    ]
+    tshirt = next(li for li in lines if li.get("quantity"))
+    seed003.ns.post(
+        f"sales-orders/{sales_order}/refund",
+        {"lines": [{"item": tshirt["item"]["internalId"], "quantity": 2}], "shippingCost": "3.00"},
+    )
+    run = run_flow(connector, "refund_to_shopify")
+    assert run.posted == 1, (run.error, run.skip_reasons)
+    txn = _refund_rows(Channel.NETSUITE).get()
+    (made,) = shopify_sandbox.control.order(order["id"])["refunds"]
+    assert Decimal(made["total"]) == txn.amount
+    assert [(li["quantity"]) for li in made["line_items"]] == [2]
+    assert [Decimal(s["subtotal"]) for s in made["shipping_lines"]] == [Decimal("3.00")]
