@@ -332,6 +332,7 @@ class ShopifyClient:
         idempotency_key: str,
         refund_line_items: list[dict[str, Any]] | None = None,
         transactions: list[dict[str, Any]] | None = None,
+        refund_methods: list[dict[str, Any]] | None = None,
         shipping: dict[str, Any] | None = None,
         note: str | None = None,
         notify: bool = False,
@@ -343,6 +344,8 @@ class ShopifyClient:
             refund_input["refundLineItems"] = refund_line_items
         if transactions:
             refund_input["transactions"] = transactions
+        if refund_methods:
+            refund_input["refundMethods"] = refund_methods
         if shipping:
             refund_input["shipping"] = shipping
         if note:

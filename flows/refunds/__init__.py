@@ -75,7 +75,10 @@ def _write(job: Job, sync: Synchronizer, txn: Transaction) -> Written:
 
     if txn.target_channel == Channel.SHOPIFY:
         return shopify.post_netsuite_refund(
-            job.shopify, txn, lambda refund_id: bind(refund_id, txn.source_id, txn.source_type)
+            job.shopify,
+            txn,
+            lambda refund_id: bind(refund_id, txn.source_id, txn.source_type),
+            store_credit=bool(job.options.refund_to_store_credit),
         )
     charges = ChargeItems.of(job.options)
     return netsuite.post_shopify_refund(

@@ -298,3 +298,22 @@ def test_netsuite_refund_with_lines_and_shipping_reaches_shopify_to_the_cent(
     assert Decimal(made["total"]) == txn.amount
     assert [(li["quantity"]) for li in made["line_items"]] == [2]
     assert [Decimal(s["subtotal"]) for s in made["shipping_lines"]] == [Decimal("3.00")]
+
+
+@pytest.mark.parametrize("store_credit", [False, True])
+def test_money_goes_back_to_the_payment_method_or_as_store_credit(
+    wired_connector, seed003, shopify_sandbox, store_credit
+):
+    connector = wired_connector(TO_SHOPIFY, refund_to_store_credit=store_credit)
+    order, _, _ = seed003.billed_and_refunded(connector)
+    run = run_flow(connector, "refund_to_shopify")
+    assert run.posted == 1, (run.error, run.skip_reasons)
+    state = shopify_sandbox.control.order(order["id"])
+    (made,) = state["refunds"]
+    (money,) = [t for t in state["transactions"] if t["id"] in made["transaction_ids"]]
+    assert Decimal(money["amount"]) == Decimal(made["total"]) == Decimal("50.00")
+    assert (money["gateway"] == "shopify_store_credit") is store_credit
+    txn = _refund_rows(Channel.NETSUITE).get()
+    assert txn.events.get(type="posted").detail["request"]["to"] == (
+        "store credit" if store_credit else "original payment method"
+    )
