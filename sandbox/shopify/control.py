@@ -177,6 +177,8 @@ def _create_orders(store: Store, shop: Shop, body: dict) -> dict:
             shipping_tax=body.get("shipping_tax"),
             tax_rate=body.get("tax_rate"),
             taxes_included=body.get("taxes_included"),
+            presentment_currency=body.get("presentment_currency"),
+            exchange_rate=body.get("exchange_rate"),
         )
         created.append(order)
     if len(created) == 1:

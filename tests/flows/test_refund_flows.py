@@ -317,3 +317,58 @@ def test_money_goes_back_to_the_payment_method_or_as_store_credit(
     assert txn.events.get(type="posted").detail["request"]["to"] == (
         "store credit" if store_credit else "original payment method"
     )
+
+
+# -- currencies: the shop currency is written ------------------------------------------------
+
+
+def _order_in_euros(shopify_sandbox, seed003, connector):
+    order = shopify_sandbox.control.create_order(
+        lines=[
+            {"sku": "TSHIRT-BLK-M", "quantity": 2, "price": "25.00"},
+            {"sku": "CAP-NAVY", "quantity": 1, "price": "19.50"},
+        ],
+        paid=True,
+        tax="5.56",
+        shipping="6.00",
+        presentment_currency="EUR",
+        exchange_rate="0.9137",
+    )
+    sales_order = seed003.synced(connector, order)
+    seed003.ns.post(f"sales-orders/{sales_order['internalId']}/bill", {"as": "cashSale"})
+    return order
+
+
+def test_refund_of_an_order_paid_in_another_currency_is_written_in_shop_currency(
+    wired_connector, seed003, shopify_sandbox, netsuite_sandbox
+):
+    connector = wired_connector(TO_NETSUITE)
+    order = _order_in_euros(shopify_sandbox, seed003, connector)
+    shopify_sandbox.control.refund(
+        order["id"],
+        amount="suggested",
+        lines=[{"line_item_id": _line(order, "TSHIRT-BLK-M")["id"], "quantity": 1}],
+    )
+    (shopify_refund,) = shopify_sandbox.control.order(order["id"])["refunds"]
+    run = run_flow(connector, "refund_to_netsuite")
+    assert run.posted == 1, (run.error, run.skip_reasons)
+    txn = _refund_rows(Channel.SHOPIFY).get()
+    # The shop currency (USD) amounts, Shopify's shopMoney, never the customer's EUR ones.
+    assert txn.currency == "USD"
+    (record,) = netsuite_sandbox.control.records("cashRefund")
+    assert Decimal(record["fields"]["total"]) == Decimal(shopify_refund["total"]) == txn.amount
+
+
+def test_netsuite_refund_of_an_order_paid_in_another_currency_goes_to_a_person(
+    wired_connector, seed003, shopify_sandbox
+):
+    connector = wired_connector(TO_SHOPIFY)
+    order = _order_in_euros(shopify_sandbox, seed003, connector)
+    sales_order = Transaction.objects.get(kind=Kind.ORDER).netsuite_sales_order_id
+    seed003.ns.post(f"sales-orders/{sales_order}/refund", {"lines": None})
+    run = run_flow(connector, "refund_to_shopify")
+    assert run.posted == 0
+    txn = _refund_rows(Channel.NETSUITE).get()
+    assert txn.status == Status.ERROR and txn.next_attempt_at is None
+    assert "paid in EUR" in txn.last_error and "by hand" in txn.last_error
+    assert shopify_sandbox.control.order(order["id"])["refunds"] == []
