@@ -372,3 +372,20 @@ def test_netsuite_refund_of_an_order_paid_in_another_currency_goes_to_a_person(
     assert txn.status == Status.ERROR and txn.next_attempt_at is None
     assert "paid in EUR" in txn.last_error and "by hand" in txn.last_error
     assert shopify_sandbox.control.order(order["id"])["refunds"] == []
+
+
+def test_run_queued_before_the_direction_switch_does_nothing(
+    wired_connector, seed003, shopify_sandbox, netsuite_sandbox
+):
+    connector = wired_connector(TO_NETSUITE)
+    order, _ = _billed_order(seed003, connector)
+    shopify_sandbox.control.refund(
+        order["id"], amount="19.50", lines=[{"line_item_id": _cap(order)["id"], "quantity": 1}]
+    )
+    run, _ = engine.request_run(connector, "refund_to_netsuite", "button")
+    set_options(connector, refund_sync_direction=TO_SHOPIFY)
+    engine.execute(run.pk)
+    run.refresh_from_db()
+    assert run.status == "failed" and "Shopify → NetSuite" in run.error
+    assert not _refund_rows(Channel.SHOPIFY).exists()
+    assert netsuite_sandbox.control.records("cashRefund") == []
