@@ -262,6 +262,12 @@ class ConnectorOptions(models.Model):
         help_text="Refunds sync in one direction only; both at once would post every refund "
         "twice. Leading practice for Shopify: NetSuite → Shopify.",
     )
+    refund_to_store_credit = models.BooleanField(
+        "Refund to Shopify store credit",
+        default=False,
+        help_text="NetSuite → Shopify: give the NetSuite refund back as Shopify store credit "
+        "instead of to the original payment method.",
+    )
 
     # Settings › Order edits
     post_order_modifications_to_shopify = models.BooleanField(

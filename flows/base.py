@@ -25,8 +25,14 @@ class Flow:
     default_interval_minutes: int = 15
     # Connector options (ConnectorOptions field names) that must all be on for it to run.
     required_options: tuple[str, ...] = ()
+    # Choice-valued options it needs at one value: (field, value) pairs, e.g. the refund
+    # sync direction ("one direction per connector", seed 003).
+    required_choices: tuple[tuple[str, str], ...] = ()
     # Shopify webhook topics that start it for the record they name.
     webhook_topics: tuple[str, ...] = ()
+    # The field of the webhook body that names the order to scope a run to ("id" for order
+    # topics; "order_id" for refunds/create, whose "id" is the refund's).
+    webhook_order_key: str = "id"
     # Place in the NetSuite budget queue: business-critical work ahead of bulk work.
     priority: Priority = Priority.NORMAL
     # run(ctx): a batch (schedule, Run button, webhook scope). None: not runnable as a batch.

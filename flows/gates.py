@@ -21,6 +21,20 @@ def why_not_postable(connector: Connector, flow: Flow) -> str | None:
     return None
 
 
+def why_choice_not_met(options, flow: Flow) -> str | None:
+    """A choice-valued option the flow needs at one value (e.g. the refund direction)."""
+    for name, wanted in flow.required_choices:
+        field = options._meta.get_field(name)
+        current = getattr(options, name)
+        if current != wanted:
+            labels = dict(field.choices or ())
+            return (
+                f"“{flow.label}” runs only when “{field.verbose_name}” is "
+                f"“{labels.get(wanted, wanted)}” (it is “{labels.get(current, current)}”)."
+            )
+    return None
+
+
 def why_not_runnable(connector: Connector, flow: Flow, trigger: str) -> str | None:
     if not flow.available:
         return f"“{flow.label}” is not available yet."
@@ -31,6 +45,8 @@ def why_not_runnable(connector: Connector, flow: Flow, trigger: str) -> str | No
         if not getattr(options, name):
             label = options._meta.get_field(name).verbose_name
             return f"“{flow.label}” needs the option “{label}” switched on."
+    if (reason := why_choice_not_met(options, flow)) is not None:
+        return reason
     if trigger in (Trigger.SCHEDULE, Trigger.WEBHOOK):
         # Manual runs (button, API) work on a flow that is not scheduled; automatic ones don't.
         enabled = FlowSchedule.objects.filter(

@@ -17,9 +17,10 @@ logger = logging.getLogger(__name__)
 
 def handle(delivery: WebhookDelivery) -> str | None:
     """Start each flow of the topic for the order; returns why it was ignored, or None."""
-    order_id = str(json.loads(delivery.body)["id"])
+    body = json.loads(delivery.body)
     reasons = []
     for flow in topics()[delivery.topic]:
+        order_id = str(body[flow.webhook_order_key])
         try:
             engine.request_run(delivery.connector, flow.name, Trigger.WEBHOOK, scope=[order_id])
         except engine.FlowNotRunnable as exc:

@@ -67,7 +67,7 @@ SECTIONS: dict[str, Section] = {
             "refunds",
             "Refunds",
             "Refunds sync in one direction only.",
-            option_fields=("refund_sync_direction",),
+            option_fields=("refund_sync_direction", "refund_to_store_credit"),
         ),
         Section(
             "order-edits",

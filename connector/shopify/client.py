@@ -271,6 +271,14 @@ class ShopifyClient:
         query = f"updated_at:>='{_iso(updated_since)}'" if updated_since is not None else None
         yield from self.iter_pages("ordersForImport", "orders", query, page_size)
 
+    def iter_orders_updated_since(
+        self, updated_since: Any = None, page_size: int = 50
+    ) -> Iterator[dict[str, Any]]:
+        """Order summaries (with totalRefundedSet) updated at or after `updated_since`, oldest
+        update first: the refund flow's safety net under its webhook."""
+        query = f"updated_at:>='{_iso(updated_since)}'" if updated_since is not None else None
+        yield from self.iter_pages("ordersUpdatedSince", "orders", query, page_size)
+
     def get_order_for_import(self, order_gid: str) -> dict[str, Any] | None:
         return self.execute("orderForImport", {"id": order_gid})["order"]
 
@@ -324,6 +332,7 @@ class ShopifyClient:
         idempotency_key: str,
         refund_line_items: list[dict[str, Any]] | None = None,
         transactions: list[dict[str, Any]] | None = None,
+        refund_methods: list[dict[str, Any]] | None = None,
         shipping: dict[str, Any] | None = None,
         note: str | None = None,
         notify: bool = False,
@@ -335,6 +344,8 @@ class ShopifyClient:
             refund_input["refundLineItems"] = refund_line_items
         if transactions:
             refund_input["transactions"] = transactions
+        if refund_methods:
+            refund_input["refundMethods"] = refund_methods
         if shipping:
             refund_input["shipping"] = shipping
         if note:

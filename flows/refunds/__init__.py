@@ -1,7 +1,8 @@
 """Refunds both ways: a NetSuite cash refund / credit memo becomes a Shopify refund,
 or a Shopify refund becomes a cash refund / credit memo, in the one direction the connector
-allows. Today a person retrieves them by order ID and posts them; both go through the
-synchronizer (claim, write keyed, bind, verify the total to the cent, finish).
+allows. Two flows (run.py: webhook `refunds/create` and a delta one way, a delta the other)
+and the manual Retrieve + Post of seed 003 all go through the synchronizer (claim, write
+keyed, bind, verify the total to the cent, finish) and this module's `post_one`.
 """
 
 from __future__ import annotations
@@ -12,10 +13,11 @@ from connector.netsuite.budget import Priority
 from flows.base import Flow
 from flows.charges import ChargeItems
 from flows.context import Job
-from flows.sync import NeedsPerson, Synchronizer, Written
+from flows.sync import NeedsPerson, Synchronizer, Wait, Written
 from transactions.models import Channel, Kind, Transaction
 
 from . import netsuite, shopify
+from .run import import_pending, run_to_netsuite, run_to_shopify
 
 DIRECTION = {
     Channel.NETSUITE: RefundSyncDirection.NETSUITE_TO_SHOPIFY,
@@ -44,6 +46,15 @@ def _write(job: Job, sync: Synchronizer, txn: Transaction) -> Written:
             f"{Channel(txn.target_channel).label}); posting it back would refund twice. Ignore it."
         )
     order = find_synced_order(job.connector, txn.shopify_order_id)
+    if (
+        order is None
+        and txn.source_channel == Channel.SHOPIFY
+        and import_pending(job.connector, txn.shopify_order_id)
+    ):
+        raise Wait(
+            f"Order {txn.shopify_order_name or txn.shopify_order_id} is not in NetSuite yet: "
+            "the refund goes to NetSuite by itself once the order is imported."
+        )
     if order is None or not _belongs(job, txn, order):
         raise NeedsPerson(
             f"Refund {txn.source_id} does not belong to an order this connector synced "
@@ -64,7 +75,10 @@ def _write(job: Job, sync: Synchronizer, txn: Transaction) -> Written:
 
     if txn.target_channel == Channel.SHOPIFY:
         return shopify.post_netsuite_refund(
-            job.shopify, txn, lambda refund_id: bind(refund_id, txn.source_id, txn.source_type)
+            job.shopify,
+            txn,
+            lambda refund_id: bind(refund_id, txn.source_id, txn.source_type),
+            store_credit=bool(job.options.refund_to_store_credit),
         )
     charges = ChargeItems.of(job.options)
     return netsuite.post_shopify_refund(
@@ -94,7 +108,11 @@ TO_SHOPIFY = Flow(
     label="NetSuite Refund to Shopify Refund Add",
     direction="netsuite_to_shopify",
     kind=Kind.REFUND,
+    settings_section="refunds",
+    default_interval_minutes=15,
+    required_choices=(("refund_sync_direction", RefundSyncDirection.NETSUITE_TO_SHOPIFY),),
     priority=Priority.URGENT,
+    run=run_to_shopify,
     post_one=post_one,
 )
 TO_NETSUITE = Flow(
@@ -102,6 +120,12 @@ TO_NETSUITE = Flow(
     label="Shopify Refund to NetSuite Refund Add",
     direction="shopify_to_netsuite",
     kind=Kind.REFUND,
+    settings_section="refunds",
+    default_interval_minutes=15,
+    required_choices=(("refund_sync_direction", RefundSyncDirection.SHOPIFY_TO_NETSUITE),),
+    webhook_topics=("refunds/create",),
+    webhook_order_key="order_id",
     priority=Priority.URGENT,
+    run=run_to_netsuite,
     post_one=post_one,
 )

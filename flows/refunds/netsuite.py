@@ -67,6 +67,7 @@ def refund_payload(refund, bill, skus: dict[str, str]) -> dict:
         "internal_id": refund.internalId,
         "tran_id": getattr(refund, "tranId", None),
         "total": _money(refund.total),
+        "shipping": _money(getattr(refund, "shippingCost", None)),
         "created_from": {"type": record_type(bill), "internal_id": bill.internalId},
         "lines": lines,
     }

@@ -95,9 +95,13 @@ def post_key(txn) -> str:
     )
 
 
-def post_netsuite_refund(client, txn, bind=lambda refund_id: None) -> Written:
+def post_netsuite_refund(
+    client, txn, bind=lambda refund_id: None, *, store_credit: bool = False
+) -> Written:
     """Create the Shopify refund for the NetSuite refund `txn` (or find the one we made
-    before), bind it, then check Shopify's total."""
+    before), bind it, then check Shopify's total. The money goes back to the original payment
+    (a REFUND transaction on the sale), or as store credit (`refundMethods`) when the option
+    "Refund to Shopify store credit" is on."""
     order_gid = gids.order(txn.shopify_order_id)
     order = client.get_order(order_gid)
     if order is None:
@@ -112,7 +116,35 @@ def post_netsuite_refund(client, txn, bind=lambda refund_id: None) -> Written:
         return _checked(
             txn, ours, amount, {"answer": {"refund": ours["id"], "found_existing": True}}
         )
+    shop_currency, presentment = _currencies(order)
+    if presentment and shop_currency and presentment != shop_currency:
+        # Shopify refunds in the customer's (presentment) currency; NetSuite's figure is in
+        # the shop currency. Converting would be recomputing money: a person decides.
+        raise NeedsPerson(
+            f"Order {order.get('name')} was paid in {presentment}, the shop's currency is "
+            f"{shop_currency}: refund {_money_text(amount)} {shop_currency} in Shopify by hand "
+            "(in the customer's currency), then Ignore this row."
+        )
     refund_lines = _matching_lines(order, (txn.payload or {}).get("lines") or [])
+    if store_credit:
+        return _post(
+            client,
+            txn,
+            order_gid,
+            amount,
+            refund_lines,
+            bind,
+            refund_methods=[
+                {
+                    "storeCreditRefund": {
+                        "amount": {
+                            "amount": _money_text(amount),
+                            "currencyCode": shop_currency or txn.currency,
+                        }
+                    }
+                }
+            ],
+        )
     sale = next(
         (
             t
@@ -134,6 +166,20 @@ def post_netsuite_refund(client, txn, bind=lambda refund_id: None) -> Written:
             "parentId": sale["id"],
         }
     ]
+    return _post(client, txn, order_gid, amount, refund_lines, bind, transactions=transactions)
+
+
+def _currencies(order: dict) -> tuple[str, str]:
+    """(shop currency, presentment currency) of the order."""
+    total = order.get("totalPriceSet") or {}
+    shop = (total.get("shopMoney") or {}).get("currencyCode") or ""
+    presentment = (total.get("presentmentMoney") or {}).get("currencyCode") or ""
+    return shop, presentment
+
+
+def _post(
+    client, txn, order_gid, amount, refund_lines, bind, *, transactions=None, refund_methods=None
+) -> Written:
     key = post_key(txn)
     detail: dict = {
         "request": {
@@ -141,13 +187,19 @@ def post_netsuite_refund(client, txn, bind=lambda refund_id: None) -> Written:
             "order": order_gid,
             "amount": _money_text(amount),
             "refund_line_items": refund_lines,
+            "to": "store credit" if refund_methods else "original payment method",
         }
     }
+    shipping = _shipping(txn)
+    if shipping:
+        detail["request"]["shipping"] = shipping
     payload = client.create_refund(
         order_gid,
         idempotency_key=key,
         refund_line_items=refund_lines or None,
         transactions=transactions,
+        refund_methods=refund_methods,
+        shipping=shipping,
         note=_note(txn),
     )
     refund = payload.get("refund") or {}
@@ -157,6 +209,15 @@ def post_netsuite_refund(client, txn, bind=lambda refund_id: None) -> Written:
     total, currency = _shop_money(refund.get("totalRefundedSet"))
     detail["answer"] = {"refund": refund.get("id"), "total": total, "currency": currency}
     return _checked(txn, refund, amount, detail)
+
+
+def _shipping(txn) -> dict | None:
+    """NetSuite's refunded shipping (`shippingCost`) as Shopify's refunded shipping: recorded
+    on the refund's shipping lines; the money itself is the refund transaction's amount."""
+    amount = (txn.payload or {}).get("shipping")
+    if amount in (None, "") or Decimal(str(amount)) <= 0:
+        return None
+    return {"amount": _money_text(Decimal(str(amount)))}
 
 
 def _note(txn) -> str:
@@ -193,6 +254,8 @@ def _matching_lines(order: dict, netsuite_lines: list[dict]) -> list[dict]:
     out = []
     for line in netsuite_lines:
         sku, quantity = line.get("sku"), line.get("quantity")
+        if quantity in (None, "", 0) and line.get("amount"):
+            continue  # a charge line (tax, discount, adjustment): money only, no item
         if not sku or quantity is None or float(quantity) != int(float(quantity)):
             return []
         match = next(

@@ -25,6 +25,11 @@ INITIALIZE_FROM = {
 }
 
 
+# Transactions whose saves NetSuite stamps with lastModifiedDate (item fulfillments stamp
+# themselves in fulfilments.py, with the warehouse's times).
+STAMPED = {"SalesOrder", "CashSale", "Invoice", "CashRefund", "CreditMemo"}
+
+
 class ActionError(Exception):
     """A UI action that NetSuite would refuse (e.g. cancel an approved order)."""
 
@@ -123,6 +128,16 @@ class AccountActions:
     def on_create(self, rec: Record) -> None:
         if rec.type_name == "SalesOrder" and rec.text("orderStatus") is None:
             rec.set_text("orderStatus", "_pendingApproval")
+        self.on_save(rec)
+
+    @staticmethod
+    def on_save(rec: Record) -> None:
+        """NetSuite stamps `lastModifiedDate` on every save of a transaction (the delta
+        searches filter on it)."""
+        if rec.type_name in STAMPED:
+            from .fulfilments import now_text
+
+            rec.set_text("lastModifiedDate", now_text())
 
     def initialize(self, target: str, source: Record) -> Record:
         key = (target, source.record_type)
@@ -252,6 +267,7 @@ class AccountActions:
 
     def _save_new(self, rec: Record, external_id) -> Record:
         stored = self.store.add(rec.type_name, external_id, rec.fields)
+        self.on_save(stored)
         return stored
 
     @staticmethod

@@ -153,6 +153,7 @@ class Operations:
             except _RecordError:
                 rec.fields = before
                 raise
+            self.account.on_save(rec)
         return rec
 
     def _lookup(self, ref_el: etree._Element) -> Record:
@@ -249,6 +250,7 @@ class Operations:
             except _RecordError:
                 rec.fields = before
                 raise
+            self.account.on_save(rec)
             self._write_response(resp, rec)
         except _RecordError as exc:
             self._write_response(resp, error=exc)

@@ -181,6 +181,8 @@ def _create_orders(store: Store, shop: Shop, body: dict) -> dict:
             shipping_tax=body.get("shipping_tax"),
             tax_rate=body.get("tax_rate"),
             taxes_included=body.get("taxes_included"),
+            presentment_currency=body.get("presentment_currency"),
+            exchange_rate=body.get("exchange_rate"),
         )
         created.append(order)
     if len(created) == 1:
@@ -202,7 +204,11 @@ def _order_action(store: Store, shop: Shop, order: dict, action: str, body: dict
         )
     elif action == "refund":
         lines = [
-            {"lineItemId": li["line_item_id"], "quantity": li["quantity"]}
+            {
+                "lineItemId": li["line_item_id"],
+                "quantity": li["quantity"],
+                "restockType": li.get("restock_type"),
+            }
             for li in body.get("lines", [])
         ]
         shipping = body.get("shipping")  # {"amount": "5.00"} or {"full_refund": true}

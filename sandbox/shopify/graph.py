@@ -196,10 +196,34 @@ class MutationRoot(_Root):
             order, errors = self._order_or_error(input["orderId"], "orderId")
             if errors:
                 return {"order_id": None, "refund_id": None, "errors": errors}
+            transactions = list(input.get("transactions") or [])
+            for method in input.get("refundMethods") or []:
+                credit = (method or {}).get("storeCreditRefund")
+                if not credit:
+                    continue
+                if credit["amount"]["currencyCode"] != order["currency"]:
+                    return {
+                        "order_id": None,
+                        "refund_id": None,
+                        "errors": [
+                            {
+                                "field": ["refundMethods"],
+                                "message": "Store credit must be in the order's currency",
+                            }
+                        ],
+                    }
+                # Store credit is issued as a refund transaction of its own gateway.
+                transactions.append(
+                    {
+                        "amount": credit["amount"]["amount"],
+                        "kind": "REFUND",
+                        "gateway": "shopify_store_credit",
+                    }
+                )
             refund, errors = self._store.refund(
                 order,
                 input.get("refundLineItems") or [],
-                input.get("transactions") or [],
+                transactions,
                 input.get("note"),
                 shipping=input.get("shipping"),
                 discrepancy_reason=input.get("discrepancyReason"),

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Callable, Iterable
+from decimal import Decimal
 from typing import Any
 
 from graphql import GraphQLError
@@ -26,9 +27,34 @@ from sandbox.shopify.store import (
 MAX_PAGE_SIZE = 250
 
 
+class OrderCurrency(str):
+    """The shop currency of an order, carrying the customer's (presentment) currency and the
+    order's exchange rate when they differ: `bag` then shows both, as Shopify does."""
+
+    presentment: str = ""
+    rate: Decimal = Decimal(1)
+
+
+def order_currency(order: dict) -> str:
+    presentment = order.get("presentment_currency")
+    if not presentment or presentment == order["currency"]:
+        return order["currency"]
+    currency = OrderCurrency(order["currency"])
+    currency.presentment = presentment
+    currency.rate = Decimal(str(order.get("exchange_rate") or 1))
+    return currency
+
+
 def bag(amount: Any, currency: str) -> dict:
-    value = {"amount": str(money(amount)), "currencyCode": currency}
-    return {"shopMoney": value, "presentmentMoney": dict(value)}
+    value = {"amount": str(money(amount)), "currencyCode": str(currency)}
+    presentment = getattr(currency, "presentment", "")
+    if not presentment:
+        return {"shopMoney": value, "presentmentMoney": dict(value)}
+    converted = (money(amount) * currency.rate).quantize(Decimal("0.01"))
+    return {
+        "shopMoney": value,
+        "presentmentMoney": {"amount": str(converted), "currencyCode": presentment},
+    }
 
 
 def _cursor(key: Any) -> str:
@@ -214,7 +240,7 @@ class Presenter:
         ]
 
     def shipping_line(self, order: dict, record: dict) -> dict:
-        currency = order["currency"]
+        currency = order_currency(order)
         refunded = sum(
             (
                 money(r["subtotal"])
@@ -245,7 +271,7 @@ class Presenter:
         }
 
     def line_item(self, order: dict, line: dict) -> dict:
-        currency = order["currency"]
+        currency = order_currency(order)
         quantity = line["quantity"]
         original_total = money(line["price"]) * quantity
         line_discount = money(line.get("discount"))
@@ -293,14 +319,14 @@ class Presenter:
             "status": record["status"],
             "gateway": record["gateway"],
             "processedAt": record["processed_at"],
-            "amountSet": bag(record["amount"], order["currency"]),
+            "amountSet": bag(record["amount"], order_currency(order)),
             "parentTransaction": self.transaction(order, parent) if parent else None,
         }
 
     def refund(self, order: dict, record: dict) -> dict:
         lines = {li["id"]: li for li in order["line_items"]}
         ship_lines = {sl["id"]: sl for sl in order.get("shipping_lines", [])}
-        currency = order["currency"]
+        currency = order_currency(order)
 
         def refund_line(r: dict) -> dict:
             line = lines[r["line_item_id"]]
@@ -422,7 +448,7 @@ class Presenter:
         }
 
     def order(self, order: dict) -> dict:
-        store, currency = self.store, order["currency"]
+        store, currency = self.store, order_currency(order)
         totals = store.totals(order)
         return {
             "__typename": "Order",

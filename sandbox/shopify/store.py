@@ -242,6 +242,8 @@ class Store:
         tax_rate: Any = None,
         taxes_included: bool | None = None,
         shipping_title: str = "Standard",
+        presentment_currency: str | None = None,
+        exchange_rate: Any = None,
     ) -> dict:
         if not lines:
             raise SandboxError("An order needs at least one line")
@@ -330,6 +332,10 @@ class Store:
             "cancel_reason": None,
             "closed": False,
             "currency": shop.currency,
+            # The customer's currency, when not the shop's: amounts are kept in the shop
+            # currency and shown in both (presentment = shop amount × exchange_rate).
+            "presentment_currency": presentment_currency or shop.currency,
+            "exchange_rate": str(exchange_rate or 1),
             "customer_id": customer_id,
             "company": company,
             "taxes_included": bool(

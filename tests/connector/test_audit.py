@@ -15,7 +15,12 @@ def test_settings_change_is_audited_with_actor_and_values(client):
     client.force_login(admin)
     client.post(
         f"/connectors/{connector.pk}/settings/refunds/",
-        {"refund_sync_direction": "netsuite_to_shopify"},
+        {
+            "refund_sync_direction": "netsuite_to_shopify",
+            # The tab's two flows' schedules are part of its form.
+            "refund_to_shopify-interval_minutes": 15,
+            "refund_to_netsuite-interval_minutes": 15,
+        },
     )
     entry = LogEntry.objects.filter(
         additional_data__connector_id=connector.pk,

@@ -161,6 +161,8 @@ def test_api_create_connector_with_defaults(api_client, admin_user):
         "shopify_cancellation_to_netsuite",
         "fulfilment_to_shopify",
         "inventory_to_shopify",
+        "refund_to_shopify",
+        "refund_to_netsuite",
     }
 
 
@@ -205,6 +207,13 @@ def test_form_shows_error_next_to_field_and_saves_nothing(client, admin_user, co
     assert connector.options.b2b_sync_enabled is False
 
 
+# The Refunds tab also carries its two flows' schedules (switch and interval).
+REFUND_FLOW_FIELDS = {
+    "refund_to_shopify-interval_minutes": 15,
+    "refund_to_netsuite-interval_minutes": 15,
+}
+
+
 def test_form_refund_direction_offers_one_choice(client, admin_user, connector):
     client.force_login(admin_user)
     page = client.get(f"/connectors/{connector.pk}/settings/refunds/").content.decode()
@@ -217,7 +226,7 @@ def test_form_refund_direction_offers_one_choice(client, admin_user, connector):
     assert connector.options.refund_sync_direction == "none"
     response = client.post(
         f"/connectors/{connector.pk}/settings/refunds/",
-        {"refund_sync_direction": "netsuite_to_shopify"},
+        {"refund_sync_direction": "netsuite_to_shopify", **REFUND_FLOW_FIELDS},
     )
     assert response.status_code == 302
     connector.options.refresh_from_db()
