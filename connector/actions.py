@@ -9,10 +9,10 @@ changes nothing.
 
 from collections.abc import Mapping
 
-from auditlog.context import set_actor
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from .audit import acting
 from .models import SECRET_FIELDS, Connector, ConnectorOptions
 
 CONNECTOR_FIELDS = (
@@ -58,7 +58,7 @@ def create_connector(
 ) -> Connector:
     """Create a connector with default options."""
     reject_unknown(fields, CONNECTOR_FIELDS, "connector field")
-    with set_actor(user):
+    with acting(user):
         connector = Connector()
         assign(connector, fields)
         for name, value in (secrets or {}).items():
@@ -82,7 +82,7 @@ def update_connector(
     for name, value in (secrets or {}).items():
         if value:
             connector.set_secret(name, value)
-    with set_actor(user):
+    with acting(user):
         save_validated(connector)
     return connector
 
@@ -115,7 +115,7 @@ def rotate_credentials() -> tuple[int, int]:
 def clear_secret(user, connector: Connector, name: str) -> Connector:
     if name not in SECRET_FIELDS:
         raise ValidationError({name: "Unknown credential."})
-    with transaction.atomic(), set_actor(user):
+    with transaction.atomic(), acting(user):
         connector = Connector.objects.select_for_update().get(pk=connector.pk)
         connector.set_secret(name, "")
         connector.save()
@@ -127,7 +127,7 @@ def update_options(user, connector: Connector, changes: Mapping) -> ConnectorOpt
     reject_unknown(changes, OPTION_FIELDS, "option")
     options = ConnectorOptions.objects.select_for_update().get(connector=connector)
     assign(options, changes)
-    with set_actor(user):
+    with acting(user):
         save_validated(options)
     return options
 
@@ -142,7 +142,7 @@ def set_location_map(user, connector: Connector, pairs: Mapping[str, str]) -> li
 
     Connector.objects.select_for_update().filter(pk=connector.pk).first()
     current = {m.netsuite_location_id: m for m in connector.location_mappings.all()}
-    with set_actor(user):
+    with acting(user):
         for netsuite_id, mapping in current.items():
             if netsuite_id not in pairs:
                 mapping.delete()

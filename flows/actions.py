@@ -6,11 +6,11 @@ change or neither does.
 
 from collections.abc import Mapping
 
-from auditlog.context import set_actor
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from connector.actions import assign, reject_unknown, save_validated
+from connector.audit import acting
 from connector.models import Connector
 
 from .models import FlowSchedule
@@ -47,7 +47,7 @@ def update_flow_schedule(user, connector: Connector, flow: str, changes: Mapping
         defaults={"interval_minutes": FLOWS[flow].default_interval_minutes},
     )
     assign(schedule, changes)
-    with set_actor(user):
+    with acting(user):
         save_validated(schedule)
     # The django-q2 schedule follows the row (same transaction: both or neither).
     sync_schedule(schedule)

@@ -92,3 +92,30 @@ def test_audit_log_is_read_only(client):
     assert client.get("/admin/auditlog/logentry/add/").status_code == 403
     assert client.post(f"/admin/auditlog/logentry/{entry.pk}/delete/").status_code == 403
     assert LogEntry.objects.filter(pk=entry.pk).exists()
+
+
+@pytest.mark.parametrize(
+    ("proxies", "expected"), [(0, "10.1.2.3"), (1, "203.0.113.7")], ids=["direct", "one-proxy"]
+)
+def test_a_change_through_a_verb_records_the_client_address_a_client_cannot_forge(
+    client, settings, proxies, expected
+):
+    settings.NUM_PROXIES = proxies
+    admin = make_admin()
+    connector = make_connector(admin)
+    client.force_login(admin)
+    response = client.post(
+        f"/connectors/{connector.pk}/settings/refunds/",
+        {
+            "refund_sync_direction": "netsuite_to_shopify",
+            "refund_to_shopify-interval_minutes": 15,
+            "refund_to_netsuite-interval_minutes": 15,
+        },
+        REMOTE_ADDR="10.1.2.3",
+        # The client wrote the first entry; our one proxy appended the real address.
+        HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.7",
+    )
+    assert response.status_code == 302
+    entry = LogEntry.objects.filter(content_type__model="connectoroptions").latest("timestamp")
+    assert entry.actor == admin
+    assert entry.remote_addr == expected
