@@ -271,6 +271,11 @@ class ShopifyClient:
         query = f"updated_at:>='{_iso(updated_since)}'" if updated_since is not None else None
         yield from self.iter_pages("ordersForImport", "orders", query, page_size)
 
+    def count_orders_for_import(self, updated_since: Any = None) -> int:
+        """How many orders `iter_orders_for_import` will read now (orders may still arrive)."""
+        query = f"updated_at:>='{_iso(updated_since)}'" if updated_since is not None else None
+        return int(self.execute("ordersCount", {"query": query})["ordersCount"]["count"])
+
     def iter_orders_updated_since(
         self, updated_since: Any = None, page_size: int = 50
     ) -> Iterator[dict[str, Any]]:

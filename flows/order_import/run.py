@@ -25,6 +25,7 @@ from django.db import close_old_connections
 from connector import gids, items
 from connector.netsuite import records
 from connector.netsuite.errors import NetSuiteError
+from connector.shopify.errors import ShopifyError
 from flows.context import SKIPPED, Job
 from flows.sync import NeedsPerson, Skip, Synchronizer, Written, check_total, money
 from transactions.models import Channel, Kind, Status, Transaction
@@ -50,8 +51,20 @@ def run(ctx: Job) -> None:
     if ctx.scope:
         importer.import_all(importer.scoped_orders(ctx.scope), move_cursor=False)
     else:
-        orders = ctx.shopify.iter_orders_for_import(updated_since=ctx.cursor())
-        importer.import_all(orders, move_cursor=True)
+        since = ctx.cursor()
+        expected = _count(ctx, since)
+        orders = ctx.shopify.iter_orders_for_import(updated_since=since)
+        importer.import_all(orders, move_cursor=True, expected=expected)
+
+
+def _count(ctx: Job, since) -> int | None:
+    """Count first, then work: the run shows done / total from its start. The count is a
+    courtesy: if Shopify cannot give it, the total grows batch by batch instead."""
+    try:
+        return ctx.shopify.count_orders_for_import(updated_since=since)
+    except ShopifyError as exc:
+        logger.info("Order count unavailable (%s); counting while importing", exc)
+        return None
 
 
 def post_one(job: Job, txn: Transaction) -> None:
@@ -90,7 +103,15 @@ class OrderImporter:
         return order
 
     # -- the pipeline -----------------------------------------------------------------------
-    def import_all(self, orders: Iterable[dict], *, move_cursor: bool) -> None:
+    def import_all(
+        self, orders: Iterable[dict], *, move_cursor: bool, expected: int | None = None
+    ) -> None:
+        """Import in batches. `expected` (counted before) is the run's total from the start;
+        orders arriving meanwhile raise it, so done never passes total."""
+        counted = expected
+        if counted is not None:
+            self.job.add_total(counted)
+        read = 0
         pending: dict[Future, int] = {}
         done: set[int] = set()
         positions: dict[int, str] = {}
@@ -101,7 +122,12 @@ class OrderImporter:
                 for batch in _batches(orders, BATCH_SIZE):
                     self.job.check()
                     batch = [self._complete(o) for o in batch]
-                    self.job.add_total(len(batch))
+                    read += len(batch)
+                    if counted is None:
+                        self.job.add_total(len(batch))
+                    elif read > counted:
+                        self.job.add_total(read - counted)
+                        counted = read
                     positions[index] = max(o["updatedAt"] for o in batch)
                     pending[pool.submit(self._post_batch, batch)] = index
                     index += 1

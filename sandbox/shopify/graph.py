@@ -94,6 +94,13 @@ class QueryRoot(_Root):
         kw.pop("savedSearchId", None)
         return connection(((key(o), lambda o=o: self._present.order(o)) for o in matching), **kw)
 
+    def ordersCount(self, _info, query=None, limit=10000, savedSearchId=None):
+        # Shopify counts up to `limit` (null: no bound) and then says AT_LEAST.
+        count = sum(1 for o in self._shop.orders.values() if order_matches(self._store, o, query))
+        if limit is not None and count > limit:
+            return {"count": limit, "precision": "AT_LEAST"}
+        return {"count": count, "precision": "EXACT"}
+
     # Inventory (sandbox/shopify/inventory.py).
     def inventoryItems(self, _info, query: str | None = None, **kw):
         return inventory.inventory_items(self._store, self._shop, query, **kw)

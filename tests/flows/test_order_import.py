@@ -216,3 +216,25 @@ def wired_lease() -> int:
     from django.conf import settings
 
     return settings.TRANSACTIONS_POST_LEASE_SECONDS
+
+
+def test_a_run_counts_its_orders_before_it_imports_them(
+    wired, shopify_sandbox, netsuite_sandbox, monkeypatch
+):
+    from flows.models import FlowRun
+    from flows.order_import.run import OrderImporter
+
+    netsuite_sandbox.control.items("SKU-1")
+    shopify_sandbox.control.create_orders(3, lines=[{"sku": "SKU-1", "quantity": 1}])
+    totals_seen = []
+    post_batch = OrderImporter._post_batch
+
+    def watching(self, batch):
+        # What the run's page shows while the first batch is being written.
+        totals_seen.append(FlowRun.objects.get(pk=self.job.run_id).total)
+        return post_batch(self, batch)
+
+    monkeypatch.setattr(OrderImporter, "_post_batch", watching)
+    run = run_flow(wired, "order_import")
+    assert totals_seen == [3]
+    assert (run.total, run.posted) == (3, 3)

@@ -249,3 +249,12 @@ def test_demo_orders_have_tax_and_shipping(shopify_sandbox):
     assert totals["tax"] > 0 and totals["shipping"] == Decimal("5.00")
     assert totals["total"] == totals["subtotal"] + totals["shipping"] + totals["tax"]
     assert all(Decimal(li["tax"]) > 0 for li in order["line_items"])
+
+
+def test_orders_count_is_exact_under_the_limit_and_at_least_over_it(shopify_sandbox):
+    shopify_sandbox.control.create_orders(3, lines=[{"sku": "C-1", "quantity": 1}])
+    client = shopify_sandbox.client()
+    assert client.count_orders_for_import() == 3
+    body = _graphql(shopify_sandbox, "query { ordersCount(limit: 2) { count precision } }", {})
+    capped = body["data"]["ordersCount"]
+    assert capped == {"count": 2, "precision": "AT_LEAST"}
