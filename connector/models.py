@@ -105,6 +105,13 @@ class Connector(models.Model):
         "account or a proxy, e.g. http://127.0.0.1:8702/services/NetSuitePort_2025_2.",
     )
 
+    alert_email = models.EmailField(
+        "Alert email",
+        blank=True,
+        help_text="Where failures of a run are sent (one email per run, listing them), e.g. "
+        "payments NetSuite could not record in Shopify. Leave empty for no email.",
+    )
+
     shopify_access_token_encrypted = models.TextField(blank=True, editable=False)
     shopify_webhook_secret_encrypted = models.TextField(blank=True, editable=False)
     netsuite_consumer_key_encrypted = models.TextField(blank=True, editable=False)

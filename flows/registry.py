@@ -11,6 +11,7 @@ from . import (
     inventory,
     netsuite_cancellation,
     order_import,
+    payment_to_shopify,
     refunds,
     shopify_cancellation,
 )
@@ -26,6 +27,7 @@ FLOWS: dict[str, Flow] = {
         refunds.TO_NETSUITE,
         fulfilment.FLOW,
         inventory.FLOW,
+        payment_to_shopify.FLOW,
     ]
 }
 

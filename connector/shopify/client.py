@@ -293,6 +293,10 @@ class ShopifyClient:
         written."""
         return self.execute("orderFulfilment", {"id": order_gid})["order"]
 
+    def get_order_payments(self, order_gid: str) -> dict[str, Any] | None:
+        """The order's outstanding balance, totals and transactions (OrderPayments)."""
+        return self.execute("orderPayments", {"id": order_gid})["order"]
+
     # -- mutations -----------------------------------------------------------------------
 
     def cancel_order(
@@ -342,6 +346,22 @@ class ShopifyClient:
         return self.mutate(
             "refundCreate", {"input": refund_input, "idempotencyKey": idempotency_key}
         )
+
+    def mark_order_paid(self, order_gid: str) -> dict[str, Any]:
+        """orderMarkAsPaid: the whole outstanding balance; returns the order afterwards."""
+        return self.mutate("orderMarkAsPaid", {"input": {"id": order_gid}})["order"]
+
+    def create_manual_payment(
+        self, order_gid: str, amount, currency: str, method: str | None = None
+    ) -> dict[str, Any]:
+        """orderCreateManualPayment for a part of the balance (Shopify Plus only); returns
+        the order afterwards."""
+        variables = {
+            "id": order_gid,
+            "amount": {"amount": str(amount), "currencyCode": currency},
+            "paymentMethodName": method,
+        }
+        return self.mutate("orderCreateManualPayment", variables)["order"]
 
     def create_fulfillment(
         self,
