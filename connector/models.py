@@ -291,6 +291,32 @@ class ConnectorOptions(models.Model):
         "applied automatically and go to a person instead.",
     )
 
+    # Settings › Payments (flows/payout_to_netsuite)
+    netsuite_payout_account_id = models.CharField(
+        "Payout bank account (NetSuite internal id)",
+        max_length=20,
+        blank=True,
+        validators=[validate_internal_id],
+        help_text="The bank account Shopify Payments pays out to: each payout becomes a "
+        "deposit into it.",
+    )
+    netsuite_payout_fee_account_id = models.CharField(
+        "Processing fee account (NetSuite internal id)",
+        max_length=20,
+        blank=True,
+        validators=[validate_internal_id],
+        help_text="The expense account of Shopify Payments' processing fees (a cash-back line "
+        "of each deposit).",
+    )
+    netsuite_payout_adjustment_account_id = models.CharField(
+        "Payout adjustment account (NetSuite internal id)",
+        max_length=20,
+        blank=True,
+        validators=[validate_internal_id],
+        help_text="The account of payout adjustments and reserves (chargebacks, holds, "
+        "corrections): an other-deposit line of each deposit.",
+    )
+
     # Settings › B2B
     b2b_sync_enabled = models.BooleanField(
         "Sync B2B orders",

@@ -12,6 +12,7 @@ from . import (
     netsuite_cancellation,
     order_import,
     payment_to_shopify,
+    payout_to_netsuite,
     refunds,
     shopify_cancellation,
 )
@@ -28,6 +29,7 @@ FLOWS: dict[str, Flow] = {
         fulfilment.FLOW,
         inventory.FLOW,
         payment_to_shopify.FLOW,
+        payout_to_netsuite.FLOW,
     ]
 }
 

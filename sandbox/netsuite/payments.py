@@ -76,3 +76,46 @@ def pay(sandbox, invoice_id: str, amount=None, tranDate=None, lastModifiedDate=N
     sort_children(line, rec.ns, "CustomerPaymentApply")
     rec.fields["applyList"] = apply_list
     return store.add("CustomerPayment", None, rec.fields)
+
+
+# -- deposits -----------------------------------------------------------------------------------
+#
+# A deposit (`Deposit`, bank namespace) moves money into a bank `account`: the payments it
+# deposits (`paymentList`: `depositPayment` with deposit = true, the payment's `id` and its
+# `paymentAmount`), other deposits (`otherList`: `depositOther`, an `amount` to an `account`)
+# and cash back (`cashBackList`: `depositCashBack`, an `amount` taken out to an `account`, e.g.
+# processing fees). NetSuite computes `total` = payments + other - cash back; a payment that
+# does not exist, or a deposit line without an account, is refused.
+
+DEPOSITABLE = ("CashSale", "CustomerPayment", "CashRefund")
+
+
+def _lines(rec: Record, list_name: str) -> list[etree._Element]:
+    sublist = rec.fields.get(list_name)
+    return [] if sublist is None else list(sublist)
+
+
+def deposit(store, rec: Record) -> None:
+    if rec.fields.get("account") is None:
+        raise PaymentError("A deposit needs a bank account (account).")
+    total = Decimal(0)
+    for line in _lines(rec, "paymentList"):
+        if (line.findtext(q(rec.ns, "deposit")) or "true") != "true":
+            continue
+        doc = line.findtext(q(rec.ns, "id"))
+        found = next((t for t in DEPOSITABLE if store.get(t, doc) is not None), None)
+        if found is None:
+            raise PaymentError(f"Invalid payment reference key {doc}.")
+        amount = line.findtext(q(rec.ns, "paymentAmount")) or line.findtext(
+            q(rec.ns, "transactionAmount")
+        )
+        total += _money(amount)
+    for list_name, sign in (("otherList", 1), ("cashBackList", -1)):
+        for line in _lines(rec, list_name):
+            if line.find(q(rec.ns, "account")) is None:
+                raise PaymentError(f"Each {list_name} line needs an account.")
+            total += sign * _money(line.findtext(q(rec.ns, "amount")))
+    rec.set_text("total", str(total))
+    if rec.text("lastModifiedDate") is None:
+        rec.set_text("createdDate", now_text())
+    rec.set_text("lastModifiedDate", now_text())

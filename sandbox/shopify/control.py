@@ -79,6 +79,14 @@ def _route(sandbox, store: Store, method, path, query, body):
         except ValueError as exc:
             raise SandboxError(str(exc), status=400) from None
         return 200, {"plan": shop.plan}
+    if path == "/_control/payouts":
+        shop = _shop(store, query, body)
+        if method == "POST":
+            try:
+                return 201, payments.create_payout(store, shop, body)
+            except ValueError as exc:
+                raise SandboxError(str(exc), status=400) from None
+        return 200, {"payouts": shop.payouts}
     if path == "/_control/throttle" and method == "POST":
         shop = _shop(store, query, body)
         sandbox.set_throttle(

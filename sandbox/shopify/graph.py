@@ -94,6 +94,9 @@ class QueryRoot(_Root):
         kw.pop("savedSearchId", None)
         return connection(((key(o), lambda o=o: self._present.order(o)) for o in matching), **kw)
 
+    def shopifyPaymentsAccount(self, _info):
+        return payments.account_node(self._shop, connection)
+
     # Inventory (sandbox/shopify/inventory.py).
     def inventoryItems(self, _info, query: str | None = None, **kw):
         return inventory.inventory_items(self._store, self._shop, query, **kw)
