@@ -161,6 +161,8 @@ def test_api_create_connector_with_defaults(api_client, admin_user):
         "shopify_cancellation_to_netsuite",
         "fulfilment_to_shopify",
         "inventory_to_shopify",
+        "payment_to_shopify",
+        "payout_to_netsuite",
     }
 
 

@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 import pytest
+from django.core import mail
 
 from connector import bindings
 from flows.models import RunStatus
@@ -107,6 +108,8 @@ def test_a_payout_that_does_not_reconcile_is_an_error_with_the_variance_and_line
     wired, seed003, shopify_sandbox, netsuite_sandbox
 ):
     set_options(wired, **ACCOUNTS)
+    wired.alert_email = "finance@example.com"
+    wired.save(update_fields=["alert_email"])
     first, _, _ = _sold(seed003, wired)
     second = seed003.order()  # paid in Shopify, never synced to NetSuite
     payout = _payout(
@@ -125,6 +128,8 @@ def test_a_payout_that_does_not_reconcile_is_an_error_with_the_variance_and_line
     assert f"CHARGE of order {first['name']} 70.00" in txn.last_error
     assert f"CHARGE of order {second['name']} 69.50" in txn.last_error
     assert _deposits(netsuite_sandbox) == []
+    (email,) = mail.outbox
+    assert email.to == ["finance@example.com"] and "do not reconcile" in email.body
 
 
 def test_a_payout_not_paid_out_yet_waits(wired, seed003, shopify_sandbox, netsuite_sandbox):
