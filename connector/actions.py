@@ -25,6 +25,7 @@ CONNECTOR_FIELDS = (
     "netsuite_environment",
     "netsuite_concurrency_limit",
     "netsuite_endpoint",
+    "alert_email",
 )
 OPTION_FIELDS = tuple(
     f.name

@@ -37,3 +37,8 @@ def refund(shopify_refund_id: str | int) -> str:
 def is_ours(external_id: str | None) -> bool:
     """True for a NetSuite record the panel wrote from a Shopify record (never echo it)."""
     return bool(external_id) and str(external_id).startswith("shopify-")
+
+
+def payout(shopify_payout_id: str | int) -> str:
+    """The NetSuite deposit of a Shopify Payments payout."""
+    return f"shopify-payout-{legacy_id(shopify_payout_id)}"

@@ -105,6 +105,13 @@ class Connector(models.Model):
         "account or a proxy, e.g. http://127.0.0.1:8702/services/NetSuitePort_2025_2.",
     )
 
+    alert_email = models.EmailField(
+        "Alert email",
+        blank=True,
+        help_text="Where failures of a run are sent (one email per run, listing them), e.g. "
+        "payments NetSuite could not record in Shopify. Leave empty for no email.",
+    )
+
     shopify_access_token_encrypted = models.TextField(blank=True, editable=False)
     shopify_webhook_secret_encrypted = models.TextField(blank=True, editable=False)
     netsuite_consumer_key_encrypted = models.TextField(blank=True, editable=False)
@@ -288,6 +295,32 @@ class ConnectorOptions(models.Model):
         default=SalesOrderStatus.PENDING_FULFILLMENT,
         help_text="Once the NetSuite sales order reaches this status, edits are no longer "
         "applied automatically and go to a person instead.",
+    )
+
+    # Settings › Payments (flows/payout_to_netsuite)
+    netsuite_payout_account_id = models.CharField(
+        "Payout bank account (NetSuite internal id)",
+        max_length=20,
+        blank=True,
+        validators=[validate_internal_id],
+        help_text="The bank account Shopify Payments pays out to: each payout becomes a "
+        "deposit into it.",
+    )
+    netsuite_payout_fee_account_id = models.CharField(
+        "Processing fee account (NetSuite internal id)",
+        max_length=20,
+        blank=True,
+        validators=[validate_internal_id],
+        help_text="The expense account of Shopify Payments' processing fees (a cash-back line "
+        "of each deposit).",
+    )
+    netsuite_payout_adjustment_account_id = models.CharField(
+        "Payout adjustment account (NetSuite internal id)",
+        max_length=20,
+        blank=True,
+        validators=[validate_internal_id],
+        help_text="The account of payout adjustments and reserves (chargebacks, holds, "
+        "corrections): an other-deposit line of each deposit.",
     )
 
     # Settings › B2B

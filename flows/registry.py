@@ -11,6 +11,8 @@ from . import (
     inventory,
     netsuite_cancellation,
     order_import,
+    payment_to_shopify,
+    payout_to_netsuite,
     refunds,
     shopify_cancellation,
 )
@@ -26,6 +28,8 @@ FLOWS: dict[str, Flow] = {
         refunds.TO_NETSUITE,
         fulfilment.FLOW,
         inventory.FLOW,
+        payment_to_shopify.FLOW,
+        payout_to_netsuite.FLOW,
     ]
 }
 

@@ -81,6 +81,17 @@ SECTIONS: dict[str, Section] = {
             ),
         ),
         Section(
+            "payments",
+            "Payments",
+            "Shopify Payments payouts become NetSuite deposits of the matching cash sales and "
+            "customer payments, with fees and adjustments on their own lines.",
+            option_fields=(
+                "netsuite_payout_account_id",
+                "netsuite_payout_fee_account_id",
+                "netsuite_payout_adjustment_account_id",
+            ),
+        ),
+        Section(
             "b2b",
             "B2B",
             "Shopify B2B companies and their orders.",

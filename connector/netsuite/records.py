@@ -13,6 +13,7 @@ NS = {
     "accounting": "urn:accounting_2025_2.lists.webservices.netsuite.com",
     "sales": "urn:sales_2025_2.transactions.webservices.netsuite.com",
     "customers": "urn:customers_2025_2.transactions.webservices.netsuite.com",
+    "bank": "urn:bank_2025_2.transactions.webservices.netsuite.com",
     "common": "urn:common_2025_2.platform.webservices.netsuite.com",
 }
 
@@ -27,6 +28,7 @@ RECORD_TYPES = {
     "CashRefund": ("customers", "cashRefund"),
     "CreditMemo": ("customers", "creditMemo"),
     "CustomerPayment": ("customers", "customerPayment"),
+    "Deposit": ("bank", "deposit"),
 }
 TYPE_NAMES = {record_type: name for name, (_ns, record_type) in RECORD_TYPES.items()}
 

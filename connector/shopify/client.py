@@ -306,6 +306,37 @@ class ShopifyClient:
         written."""
         return self.execute("orderFulfilment", {"id": order_gid})["order"]
 
+    def get_order_payments(self, order_gid: str) -> dict[str, Any] | None:
+        """The order's outstanding balance, totals and transactions (OrderPayments)."""
+        return self.execute("orderPayments", {"id": order_gid})["order"]
+
+    def _account_pages(self, operation: str, root: str, query: str | None, page_size: int):
+        after = None
+        while True:
+            data = self.execute(operation, {"first": page_size, "after": after, "query": query})
+            account = data.get("shopifyPaymentsAccount")
+            if account is None:
+                return  # Shopify Payments not set up for this store: no payouts
+            connection = account[root]
+            yield from connection["nodes"]
+            if not connection["pageInfo"]["hasNextPage"]:
+                return
+            after = connection["pageInfo"]["endCursor"]
+
+    def iter_payouts(self, issued_since: Any = None, page_size: int = 50):
+        """Shopify Payments payouts issued on or after `issued_since` (a date), oldest first."""
+        query = f"issued_at:>={_iso(issued_since)[:10]}" if issued_since is not None else None
+        yield from self._account_pages("payouts", "payouts", query, page_size)
+
+    def payout_transactions(self, payout_id: str | int, page_size: int = 100) -> list[dict]:
+        """The balance transactions of one payout (by its legacy id)."""
+        query = f"payments_transfer_id:{payout_id}"
+        return list(
+            self._account_pages(
+                "payoutBalanceTransactions", "balanceTransactions", query, page_size
+            )
+        )
+
     # -- mutations -----------------------------------------------------------------------
 
     def cancel_order(
@@ -358,6 +389,22 @@ class ShopifyClient:
         return self.mutate(
             "refundCreate", {"input": refund_input, "idempotencyKey": idempotency_key}
         )
+
+    def mark_order_paid(self, order_gid: str) -> dict[str, Any]:
+        """orderMarkAsPaid: the whole outstanding balance; returns the order afterwards."""
+        return self.mutate("orderMarkAsPaid", {"input": {"id": order_gid}})["order"]
+
+    def create_manual_payment(
+        self, order_gid: str, amount, currency: str, method: str | None = None
+    ) -> dict[str, Any]:
+        """orderCreateManualPayment for a part of the balance (Shopify Plus only); returns
+        the order afterwards."""
+        variables = {
+            "id": order_gid,
+            "amount": {"amount": str(amount), "currencyCode": currency},
+            "paymentMethodName": method,
+        }
+        return self.mutate("orderCreateManualPayment", variables)["order"]
 
     def create_fulfillment(
         self,

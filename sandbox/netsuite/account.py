@@ -247,15 +247,13 @@ class AccountActions:
         so.set_text("orderStatus", "_fullyBilled" if billed else "_pendingBilling")
         return self._save_new(rec, None)
 
-    def pay(self, invoice_internal_id: str, amount=None) -> Record:
-        invoice = self.store.get("Invoice", invoice_internal_id)
-        if invoice is None:
-            raise ActionError(f"no invoice {invoice_internal_id}")
-        rec = Record("CustomerPayment", "", None)
-        rec.set_ref("customer", invoice.ref_id("entity"))
-        rec.set_text("payment", amount if amount is not None else invoice.text("total") or 0)
-        rec.set_text("memo", f"Payment for invoice {invoice.internal_id}")
-        return self._save_new(rec, None)
+    def pay(self, invoice_internal_id: str, amount=None, **dates) -> Record:
+        from . import payments  # customer payments applied to invoices (payments.py)
+
+        try:
+            return payments.pay(self, invoice_internal_id, amount, **dates)
+        except payments.PaymentError as exc:
+            raise ActionError(str(exc)) from None
 
     def edit_lines(self, internal_id: str, lines) -> Record:
         """Replace the order's lines: ``[{"item": internalId, "quantity": n, "rate": r}]``."""

@@ -209,7 +209,8 @@ def order_action(sandbox, internal_id: str, action: str, data: dict) -> Record:
             internal_id, data.get("tracking", []), data.get("shipStatus", "_shipped")
         )
     if action == "pay":
-        return sandbox.pay(data["invoice"], data.get("amount"))
+        dates = {k: data[k] for k in ("tranDate", "lastModifiedDate") if data.get(k)}
+        return sandbox.pay(data["invoice"], data.get("amount"), **dates)
     if action == "edit-lines":
         return sandbox.edit_lines(internal_id, data["lines"])
     if action == "set-checkbox":

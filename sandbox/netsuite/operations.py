@@ -10,7 +10,7 @@ import uuid
 
 from lxml import etree
 
-from . import fulfilments, money, soap
+from . import fulfilments, money, payments, soap
 from . import items as inventory
 from .soap import CORE, MSGS, SoapFault, q
 from .store import Record, Store, sort_children
@@ -81,6 +81,11 @@ class Operations:
         self._check_refs(rec)
         if totalled:
             self.compute_totals(rec)
+        if rec.type_name == "Deposit":
+            try:
+                payments.deposit(self.store, rec)
+            except payments.PaymentError as exc:
+                raise _RecordError("INVALID_KEY_OR_REF", str(exc)) from None
 
     def compute_totals(self, rec: Record) -> None:
         try:

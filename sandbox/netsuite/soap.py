@@ -13,6 +13,7 @@ RELATIONSHIPS = "urn:relationships_2025_2.lists.webservices.netsuite.com"
 ACCOUNTING = "urn:accounting_2025_2.lists.webservices.netsuite.com"
 SALES = "urn:sales_2025_2.transactions.webservices.netsuite.com"
 CUSTOMERS = "urn:customers_2025_2.transactions.webservices.netsuite.com"
+BANK = "urn:bank_2025_2.transactions.webservices.netsuite.com"
 
 NSMAP = {
     "soapenv": SOAPENV,
@@ -23,6 +24,7 @@ NSMAP = {
     "listAcct": ACCOUNTING,
     "tranSales": SALES,
     "tranCust": CUSTOMERS,
+    "tranBank": BANK,
 }
 PREFIX = {ns: prefix for prefix, ns in NSMAP.items()}
 
@@ -39,6 +41,7 @@ RECORD_TYPES = {
     "CashRefund": (CUSTOMERS, "cashRefund"),
     "CreditMemo": (CUSTOMERS, "creditMemo"),
     "CustomerPayment": (CUSTOMERS, "customerPayment"),
+    "Deposit": (BANK, "deposit"),
 }
 TYPE_BY_RECORD_TYPE = {rt: name for name, (_ns, rt) in RECORD_TYPES.items()}
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from sandbox.shopify import fulfilment, inventory, webhook_delivery
+from sandbox.shopify import fulfilment, inventory, payments, webhook_delivery
 from sandbox.shopify.schema import SUPPORTED_VERSIONS
 from sandbox.shopify.store import SandboxError, Shop, Store, gid, money
 
@@ -62,6 +62,7 @@ def _route(sandbox, store: Store, method, path, query, body):
                 body.get("webhook_secret", "secret"),
                 name=body.get("name"),
                 currency=body.get("currency", "USD"),
+                plan=body.get("plan", "plus"),
             )
             if "maximum_available" in body or "restore_rate" in body:
                 sandbox.set_throttle(
@@ -71,6 +72,21 @@ def _route(sandbox, store: Store, method, path, query, body):
                 )
             return 201, {"domain": shop.domain}
         return 200, {"shops": [s.domain for s in store.shops.values()]}
+    if path == "/_control/plan" and method == "POST":
+        shop = _shop(store, query, body)
+        try:
+            payments.set_plan(shop, body.get("plan", ""))
+        except ValueError as exc:
+            raise SandboxError(str(exc), status=400) from None
+        return 200, {"plan": shop.plan}
+    if path == "/_control/payouts":
+        shop = _shop(store, query, body)
+        if method == "POST":
+            try:
+                return 201, payments.create_payout(store, shop, body)
+            except ValueError as exc:
+                raise SandboxError(str(exc), status=400) from None
+        return 200, {"payouts": shop.payouts}
     if path == "/_control/throttle" and method == "POST":
         shop = _shop(store, query, body)
         sandbox.set_throttle(

@@ -17,7 +17,7 @@ from graphql import (
     value_from_ast_untyped,
 )
 
-from sandbox.shopify import fulfilment, inventory
+from sandbox.shopify import fulfilment, inventory, payments
 from sandbox.shopify.present import Presenter, connection
 from sandbox.shopify.store import Shop, Store, gid, gid_number, order_matches
 
@@ -100,6 +100,9 @@ class QueryRoot(_Root):
         if limit is not None and count > limit:
             return {"count": limit, "precision": "AT_LEAST"}
         return {"count": count, "precision": "EXACT"}
+
+    def shopifyPaymentsAccount(self, _info):
+        return payments.account_node(self._shop, connection)
 
     # Inventory (sandbox/shopify/inventory.py).
     def inventoryItems(self, _info, query: str | None = None, **kw):
@@ -284,6 +287,26 @@ class MutationRoot(_Root):
         order = self._shop.orders.get(outcome["order_id"]) if outcome["order_id"] else None
         return {
             "order": self._present.order(order) if order else None,
+            "userErrors": outcome["errors"],
+        }
+
+    def orderCreateManualPayment(self, info, id, amount=None, paymentMethodName=None, **_kw):
+        def apply() -> dict:
+            order, errors = self._order_or_error(id, "id")
+            if order:
+                _, errors = payments.manual_payment(
+                    self._store, self._shop, order, amount, paymentMethodName
+                )
+            if errors:
+                for error in errors:
+                    if error.get("code") == "NOT_FOUND":
+                        error["code"] = "ORDER_NOT_FOUND"
+            return {"order_id": order["id"] if order else None, "errors": errors}
+
+        outcome = self._keyed(info, apply)
+        order = self._shop.orders.get(outcome["order_id"]) if outcome["order_id"] else None
+        return {
+            "order": self._present.order(order) if order and not outcome["errors"] else None,
             "userErrors": outcome["errors"],
         }
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from graphql import GraphQLError
 
-from sandbox.shopify import fulfilment
+from sandbox.shopify import fulfilment, payments
 from sandbox.shopify.store import (
     Shop,
     Store,
@@ -136,12 +136,7 @@ class Presenter:
             "myshopifyDomain": shop.domain,
             "email": f"owner@{shop.domain}",
             "currencyCode": shop.currency,
-            "plan": {
-                "displayName": "Shopify Plus Sandbox",
-                "publicDisplayName": "Shopify Plus Sandbox",
-                "partnerDevelopment": True,
-                "shopifyPlus": True,
-            },
+            "plan": payments.plan_node(shop),
         }
 
     def customer(self, customer_id: int | None) -> dict | None:

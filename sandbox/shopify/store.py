@@ -73,6 +73,10 @@ class Shop:
         # Shop setting "All prices include tax": line prices and shipping include their tax.
         self.taxes_included = bool(extra.get("taxes_included", False))
         self.shop_id = extra.get("shop_id", 1)
+        # The shop's plan (sandbox/shopify/payments.py): partial manual payments need "plus".
+        self.plan = extra.get("plan", "plus")
+        # Shopify Payments payouts with their balance transactions (payments.py).
+        self.payouts: list[dict] = extra.get("payouts", [])
         self.next_order_number = extra.get("next_order_number", 1001)
         self.orders: dict[int, dict] = {int(k): v for k, v in extra.get("orders", {}).items()}
         self.variants: dict[int, dict] = {int(k): v for k, v in extra.get("variants", {}).items()}

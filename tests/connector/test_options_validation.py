@@ -163,6 +163,8 @@ def test_api_create_connector_with_defaults(api_client, admin_user):
         "inventory_to_shopify",
         "refund_to_shopify",
         "refund_to_netsuite",
+        "payment_to_shopify",
+        "payout_to_netsuite",
     }
 
 
