@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "flows",
     "transactions",
     "panel",
+    "reconciliation",
 ]
 
 MIDDLEWARE = [
