@@ -40,7 +40,8 @@ def _nodes(connection) -> list:
 def shopify_order(node: dict) -> ShopifyOrder:
     refunds = []
     for r in node.get("refunds") or []:
-        tax = sum((_amount(li.get("totalTaxSet")) for li in _nodes(r.get("refundLineItems"))), cents(0))
+        lines = _nodes(r.get("refundLineItems"))
+        tax = sum((_amount(li.get("totalTaxSet")) for li in lines), cents(0))
         tax += sum(
             (_amount(s.get("taxAmountSet")) for s in _nodes(r.get("refundShippingLines"))),
             cents(0),
@@ -119,8 +120,7 @@ def netsuite_facts(connector, client, orders: list[ShopifyOrder]) -> list[OrderF
 
     # sales orders: by externalId, and by the order binding where it names another record
     by_external = client.get_list(
-        records.ref(external_id=external_ids.sales_order(i), record_type="salesOrder")
-        for i in ids
+        records.ref(external_id=external_ids.sales_order(i), record_type="salesOrder") for i in ids
     )
     so_of: dict[str, str] = {}  # sales order internal id -> shopify order id
     for order_id, rec in zip(ids, by_external, strict=True):
