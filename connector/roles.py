@@ -45,6 +45,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "transactions.view_transaction",
         "transactions.retrieve_transaction",
         "transactions.post_transaction",
+        # Reconciliation: the exceptions behind a refund question (not the Run button).
+        "reconciliation.view_variance",
     ],
 }
 
