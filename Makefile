@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test lint fmt check install clean audit bench-transactions bench-flows
+.PHONY: run test lint fmt check install clean audit bench-transactions bench-flows bench-reconcile
 
 # The virtual environment is rebuilt only when the dependency list changes.
 $(VENV)/.installed: pyproject.toml constraints.txt
@@ -59,3 +59,7 @@ clean:
 ## make bench-flows [N=2000]: order import throughput and our CPU per order (not in the tests)
 bench-flows: install
 	$(PY) scripts/bench_flows.py $(if $(N),--orders $(N))
+
+## make bench-reconcile [N=20000 R=5000]: the daily reconciliation over N orders (not in the tests)
+bench-reconcile: install
+	$(PY) scripts/bench_reconcile.py $(if $(N),--orders $(N)) $(if $(R),--refunds $(R))

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 from connector import external_ids
-from connector.models import Binding
+from connector.models import Binding, ConnectorOptions
 from connector.netsuite import records
 
 from .compare import NetSuiteRecord, OrderFacts, ShopifyOrder, ShopifyRefund, cents
@@ -114,7 +114,13 @@ def search_created_from(client, internal_ids, record_types) -> Iterator:
 
 def netsuite_facts(connector, client, orders: list[ShopifyOrder]) -> list[OrderFacts]:
     """What NetSuite holds for a chunk of orders, in a handful of calls and two queries."""
-    tax_item = connector.options.netsuite_tax_item_id if hasattr(connector, "options") else ""
+    # Read fresh, not from a relation cached before the options were last saved.
+    tax_item = (
+        ConnectorOptions.objects.filter(connector=connector)
+        .values_list("netsuite_tax_item_id", flat=True)
+        .first()
+        or ""
+    )
     facts = {o.id: OrderFacts(order=o) for o in orders}
     ids = list(facts)
 

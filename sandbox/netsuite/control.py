@@ -42,6 +42,8 @@ def handle_control(sandbox, method: str, path: str, query: dict, data: dict):
             return 200, [create_customer(sandbox, **c).to_json() for c in data["customers"]]
         if path == "/_control/sales-orders":
             return 200, create_sales_order(sandbox, **data).to_json()
+        if path == "/_control/bulk-sales-orders":
+            return 200, bulk_sales_orders(sandbox, **data)
         if path == "/_control/item-fulfillments":
             result = fulfilments.create(sandbox, **data)
             store.save()
@@ -182,6 +184,28 @@ def create_sales_order(
             rec.set_text(name, value)
     sandbox.compute_record_totals(rec)
     return sandbox.store.add("SalesOrder", externalId, rec.fields)
+
+
+def bulk_sales_orders(sandbox, customer: str, orders: list[dict]) -> dict:
+    """Many approved sales orders in one request (benchmarks seed tens of thousands): each
+    ``{"externalId", "lines", "shippingCost"?, "refund"?: {"externalId"?} }``; with
+    ``refund`` the order is billed as a cash sale and refunded in full."""
+    made = refunds = 0
+    for order in orders:
+        rec = create_sales_order(
+            sandbox,
+            customer,
+            order["lines"],
+            externalId=order.get("externalId"),
+            shippingCost=order.get("shippingCost"),
+        )
+        sandbox.approve(rec.internal_id)
+        made += 1
+        if order.get("refund") is not None:
+            sandbox.bill(rec.internal_id, "cashSale")
+            sandbox.refund(rec.internal_id, None, order["refund"].get("externalId"))
+            refunds += 1
+    return {"sales_orders": made, "refunds": refunds}
 
 
 def order_action(sandbox, internal_id: str, action: str, data: dict) -> Record:
