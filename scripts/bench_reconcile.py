@@ -14,12 +14,12 @@ Last line: `orders_per_s: A  calls: N  cpu_ms_per_order: C  peak_rss_mb: M`
 from __future__ import annotations
 
 import argparse
-from collections import Counter
 import os
 import resource
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 import requests
