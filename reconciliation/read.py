@@ -18,11 +18,13 @@ from connector import external_ids
 from connector.models import Binding, ConnectorOptions
 from connector.netsuite import records
 
+from . import soapread
 from .compare import NetSuiteRecord, OrderFacts, ShopifyOrder, ShopifyRefund, cents
 
 CHUNK = 1000
 SHOPIFY_PAGE = 25
 NETSUITE_PAGE = 1000
+GET_LIST_MAX = 1000
 BILL_TYPES = ("cashSale", "invoice")
 REFUND_TYPES = ("cashRefund", "creditMemo")
 
@@ -80,40 +82,36 @@ def chunks(orders, size: int = CHUNK) -> Iterator[list[ShopifyOrder]]:
         yield chunk
 
 
-def netsuite_record(rec, tax_item_id: str) -> NetSuiteRecord:
-    tax = cents(getattr(rec, "taxTotal", None))
-    item_list = getattr(rec, "itemList", None)
-    for line in getattr(item_list, "item", None) or []:
-        item = getattr(line, "item", None)
-        if tax_item_id and item is not None and str(item.internalId) == str(tax_item_id):
-            tax += cents(line.amount)
-    created_from = getattr(rec, "createdFrom", None)
-    return NetSuiteRecord(
-        internal_id=str(rec.internalId),
-        type=records.record_type_of(rec),
-        external_id=rec.externalId or "",
-        total=cents(getattr(rec, "total", None)),
-        tax=tax,
-        created_from=str(created_from.internalId) if created_from is not None else "",
-    )
+def get_list(client, refs, tax_item: str) -> list[NetSuiteRecord | None]:
+    refs = list(refs)
+    out: list[NetSuiteRecord | None] = []
+    reader = soapread.get_list_reader(tax_item)
+    for start in range(0, len(refs), GET_LIST_MAX):
+        out.extend(
+            client._call("getList", baseRef=refs[start : start + GET_LIST_MAX], _reader=reader)
+        )
+    return out
 
 
-def search_created_from(client, internal_ids, record_types) -> Iterator:
+def search_created_from(client, internal_ids, record_types, tax_item: str) -> Iterator:
     """Records created from these, a page of `NETSUITE_PAGE` at a time (searchMoreWithId)."""
     internal_ids = sorted({str(i) for i in internal_ids if i})
     if not internal_ids:
         return
+    reader = soapread.search_reader(tax_item)
     search_record = records.created_from_search(internal_ids, record_types)
     prefs = client.search_preferences(NETSUITE_PAGE)
-    result = client._call("search", searchRecord=search_record, _search_prefs=prefs)
-    yield from client._page_records(result, "search createdFrom")
-    for page_index in range(2, (result.totalPages or 1) + 1):
-        page = client.search_more_with_id(result.searchId, page_index)
-        yield from client._page_records(page, "searchMoreWithId")
+    page = client._call("search", searchRecord=search_record, _search_prefs=prefs, _reader=reader)
+    yield from page.records
+    for page_index in range(2, page.total_pages + 1):
+        more = client._call(
+            "searchMoreWithId", searchId=page.search_id, pageIndex=page_index, _reader=reader
+        )
+        yield from more.records
 
 
 def netsuite_facts(connector, client, orders: list[ShopifyOrder]) -> list[OrderFacts]:
-    """What NetSuite holds for a chunk of orders, in a handful of calls and two queries."""
+    """What NetSuite holds for a chunk of orders, in a handful of calls and three queries."""
     # Read fresh, not from a relation cached before the options were last saved.
     tax_item = (
         ConnectorOptions.objects.filter(connector=connector)
@@ -125,13 +123,17 @@ def netsuite_facts(connector, client, orders: list[ShopifyOrder]) -> list[OrderF
     ids = list(facts)
 
     # sales orders: by externalId, and by the order binding where it names another record
-    by_external = client.get_list(
-        records.ref(external_id=external_ids.sales_order(i), record_type="salesOrder") for i in ids
+    by_external = get_list(
+        client,
+        (
+            records.ref(external_id=external_ids.sales_order(i), record_type="salesOrder")
+            for i in ids
+        ),
+        tax_item,
     )
     so_of: dict[str, str] = {}  # sales order internal id -> shopify order id
-    for order_id, rec in zip(ids, by_external, strict=True):
-        if rec is not None:
-            found = netsuite_record(rec, tax_item)
+    for order_id, found in zip(ids, by_external, strict=True):
+        if found is not None:
             facts[order_id].sales_orders.append(found)
             so_of[found.internal_id] = order_id
     bound = dict(
@@ -141,21 +143,19 @@ def netsuite_facts(connector, client, orders: list[ShopifyOrder]) -> list[OrderF
     )
     extra = [ns_id for ns_id in bound if ns_id not in so_of]
     if extra:
-        for rec in client.get_list(records.ref(i, record_type="salesOrder") for i in extra):
-            if rec is not None:
-                found = netsuite_record(rec, tax_item)
+        refs = (records.ref(i, record_type="salesOrder") for i in extra)
+        for found in get_list(client, refs, tax_item):
+            if found is not None and found.internal_id in bound:
                 facts[bound[found.internal_id]].sales_orders.append(found)
                 so_of[found.internal_id] = bound[found.internal_id]
 
     # bills, then the refunds created from them
     order_of_bill = {}
-    for bill in search_created_from(client, so_of, BILL_TYPES):
-        parent = bill.createdFrom.internalId if bill.createdFrom is not None else None
-        if parent in so_of:
-            order_of_bill[str(bill.internalId)] = so_of[parent]
+    for bill in search_created_from(client, so_of, BILL_TYPES, ""):
+        if bill.created_from in so_of:
+            order_of_bill[bill.internal_id] = so_of[bill.created_from]
     refund_ids = []
-    for rec in search_created_from(client, order_of_bill, REFUND_TYPES):
-        found = netsuite_record(rec, tax_item)
+    for found in search_created_from(client, order_of_bill, REFUND_TYPES, tax_item):
         order_id = order_of_bill.get(found.created_from)
         if order_id:
             facts[order_id].refunds.append(found)
