@@ -214,6 +214,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "TransactionStatusEnum": "transactions.models.Status",
         "FlowRunStatusEnum": "flows.models.RunStatus",
+        "VarianceKindEnum": "reconciliation.models.Variance.Kind",
+        "VarianceRecordEnum": "reconciliation.models.Variance.Record",
     },
 }
 
