@@ -214,8 +214,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "TransactionStatusEnum": "transactions.models.Status",
         "FlowRunStatusEnum": "flows.models.RunStatus",
-        "VarianceKindEnum": "reconciliation.models.Variance.Kind",
-        "VarianceRecordEnum": "reconciliation.models.Variance.Record",
+        "TransactionKindEnum": "transactions.models.Kind",
+        "VarianceKindEnum": "reconciliation.models.VarianceKind",
+        "VarianceRecordEnum": "reconciliation.models.VarianceRecord",
     },
 }
 

@@ -79,7 +79,9 @@ class VarianceSerializer(serializers.ModelSerializer):
 
 FILTERS = [
     OpenApiParameter("connector", OpenApiTypes.INT),
-    OpenApiParameter("kind", OpenApiTypes.STR, enum=Variance.Kind.values),
+    OpenApiParameter(
+        "kind", OpenApiTypes.STR, description="One of: " + ", ".join(Variance.Kind.values)
+    ),
     OpenApiParameter("state", OpenApiTypes.STR, enum=["open", "resolved", "all"]),
     OpenApiParameter("date_from", OpenApiTypes.DATE),
     OpenApiParameter("date_to", OpenApiTypes.DATE),

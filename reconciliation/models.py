@@ -90,3 +90,8 @@ class Variance(models.Model):
     @property
     def netsuite_id_list(self) -> list[str]:
         return [i for i in self.netsuite_ids.split(",") if i]
+
+
+# Importable names for the API schema's enum overrides (config/settings.py).
+VarianceKind = Variance.Kind
+VarianceRecord = Variance.Record
