@@ -86,7 +86,7 @@ def main() -> None:
         print(f"  e.g. {line}")
     print(
         f"orders checked: {result['orders']} in {result['seconds']:.1f}s; calls: Shopify "
-        f"{result['shopify_calls']} ({result['shopify_points']} points requested), NetSuite "
+        f"{result['shopify_calls']}, NetSuite "
         f"{result['netsuite_calls']}; variances: {result['variances']} "
         f"(planted {PLANTED_UNSYNCED + PLANTED_LOST_REFUNDS}); seeding took "
         f"{result['seed_seconds']:.0f}s"
@@ -226,7 +226,6 @@ def run(args, shopify_url: str, netsuite_url: str) -> dict:
     result = reconcile(connector, 90)
     seconds = time.perf_counter() - wall0
     cpu = time.process_time() - cpu0
-    stats = requests.get(f"{shopify_url}/_control/stats", timeout=30).json()
     if result.error:
         print(f"run failed: {result.error[:500]}", file=sys.stderr)
     return {
@@ -235,7 +234,6 @@ def run(args, shopify_url: str, netsuite_url: str) -> dict:
         "cpu": cpu,
         "shopify_calls": counts["shopify"],
         "netsuite_calls": counts["netsuite"],
-        "shopify_points": stats.get("requested_total", "n/a"),
         "variances": dict(
             Counter(
                 f"{kind}/{record}"

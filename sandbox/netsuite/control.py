@@ -191,11 +191,29 @@ def bulk_sales_orders(sandbox, customer: str, orders: list[dict]) -> dict:
     ``{"externalId", "lines", "shippingCost"?, "refund"?: {"externalId"?} }``; with
     ``refund`` the order is billed as a cash sale and refunded in full."""
     made = refunds = 0
+    # SKUs resolved once: a lookup by SKU scans the account, and seeding must stay linear.
+    items: dict[str, str] = {}
     for order in orders:
+        for line in order["lines"]:
+            sku = line.get("sku")
+            if sku and sku not in items:
+                found = sandbox.store.item_by_sku(sku)
+                if found is None:
+                    raise ActionError(f"no item with SKU {sku}")
+                items[sku] = found.internal_id
+    for order in orders:
+        lines = [
+            {
+                k: v
+                for k, v in {**line, "item": items.get(line.get("sku"), line.get("item"))}.items()
+                if k != "sku"
+            }
+            for line in order["lines"]
+        ]
         rec = create_sales_order(
             sandbox,
             customer,
-            order["lines"],
+            lines,
             externalId=order.get("externalId"),
             shippingCost=order.get("shippingCost"),
         )
