@@ -6,7 +6,8 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test lint fmt check install clean audit bench-transactions bench-flows bench-inventory
+.PHONY: run test lint fmt check install clean audit bench-transactions bench-flows bench-inventory \
+	bench-reconcile
 
 # The virtual environment is rebuilt only when the dependency list changes.
 $(VENV)/.installed: pyproject.toml constraints.txt
@@ -64,3 +65,7 @@ bench-flows: install
 ## into a Standard-plan Shopify (100 points/s), with a refund post under load (not in the tests)
 bench-inventory: install
 	$(PY) -m bench.inventory $(if $(N),--skus $(N)) $(if $(LATENCY),--latency $(LATENCY))
+
+## make bench-reconcile [N=20000 R=5000]: the daily reconciliation over N orders (not in the tests)
+bench-reconcile: install
+	$(PY) scripts/bench_reconcile.py $(if $(N),--orders $(N)) $(if $(R),--refunds $(R))

@@ -4,11 +4,13 @@ from rest_framework.routers import SimpleRouter
 
 from flows.api import FlowRunCreate, FlowRunDetail
 from panel.api import ConnectorViewSet, ObtainToken
+from reconciliation.api import VarianceViewSet
 from transactions.api import TransactionViewSet
 
 router = SimpleRouter()
 router.register("connectors", ConnectorViewSet, basename="connector")
 router.register("transactions", TransactionViewSet, basename="transaction")
+router.register("variances", VarianceViewSet, basename="variance")
 
 urlpatterns = [
     path("auth/token/", ObtainToken.as_view(), name="api-token"),

@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "flows",
     "transactions",
     "panel",
+    "reconciliation",
 ]
 
 MIDDLEWARE = [
@@ -213,6 +214,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "TransactionStatusEnum": "transactions.models.Status",
         "FlowRunStatusEnum": "flows.models.RunStatus",
+        "TransactionKindEnum": "transactions.models.Kind",
+        "VarianceKindEnum": "reconciliation.models.VarianceKind",
+        "VarianceRecordEnum": "reconciliation.models.VarianceRecord",
     },
 }
 

@@ -23,5 +23,6 @@ urlpatterns = [
     path("webhooks/shopify/<int:connector_id>/", shopify_webhook, name="shopify-webhook"),
     path("api/v1/", include("config.api_urls")),
     path("transactions/", include("transactions.urls")),
+    path("reconciliation/", include("reconciliation.urls")),
     path("", include("panel.urls")),
 ]

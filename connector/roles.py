@@ -30,6 +30,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "transactions.view_transaction",
         "transactions.retrieve_transaction",
         "transactions.post_transaction",
+        "reconciliation.view_variance",
+        "reconciliation.view_run",
+        "reconciliation.run_reconciliation",
     ],
     CUSTOMER_SERVICE: [
         # To list connectors and read their options when picking one; nothing else.
@@ -42,6 +45,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "transactions.view_transaction",
         "transactions.retrieve_transaction",
         "transactions.post_transaction",
+        # Reconciliation: the exceptions behind a refund question (not the Run button).
+        "reconciliation.view_variance",
     ],
 }
 

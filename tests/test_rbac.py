@@ -44,6 +44,7 @@ VIEW_ONLY_PERMISSIONS = (
     "flows.view_flowschedule",
     "flows.view_flowrun",
     "transactions.view_transaction",
+    "reconciliation.view_variance",
 )
 
 # (route template, method) -> what it needs. Routes are the URL conf's, with parameters as
@@ -75,6 +76,9 @@ PAGES = {
     ("/connectors/{pk}/flows/{flow}/status/", "get"): "view",
     ("/connectors/{pk}/flows/{flow}/runs/", "get"): "view",
     ("/flows/", "get"): "view",
+    ("/reconciliation/", "get"): "view",
+    ("/reconciliation/export.csv", "get"): "view",
+    ("/reconciliation/connectors/{pk}/run/", "post"): "run",
 }
 API = {
     ("/api/v1/auth/token/", "post"): "public",
@@ -90,6 +94,7 @@ API = {
     ("/api/v1/transactions/{id}/ignore/", "post"): "post",
     ("/api/v1/transactions/{id}/post/", "post"): "post",
     ("/api/v1/transactions/retrieve/", "post"): "retrieve",
+    ("/api/v1/variances/", "get"): "view",
 }
 RULES = {**PAGES, **API}
 # Django's admin has its own staff login (tests/connector/test_permissions.py).
@@ -225,7 +230,8 @@ def test_matrix(client, api_client, world, route, method):
         else:
             response = getattr(http, method)(url, {})
         code = response.status_code
-        where = (role, method.upper(), url, code, response.content[:300])
+        body = b"".join(response.streaming_content) if response.streaming else response.content
+        where = (role, method.upper(), url, code, body[:300])
         assert code < 500, where
         allowed = needs is not None and needs in CAN[role]
         if allowed:

@@ -351,7 +351,10 @@ class NetSuiteClient:
 
     def _call(self, operation: str, *, resolve=None, _search_prefs=None, _raw=None, **kwargs):
         """Send with retries. ``resolve`` (writes only) looks the record up after an ambiguous
-        failure: it returns the existing result to use, or None to write again."""
+        failure: it returns the existing result to use, or None to write again. ``_raw``
+        (reads only) parses a 200 answer's bytes itself instead of zeep, for bulk reads that
+        need a few fields of thousands of records (inventory, reconciliation); an answer it
+        does not take (NotASearchAnswer) or any other status goes through zeep."""
         attempt = 0
         ambiguous = False
         while True:

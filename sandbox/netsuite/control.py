@@ -49,6 +49,8 @@ def handle_control(sandbox, method: str, path: str, query: dict, data: dict):
             return 200, [create_customer(sandbox, **c).to_json() for c in data["customers"]]
         if path == "/_control/sales-orders":
             return 200, create_sales_order(sandbox, **data).to_json()
+        if path == "/_control/bulk-sales-orders":
+            return 200, bulk_sales_orders(sandbox, **data)
         if path == "/_control/item-fulfillments":
             result = fulfilments.create(sandbox, **data)
             store.save()
@@ -189,6 +191,50 @@ def create_sales_order(
             rec.set_text(name, value)
     sandbox.compute_record_totals(rec)
     return sandbox.store.add("SalesOrder", externalId, rec.fields)
+
+
+def bulk_sales_orders(sandbox, customer: str, orders: list[dict]) -> dict:
+    """Many approved sales orders in one request (benchmarks seed tens of thousands): each
+    ``{"externalId", "lines", "shippingCost"?, "refund"?: {"externalId"?} }``; with
+    ``refund`` the order is billed as a cash sale and refunded in full."""
+    made = refunds = 0
+    # SKUs resolved once: a lookup by SKU scans the account, and seeding must stay linear.
+    items: dict[str, str] = {}
+    for order in orders:
+        for line in order["lines"]:
+            sku = line.get("sku")
+            if sku and sku not in items:
+                found = sandbox.store.item_by_sku(sku)
+                if found is None:
+                    raise ActionError(f"no item with SKU {sku}")
+                items[sku] = found.internal_id
+    for order in orders:
+        lines = [
+            {
+                k: v
+                for k, v in {**line, "item": items.get(line.get("sku"), line.get("item"))}.items()
+                if k != "sku"
+            }
+            for line in order["lines"]
+        ]
+        rec = create_sales_order(
+            sandbox,
+            customer,
+            lines,
+            externalId=order.get("externalId"),
+            shippingCost=order.get("shippingCost"),
+        )
+        sandbox.approve(rec.internal_id)
+        made += 1
+        if order.get("refund") is not None:
+            # As `refund` does for a full refund, from the bill just made (no scan of the
+            # account for the order's bills: seeding stays linear).
+            bill = sandbox.bill(rec.internal_id, "cashSale")
+            refund = sandbox.initialize("cashRefund", bill)
+            sandbox.compute_record_totals(refund)
+            sandbox._save_new(refund, order["refund"].get("externalId"))
+            refunds += 1
+    return {"sales_orders": made, "refunds": refunds}
 
 
 def order_action(sandbox, internal_id: str, action: str, data: dict) -> Record:

@@ -182,6 +182,9 @@ class Store:
             self.searches: dict[str, list[str]] = {}  # searchId -> internalIds, for paging
             # searchId -> whole records (searchPreferences bodyFieldsOnly=false) or body only
             self.full_record_searches: dict[str, bool] = {}
+            # (type, externalId) -> internalId: a hint that spares a scan of every record
+            # when looking one up by externalId (getList of 1,000 refs in a large account).
+            self._by_external: dict[tuple[str, str], str] = {}
 
     def new_id(self) -> str:
         return str(next(self._ids))
@@ -191,6 +194,8 @@ class Store:
             rec = Record(type_name, self.new_id(), external_id, dict(fields or {}))
             rec.seq = next(self._seq)
             self.records[rec.internal_id] = rec
+            if external_id:
+                self._by_external[(type_name, str(external_id))] = rec.internal_id
             return rec
 
     def get(self, type_name: str, internal_id=None, external_id=None) -> Record | None:
@@ -198,6 +203,9 @@ class Store:
             if internal_id is not None:
                 rec = self.records.get(str(internal_id))
                 return rec if rec and rec.type_name == type_name else None
+            hinted = self.records.get(self._by_external.get((type_name, str(external_id)), ""))
+            if hinted and hinted.type_name == type_name and hinted.external_id == external_id:
+                return hinted
             for rec in self.records.values():
                 if rec.type_name == type_name and rec.external_id == external_id:
                     return rec

@@ -13,6 +13,7 @@ import re
 import threading
 from datetime import UTC, datetime
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,9 @@ def iso(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+@lru_cache(maxsize=100_000)
 def parse_time(text: str) -> datetime:
+    # Cached: an order search compares every order's timestamp on every page.
     return datetime.fromisoformat(text.strip().replace("Z", "+00:00")).astimezone(UTC)
 
 

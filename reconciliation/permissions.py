@@ -1,0 +1,2 @@
+VIEW = "reconciliation.view_variance"
+RUN = "reconciliation.run_reconciliation"

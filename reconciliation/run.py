@@ -1,0 +1,124 @@
+"""One reconciliation run: stream the window's orders, compare a chunk at a time, upsert.
+
+Memory holds one chunk (≤ `read.CHUNK` orders and their NetSuite records) and the keys found
+for it. Remote calls happen outside database transactions (the NetSuite budget refuses to run
+inside one); each chunk's writes are a few bulk queries.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from connector.clients import netsuite_client, shopify_client
+from connector.models import Connector
+
+from . import read
+from .compare import compare_order
+from .models import Run, Variance
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_DAYS = 90
+UPDATED = (
+    "kind",
+    "record",
+    "shopify_order_id",
+    "shopify_order_name",
+    "shopify_ids",
+    "netsuite_ids",
+    "netsuite_type",
+    "expected",
+    "actual",
+    "detail",
+    "last_seen",
+    "resolved_at",
+    "last_run",
+)
+
+
+def reconcile(
+    connector: Connector,
+    days: int = DEFAULT_DAYS,
+    *,
+    shopify=None,
+    netsuite=None,
+    chunk_size: int = read.CHUNK,
+    now: dt.datetime | None = None,
+) -> Run:
+    now = now or timezone.now()
+    run = Run.objects.create(connector=connector, window_days=days)
+    try:
+        shopify = shopify or shopify_client(connector)
+        netsuite = netsuite or netsuite_client(connector)
+        orders = read.iter_shopify_orders(shopify, now - dt.timedelta(days=days))
+        for chunk in read.chunks(orders, chunk_size):
+            facts = read.netsuite_facts(connector, netsuite, chunk)
+            findings = [f for fact in facts for f in compare_order(fact)]
+            found, resolved = record_chunk(connector, run, [o.id for o in chunk], findings)
+            run.orders_checked += len(chunk)
+            run.variances_found += found
+            run.variances_resolved += resolved
+        run.status = Run.Status.DONE
+    except Exception as exc:
+        logger.exception("reconciliation of connector %s failed", connector.pk)
+        run.status = Run.Status.FAILED
+        run.error = str(exc)[:2000]
+        raise
+    finally:
+        run.finished_at = timezone.now()
+        run.save()
+    return run
+
+
+def record_chunk(connector, run, order_ids: list[str], findings) -> tuple[int, int]:
+    """Upsert the chunk's findings; resolve its orders' open variances not found again."""
+    now = timezone.now()
+    findings = list({f.key: f for f in findings}.values())
+    keys = [f.key for f in findings]
+    with transaction.atomic():
+        existing = {
+            v.key: v
+            for v in Variance.objects.select_for_update().filter(connector=connector, key__in=keys)
+        }
+        new, changed = [], []
+        for f in findings:
+            values = {
+                "kind": f.kind,
+                "record": f.record,
+                "shopify_order_id": f.shopify_order_id,
+                "shopify_order_name": f.shopify_order_name[:40],
+                "shopify_ids": ",".join(f.shopify_ids)[:255],
+                "netsuite_ids": ",".join(f.netsuite_ids)[:255],
+                "netsuite_type": f.netsuite_type[:40],
+                "expected": f.expected,
+                "actual": f.actual,
+                "detail": f.detail[:300],
+                "last_seen": now,
+                "resolved_at": None,
+                "last_run": run,
+            }
+            row = existing.get(f.key)
+            if row is None:
+                new.append(Variance(connector=connector, key=f.key, first_seen=now, **values))
+            else:
+                if row.resolved_at is not None:
+                    row.first_seen = now  # came back: a new occurrence
+                for name, value in values.items():
+                    setattr(row, name, value)
+                changed.append(row)
+        Variance.objects.bulk_create(new)
+        if changed:
+            Variance.objects.bulk_update(changed, [*UPDATED, "first_seen"])
+        resolved = (
+            Variance.objects.filter(
+                connector=connector, shopify_order_id__in=order_ids, resolved_at__isnull=True
+            )
+            .filter(~Q(key__in=keys))
+            .update(resolved_at=now)
+        )
+    return len(findings), resolved
