@@ -11,6 +11,7 @@ starts every retrieve. Prints p50/p95 per request; the last line is
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import statistics
@@ -67,7 +68,8 @@ def _fill() -> None:
     columns = (
         "connector_id, kind, source_channel, flow, source_id, source_type, target_id, "
         "shopify_order_id, shopify_order_name, netsuite_sales_order_id, amount, currency, "
-        "status, status_reason, last_error, attempts, payload, created_at, updated_at"
+        "status, status_reason, last_error, attempts, key_generation, payload, created_at, "
+        "updated_at"
     )
     with connection.cursor() as cursor:
         raw = cursor.cursor
@@ -76,6 +78,21 @@ def _fill() -> None:
                 order_number = 100000 + i // 2
                 is_order = i % 2 == 0
                 created = now - timedelta(seconds=(ROWS - i) * 30)
+                status = "order_posted" if is_order else rng.choice(statuses)
+                sku = f"SKU-{i % 5000:05d}"
+                # What the search reads: the source record (email, SKUs) and the open error.
+                payload = json.dumps(
+                    {
+                        "email": f"customer{order_number}@example.com",
+                        "name": f"#{order_number}",
+                        "line_items": [{"sku": sku, "quantity": 1, "title": "Item " + sku}],
+                    }
+                )
+                error = (
+                    f"SKU {sku} on line 1 is not an item in NetSuite: create it or map it."
+                    if status == "error"
+                    else ""
+                )
                 copy.write_row(
                     (
                         connector_ids[i % len(connector_ids)],
@@ -90,11 +107,12 @@ def _fill() -> None:
                         str(5000000 + order_number),
                         f"{rng.randint(100, 99999) / 100:.2f}",
                         "USD",
-                        "order_posted" if is_order else rng.choice(statuses),
+                        status,
                         "",
-                        "",
+                        error,
                         1,
-                        "{}",
+                        0,
+                        payload,
                         created,
                         created,
                     )
@@ -148,6 +166,10 @@ def main() -> None:
         "list by kind+channel": "/transactions/?kind=refund&source_channel=netsuite",
         "list by connector+status": f"/transactions/?connector={connector.pk}&status=scheduled",
         "list search #order": "/transactions/?search=%23300123",
+        "list search email": "/transactions/?search=customer590123%40example.com",
+        "list search SKU": "/transactions/?search=SKU-04321",
+        "list search error text": "/transactions/?search=not%20an%20item",
+        "list search no match": "/transactions/?search=nobody%40nowhere.example",
     }
     print(f"{total:,} transactions in {URL.rsplit('/', 1)[-1]}; {REPEAT} requests each")
     list_all: list[float] = []

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -39,6 +40,9 @@ def id_q(text: str) -> Q:
     return q
 
 
+ORDER_NAME = re.compile(r"#\d+")
+
+
 def search_q(text: str, *, since=None) -> Q:
     """Ids exactly, or an email / SKU / value of the source record, or the open error's text."""
     text = text.strip()
@@ -50,6 +54,10 @@ def search_q(text: str, *, since=None) -> Q:
     in_error = Q(status__in=OPEN_STATUSES) & (
         Q(last_error__icontains=text) | Q(status_reason__icontains=text)
     )
+    if ORDER_NAME.fullmatch(text):
+        # "#1001" is an order's name, an indexed column: reading every payload for it took
+        # 1.5 s at a million rows. (A bare number may be a numeric SKU: searched everywhere.)
+        return id_q(text)
     return id_q(text) | in_payload | in_error
 
 
