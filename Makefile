@@ -59,7 +59,7 @@ clean:
 
 ## make bench-flows [N=2000]: order import throughput and our CPU per order (not in the tests)
 bench-flows: install
-	$(PY) scripts/bench_flows.py $(if $(N),--orders $(N))
+	$(PY) -m bench.flows $(if $(N),--orders $(N))
 
 ## make bench-inventory [N=10000] [LATENCY=1.2]: the inventory flow, 10,000 SKUs x 2 locations
 ## into a Standard-plan Shopify (100 points/s), with a refund post under load (not in the tests)
@@ -68,4 +68,4 @@ bench-inventory: install
 
 ## make bench-reconcile [N=20000 R=5000]: the daily reconciliation over N orders (not in the tests)
 bench-reconcile: install
-	$(PY) scripts/bench_reconcile.py $(if $(N),--orders $(N)) $(if $(R),--refunds $(R))
+	$(PY) -m bench.reconcile $(if $(N),--orders $(N)) $(if $(R),--refunds $(R))

@@ -27,41 +27,17 @@ import argparse
 import math
 import os
 import resource
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
 
-import requests
+from bench.harness import ROOT, free_port, start
 
-ROOT = Path(__file__).resolve().parents[1]
 PAGE_SIZE = 1000  # flows.inventory.run.PAGE_SIZE
 MUTATION_COST = 10
 PER_CALL = 250
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start(args: list[str], health: str) -> subprocess.Popen:
-    proc = subprocess.Popen(  # noqa: S603 (our own interpreter and module names)
-        [sys.executable, *args], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    for _ in range(300):
-        try:
-            if requests.get(health, timeout=1).ok:
-                return proc
-        except requests.RequestException:
-            pass
-        time.sleep(0.1)
-    proc.kill()
-    raise SystemExit(f"sandbox did not start: {' '.join(args)}")
 
 
 def main() -> None:

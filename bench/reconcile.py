@@ -24,10 +24,7 @@ from pathlib import Path
 
 import requests
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from scripts.bench_flows import free_port, start  # noqa: E402
+from bench.harness import free_port, start
 
 PLANTED_UNSYNCED = 5  # orders with no sales order
 PLANTED_LOST_REFUNDS = 5  # Shopify refunds with no NetSuite cash refund

@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -24,7 +22,8 @@ from pathlib import Path
 
 import requests
 
-ROOT = Path(__file__).resolve().parents[1]
+from bench.harness import ROOT, free_port, start
+
 # Per batch of 100 orders the import makes three NetSuite calls: an upsertList of the new
 # customers and one of the sales orders (100 records each, charged per record), and a getList
 # reading the 100 sales orders back so their totals can be checked against Shopify's (the
@@ -32,27 +31,6 @@ ROOT = Path(__file__).resolve().parents[1]
 WRITE_LISTS_PER_BATCH = 2
 READS_PER_BATCH = 1
 LIST_SIZE = 100  # upsertList maximum
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start(args: list[str], health: str) -> subprocess.Popen:
-    proc = subprocess.Popen(  # noqa: S603 (our own interpreter and module names)
-        [sys.executable, *args], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    for _ in range(200):
-        try:
-            if requests.get(health, timeout=1).ok:
-                return proc
-        except requests.RequestException:
-            pass
-        time.sleep(0.1)
-    proc.kill()
-    raise SystemExit(f"sandbox did not start: {' '.join(args)}")
 
 
 def main() -> None:
