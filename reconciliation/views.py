@@ -16,7 +16,7 @@ from django_q.tasks import async_task
 from connector.models import Connector
 from panel.templatetags.panel_tags import netsuite_record_url, shopify_order_url
 
-from . import listing
+from . import listing, payouts
 from .models import Run
 from .permissions import RUN, VIEW
 
@@ -50,6 +50,23 @@ def variance_list(request):
             "connectors": [(c, last_runs.get(c.pk)) for c in connectors],
             "can_run": request.user.has_perm(RUN),
         },
+    )
+
+
+@login_required
+@permission_required(VIEW, raise_exception=True)
+@require_GET
+def payout_list(request):
+    """Per Shopify payout: its net against the NetSuite deposit's total."""
+    form, qs = payouts.filtered(request.GET)
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [payouts.annotate(t) for t in page.object_list]
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "reconciliation/payouts.html",
+        {"form": form, "page": page, "rows": rows, "query": query.urlencode()},
     )
 
 

@@ -78,6 +78,7 @@ PAGES = {
     ("/flows/", "get"): "view",
     ("/reconciliation/", "get"): "view",
     ("/reconciliation/export.csv", "get"): "view",
+    ("/reconciliation/payouts/", "get"): "view",
     ("/reconciliation/connectors/{pk}/run/", "post"): "run",
 }
 API = {

@@ -82,6 +82,10 @@ def post_one(job: Job, txn: Transaction) -> None:
     work.sync.one(txn, again)
 
 
+def _payload(payout: dict) -> dict:
+    return {"issued_at": payout.get("issuedAt"), "status": payout.get("status")}
+
+
 class Payouts:
     def __init__(self, job: Job):
         self.job = job
@@ -105,7 +109,7 @@ class Payouts:
                 "source_type": "payout",
                 "amount": mapping.amount(payout.get("net")),
                 "currency": (payout.get("net") or {}).get("currencyCode") or "",
-                "payload": {"issued_at": payout.get("issuedAt"), "status": payout.get("status")},
+                "payload": _payload(payout),
             },
             message="Payout retrieved from Shopify.",
         )
@@ -158,6 +162,7 @@ class Payouts:
         )
         written = self.netsuite.get(RECORD_TYPE, deposit_id)
         check_total(label, "Shopify", net, "NetSuite", written.total, currency=currency)
+        deposit_total = str(mapping.money(written.total))
         return Written(
             target_id=deposit_id,
             message=f"Deposit {deposit_id} in NetSuite: {len(plan.payments)} payment(s), "
@@ -167,7 +172,10 @@ class Payouts:
                 "payments": [c.internal_id for c, _, _ in plan.payments],
                 "fees": str(plan.fees),
                 "adjustments": [str(a) for a, _ in plan.adjustments],
+                "deposit_total": deposit_total,
             },
+            # The payouts view (reconciliation) reads the deposit total back from the row.
+            fields={"payload": {**_payload(payout), "deposit_total": deposit_total}},
         )
 
     def deposit(self, payout: dict, plan: mapping.Plan, label: str):

@@ -4,10 +4,12 @@ from decimal import Decimal
 
 import pytest
 from django.core import mail
+from django.urls import reverse
 
 from connector import bindings
 from flows.models import RunStatus
 from flows.registry import FLOWS
+from tests.factories import UserFactory, make_cs
 from transactions.models import Channel, Kind, Status, Transaction
 
 from .conftest import run_flow, set_options
@@ -144,3 +146,72 @@ def test_a_payout_not_paid_out_yet_waits(wired, seed003, shopify_sandbox, netsui
     assert (run.posted, run.failed) == (0, 0)
     assert _txn(payout).status == Status.WAITING
     assert _deposits(netsuite_sandbox) == []
+
+
+def test_the_payouts_view_shows_net_against_the_deposit_per_payout(
+    client, wired, seed003, shopify_sandbox, netsuite_sandbox, django_assert_max_num_queries
+):
+    set_options(wired, **ACCOUNTS)
+    first, _, _ = _sold(seed003, wired)
+    second, _, _ = _sold(seed003, wired)
+    balanced = _payout(
+        shopify_sandbox,
+        transactions=[{"type": "CHARGE", "order_id": first["id"], "fee": "2.32"}],
+    )
+    unbalanced = _payout(
+        shopify_sandbox,
+        transactions=[
+            {"type": "CHARGE", "order_id": second["id"], "amount": "70.00", "fee": "2.33"}
+        ],
+    )
+    waiting = _payout(
+        shopify_sandbox,
+        status="IN_TRANSIT",
+        transactions=[{"type": "CHARGE", "order_id": first["id"]}],
+    )
+    run = run_flow(wired, FLOW)
+    assert (run.posted, run.failed) == (1, 1), (run.error, run.skip_reasons)
+    (deposit,) = _deposits(netsuite_sandbox)
+    posted, failed = _txn(balanced), _txn(unbalanced)
+    assert posted.payload["deposit_total"] == "67.18"  # 69.50 - 2.32, read back
+    assert failed.status == Status.ERROR and _txn(waiting).status == Status.WAITING
+
+    url = reverse("reconciliation:payouts")
+    client.force_login(make_cs())
+    with django_assert_max_num_queries(8):
+        page = client.get(url)
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert page.context["page"].paginator.count == 3
+    rows = {r.source_id: r for r in page.context["rows"]}
+    row = rows[str(balanced["id"])]
+    assert (row.amount, row.deposit_total, row.difference) == (
+        Decimal("67.18"),
+        Decimal("67.18"),
+        Decimal("0.00"),
+    )
+    assert row.state_label == "Posted" and row.target_id == deposit["internalId"]
+    assert f"transaction.nl?id={deposit['internalId']}" in html
+    assert reverse("transactions:timeline", args=[posted.pk]) in html
+    row = rows[str(unbalanced["id"])]
+    assert row.state_label == "Error" and row.deposit_total is None and row.difference is None
+    assert "do not reconcile" in row.state_reason and "do not reconcile" in html
+    assert rows[str(waiting["id"])].state_label == "Waiting"
+
+    def shown(**params):
+        response = client.get(url, params)
+        return [r.source_id for r in response.context["rows"]]
+
+    assert shown(state="balanced") == [str(balanced["id"])]
+    assert shown(state="unbalanced") == [str(unbalanced["id"])]
+    assert shown(state="waiting") == [str(waiting["id"])]
+    assert len(shown(connector=wired.pk)) == 3
+    variances = client.get(reverse("reconciliation:list")).content.decode()
+    assert url in variances  # the Payouts tab
+
+
+def test_the_payouts_view_needs_the_variance_permission(client, wired):
+    url = reverse("reconciliation:payouts")
+    assert client.get(url).status_code == 302  # to the login page
+    client.force_login(UserFactory())
+    assert client.get(url).status_code == 403
