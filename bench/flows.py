@@ -16,13 +16,11 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
 import time
-from pathlib import Path
 
 import requests
 
-from bench.harness import ROOT, free_port, start
+from bench.harness import bench_connector, django_on_a_fresh_database, sandboxes
 
 # Per batch of 100 orders the import makes three NetSuite calls: an upsertList of the new
 # customers and one of the sales orders (100 records each, charged per record), and a getList
@@ -41,54 +39,14 @@ def main() -> None:
     parser.add_argument("--latency-per-record", type=float, default=0.05)
     args = parser.parse_args()
 
-    shopify_port, netsuite_port = free_port(), free_port()
-    shopify_url = f"http://127.0.0.1:{shopify_port}"
-    netsuite_url = f"http://127.0.0.1:{netsuite_port}"
     # Shopify is not what is measured: a bucket that never throttles this run (a real store
     # reads 2,000 orders in 100 pages of 942 points: ~2 minutes at Standard's 100 points/s).
-    shopify = start(
-        [
-            "-m",
-            "sandbox.shopify",
-            "--port",
-            str(shopify_port),
-            "--restore-rate",
-            "1000000",
-            "--maximum-available",
-            "1000000",
-        ],
-        f"{shopify_url}/_control/health",
-    )
-    netsuite = start(
-        [
-            "-m",
-            "sandbox.netsuite",
-            "--port",
-            str(netsuite_port),
-            "--limit",
-            str(args.limit),
-            "--latency",
-            str(args.latency),
-            "--latency-per-record",
-            str(args.latency_per_record),
-        ],
-        f"{netsuite_url}/_control/state",
-    )
-    db = Path(tempfile.mkdtemp()) / "bench.sqlite3"
-    try:
-        os.environ["DATABASE_URL"] = f"sqlite:///{db}"
-        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings_test")
-        sys.path.insert(0, str(ROOT))
-        import django
-
-        django.setup()
-        from django.core.management import call_command
-
-        call_command("migrate", verbosity=0)
+    unthrottled = ["--restore-rate", "1000000", "--maximum-available", "1000000"]
+    netsuite_knobs = ["--limit", str(args.limit), "--latency", str(args.latency)]
+    netsuite_knobs += ["--latency-per-record", str(args.latency_per_record)]
+    with sandboxes(unthrottled, netsuite_knobs) as (shopify_url, netsuite_url):
+        django_on_a_fresh_database()
         result = run(args, shopify_url, netsuite_url)
-    finally:
-        shopify.terminate()
-        netsuite.terminate()
     write = args.latency + LIST_SIZE * args.latency_per_record
     batch_seconds = WRITE_LISTS_PER_BATCH * write + READS_PER_BATCH * args.latency
     bound = args.limit * LIST_SIZE / batch_seconds
@@ -106,13 +64,9 @@ def main() -> None:
 
 
 def run(args, shopify_url: str, netsuite_url: str) -> dict:
-    from django.contrib.auth import get_user_model
 
     from flows import engine
     from flows.models import FlowRun, Trigger
-    from panel import actions
-    from sandbox.netsuite import DEFAULT_CREDENTIALS
-    from sandbox.shopify import DEFAULT_ACCESS_TOKEN, DEFAULT_SHOP_DOMAIN, DEFAULT_WEBHOOK_SECRET
 
     made = requests.post(
         f"{netsuite_url}/_control/items",
@@ -137,27 +91,8 @@ def run(args, shopify_url: str, netsuite_url: str) -> dict:
         timeout=600,
     ).raise_for_status()
 
-    user = get_user_model().objects.create(username="bench")
-    creds = DEFAULT_CREDENTIALS
-    connector = actions.create_connector(
-        user,
-        {
-            "name": "Bench",
-            "shopify_shop_domain": DEFAULT_SHOP_DOMAIN,
-            "shopify_endpoint": shopify_url,
-            "netsuite_account_id": creds["account_id"],
-            "netsuite_endpoint": f"{netsuite_url}/services/NetSuitePort_2025_2",
-            "netsuite_concurrency_limit": args.limit,
-        },
-        secrets={
-            "shopify_access_token": DEFAULT_ACCESS_TOKEN,
-            "shopify_webhook_secret": DEFAULT_WEBHOOK_SECRET,
-            "netsuite_consumer_key": creds["consumer_key"],
-            "netsuite_consumer_secret": creds["consumer_secret"],
-            "netsuite_token_id": creds["token_id"],
-            "netsuite_token_secret": creds["token_secret"],
-        },
-        options={"netsuite_tax_item_id": tax_item},
+    user, connector = bench_connector(
+        shopify_url, netsuite_url, limit=args.limit, netsuite_tax_item_id=tax_item
     )
     # Load the WSDL before timing: a once-per-process cost, not a per-order one.
     from connector.netsuite import wsdl

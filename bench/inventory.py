@@ -27,13 +27,10 @@ import argparse
 import math
 import os
 import resource
-import sys
-import tempfile
 import threading
 import time
-from pathlib import Path
 
-from bench.harness import ROOT, free_port, start
+from bench.harness import bench_connector, django_on_a_fresh_database, sandboxes
 
 PAGE_SIZE = 1000  # flows.inventory.run.PAGE_SIZE
 MUTATION_COST = 10
@@ -50,32 +47,9 @@ def main() -> None:
     parser.add_argument("--maximum-available", type=float, default=1000)
     args = parser.parse_args()
 
-    shopify_port, netsuite_port = free_port(), free_port()
-    shopify_url = f"http://127.0.0.1:{shopify_port}"
-    netsuite_url = f"http://127.0.0.1:{netsuite_port}"
-    shopify = start(
-        ["-m", "sandbox.shopify", "--port", str(shopify_port)],
-        f"{shopify_url}/_control/health",
-    )
-    netsuite = start(
-        ["-m", "sandbox.netsuite", "--port", str(netsuite_port), "--limit", str(args.limit)],
-        f"{netsuite_url}/_control/state",
-    )
-    db = Path(tempfile.mkdtemp()) / "bench.sqlite3"
-    try:
-        os.environ["DATABASE_URL"] = f"sqlite:///{db}"
-        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings_test")
-        sys.path.insert(0, str(ROOT))
-        import django
-
-        django.setup()
-        from django.core.management import call_command
-
-        call_command("migrate", verbosity=0)
+    with sandboxes(netsuite_args=["--limit", str(args.limit)]) as (shopify_url, netsuite_url):
+        django_on_a_fresh_database()
         result = run(args, shopify_url, netsuite_url)
-    finally:
-        shopify.terminate()
-        netsuite.terminate()
     report(args, result)
 
 
@@ -118,15 +92,11 @@ def report(args, result: dict) -> None:
 
 
 def run(args, shopify_url: str, netsuite_url: str) -> dict:
-    from django.contrib.auth import get_user_model
 
     from connector.models import LocationMapping
     from flows import engine
     from flows.models import FlowRun, Trigger
-    from panel import actions
     from sandbox.control_client import ControlClient
-    from sandbox.netsuite import DEFAULT_CREDENTIALS
-    from sandbox.shopify import DEFAULT_ACCESS_TOKEN, DEFAULT_SHOP_DOMAIN, DEFAULT_WEBHOOK_SECRET
     from transactions import demo
 
     shop = ControlClient(shopify_url, timeout=300)
@@ -158,27 +128,8 @@ def run(args, shopify_url: str, netsuite_url: str) -> dict:
 
     stock("2026-11-01T00:00:00Z", 10)
 
-    user = get_user_model().objects.create(username="bench")
-    creds = DEFAULT_CREDENTIALS
-    connector = actions.create_connector(
-        user,
-        {
-            "name": "Bench",
-            "shopify_shop_domain": DEFAULT_SHOP_DOMAIN,
-            "shopify_endpoint": shopify_url,
-            "netsuite_account_id": creds["account_id"],
-            "netsuite_endpoint": f"{netsuite_url}/services/NetSuitePort_2025_2",
-            "netsuite_concurrency_limit": args.limit,
-        },
-        secrets={
-            "shopify_access_token": DEFAULT_ACCESS_TOKEN,
-            "shopify_webhook_secret": DEFAULT_WEBHOOK_SECRET,
-            "netsuite_consumer_key": creds["consumer_key"],
-            "netsuite_consumer_secret": creds["consumer_secret"],
-            "netsuite_token_id": creds["token_id"],
-            "netsuite_token_secret": creds["token_secret"],
-        },
-        options={"refund_sync_direction": "shopify_to_netsuite"},
+    user, connector = bench_connector(
+        shopify_url, netsuite_url, limit=args.limit, refund_sync_direction="shopify_to_netsuite"
     )
     LocationMapping.objects.create(
         connector=connector, netsuite_location_id="1", shopify_location_id=main

@@ -17,14 +17,12 @@ import argparse
 import os
 import resource
 import sys
-import tempfile
 import time
 from collections import Counter
-from pathlib import Path
 
 import requests
 
-from bench.harness import free_port, start
+from bench.harness import bench_connector, django_on_a_fresh_database, sandboxes
 
 PLANTED_UNSYNCED = 5  # orders with no sales order
 PLANTED_LOST_REFUNDS = 5  # Shopify refunds with no NetSuite cash refund
@@ -39,45 +37,14 @@ def main() -> None:
     parser.add_argument("--shopify-latency-ms", type=float, default=150)
     args = parser.parse_args()
 
-    shopify_port, netsuite_port = free_port(), free_port()
-    shopify_url = f"http://127.0.0.1:{shopify_port}"
-    netsuite_url = f"http://127.0.0.1:{netsuite_port}"
     # As in bench-flows, Shopify's points bucket is not what is measured (the sandbox charges
     # the requested cost and never refunds the difference to the actual cost, as Shopify does);
     # the requested points are printed so the throttle can be reckoned separately.
-    shopify = start(
-        [
-            "-m",
-            "sandbox.shopify",
-            "--port",
-            str(shopify_port),
-            "--restore-rate",
-            "1000000",
-            "--maximum-available",
-            "1000000",
-            "--latency-ms",
-            str(args.shopify_latency_ms),
-        ],
-        f"{shopify_url}/_control/health",
-    )
-    netsuite = start(
-        ["-m", "sandbox.netsuite", "--port", str(netsuite_port), "--latency", str(args.latency)],
-        f"{netsuite_url}/_control/state",
-    )
-    db = Path(tempfile.mkdtemp()) / "bench.sqlite3"
-    try:
-        os.environ["DATABASE_URL"] = f"sqlite:///{db}"
-        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings_test")
-        import django
-
-        django.setup()
-        from django.core.management import call_command
-
-        call_command("migrate", verbosity=0)
+    shopify_knobs = ["--restore-rate", "1000000", "--maximum-available", "1000000"]
+    shopify_knobs += ["--latency-ms", str(args.shopify_latency_ms)]
+    with sandboxes(shopify_knobs, ["--latency", str(args.latency)]) as (shopify_url, netsuite_url):
+        django_on_a_fresh_database()
         result = run(args, shopify_url, netsuite_url)
-    finally:
-        shopify.terminate()
-        netsuite.terminate()
     rate = result["orders"] / result["seconds"]
     for line in result["sample"]:
         print(f"  e.g. {line}")
@@ -164,15 +131,11 @@ def seed(args, shopify_url: str, netsuite_url: str) -> None:
 
 
 def run(args, shopify_url: str, netsuite_url: str) -> dict:
-    from django.contrib.auth import get_user_model
 
     from connector.netsuite.client import NetSuiteClient
     from connector.shopify.client import ShopifyClient
-    from panel import actions
     from reconciliation.models import Variance
     from reconciliation.run import reconcile
-    from sandbox.netsuite import DEFAULT_CREDENTIALS
-    from sandbox.shopify import DEFAULT_ACCESS_TOKEN, DEFAULT_SHOP_DOMAIN, DEFAULT_WEBHOOK_SECRET
 
     t0 = time.perf_counter()
     seed(args, shopify_url, netsuite_url)
@@ -182,27 +145,7 @@ def run(args, shopify_url: str, netsuite_url: str) -> dict:
     ).json()
     tax_item = next(i["internalId"] for i in charge_items if i["fields"]["itemId"] == "SHOPIFY-TAX")
 
-    user = get_user_model().objects.create(username="bench")
-    creds = DEFAULT_CREDENTIALS
-    connector = actions.create_connector(
-        user,
-        {
-            "name": "Bench",
-            "shopify_shop_domain": DEFAULT_SHOP_DOMAIN,
-            "shopify_endpoint": shopify_url,
-            "netsuite_account_id": creds["account_id"],
-            "netsuite_endpoint": f"{netsuite_url}/services/NetSuitePort_2025_2",
-        },
-        secrets={
-            "shopify_access_token": DEFAULT_ACCESS_TOKEN,
-            "shopify_webhook_secret": DEFAULT_WEBHOOK_SECRET,
-            "netsuite_consumer_key": creds["consumer_key"],
-            "netsuite_consumer_secret": creds["consumer_secret"],
-            "netsuite_token_id": creds["token_id"],
-            "netsuite_token_secret": creds["token_secret"],
-        },
-        options={"netsuite_tax_item_id": tax_item},
-    )
+    _user, connector = bench_connector(shopify_url, netsuite_url, netsuite_tax_item_id=tax_item)
     from connector.netsuite import wsdl
 
     wsdl.get_client()  # once per process, not per order
