@@ -29,6 +29,8 @@ class FlowRunSerializer(serializers.ModelSerializer):
             "flow",
             "flow_label",
             "trigger",
+            "lane",
+            "scope",
             "requested_by",
             "status",
             "run_again",

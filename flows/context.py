@@ -20,7 +20,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from .base import Flow
-from .models import FlowCursor, FlowRun, RunStatus
+from .models import FlowCursor, FlowRun, Lane, RunStatus
 
 logger = logging.getLogger(__name__)
 
@@ -83,7 +83,11 @@ class Job:
         shared across threads)."""
         from connector.clients import netsuite_client
 
-        return netsuite_client(self.connector, priority=self.flow.priority, **overrides)
+        return netsuite_client(self.connector, priority=self.priority, **overrides)
+
+    @property
+    def priority(self):
+        return self.flow.priority
 
     def check(self) -> None:
         """Call before every write: a worker that lost its lease must stop writing."""
@@ -147,6 +151,16 @@ class RunContext(Job):
     @property
     def scope(self) -> list[str]:
         return list(self.run.scope or [])
+
+    @property
+    def priority(self):
+        """A records run (the records webhooks named) goes one step ahead of its flow's delta
+        in the NetSuite budget: someone is waiting for those records now."""
+        from connector.netsuite.budget import Priority
+
+        if self.run.lane == Lane.RECORDS:
+            return Priority(max(Priority.URGENT, self.flow.priority - 1))
+        return self.flow.priority
 
     # -- ownership ----------------------------------------------------------------------------
     def owns_run(self) -> bool:

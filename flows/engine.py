@@ -2,9 +2,14 @@
 
 A run is a FlowRun row first and a queued task second: the task only carries the row id, and
 the sweeper re-queues runs whose message was lost or whose worker died (its lease ran out).
-One queued-or-running run per connector and flow (a partial unique constraint), so runs never
-overlap; a trigger that finds one active marks it `run_again` instead of being lost, and the
-engine queues the follow-up when the active run ends.
+One queued-or-running delta run per connector and flow (a partial unique constraint), so delta
+runs never overlap; a trigger that finds one active marks it `run_again` instead of being lost,
+and the engine queues the follow-up when the active run ends.
+
+A webhook names its record: it starts a records run of just that record beside the delta run
+(never behind it), or joins the records run of its flow still queued, so a burst of deliveries
+becomes one small batch. Two runs may then meet the same record: the transaction claim lets one
+of them do it.
 """
 
 from __future__ import annotations
@@ -33,7 +38,7 @@ from .context import (
     lease_duration,
 )
 from .gates import why_not_runnable
-from .models import ACTIVE_RUN_STATUSES, FlowRun, RunStatus, Trigger
+from .models import ACTIVE_RUN_STATUSES, FlowRun, Lane, RunStatus, Trigger
 from .registry import FLOWS
 
 logger = logging.getLogger(__name__)
@@ -74,11 +79,19 @@ def request_run(
     if reason:
         raise FlowNotRunnable(reason)
     requested_by = user if user is not None and user.is_authenticated else None
+    scope = [str(s) for s in scope]
+    if trigger == Trigger.WEBHOOK and scope:
+        return _request_records_run(connector, flow_name, scope)
     for _ in range(3):
         with transaction.atomic():
             active = (
                 FlowRun.objects.select_for_update()
-                .filter(connector=connector, flow=flow_name, status__in=ACTIVE_RUN_STATUSES)
+                .filter(
+                    connector=connector,
+                    flow=flow_name,
+                    lane=Lane.DELTA,
+                    status__in=ACTIVE_RUN_STATUSES,
+                )
                 .first()
             )
             if active is not None:
@@ -92,13 +105,47 @@ def request_run(
                         flow=flow_name,
                         trigger=trigger,
                         requested_by=requested_by,
-                        scope=[str(s) for s in scope],
+                        scope=scope,
                     )
             except IntegrityError:
                 continue  # another trigger created the active run between our read and insert
             transaction.on_commit(lambda run_id=run.pk: queue_run(run_id))
             return run, True
     raise FlowNotRunnable("Could not start the run: another one is starting; try again.")
+
+
+# A records run takes at most this many records; a burst beyond it starts the next run.
+RECORDS_PER_RUN = 100
+
+
+def _request_records_run(
+    connector: Connector, flow_name: str, scope: list[str]
+) -> tuple[FlowRun, bool]:
+    """Join the flow's queued records run (a burst becomes one batch), or queue a new one."""
+    with transaction.atomic():
+        # Locked, so a worker claiming the run waits for our scope to land (PostgreSQL
+        # re-checks `queued` after the wait: a run claimed meanwhile is not joined).
+        queued = (
+            FlowRun.objects.select_for_update()
+            .filter(connector=connector, flow=flow_name, lane=Lane.RECORDS, status=RunStatus.QUEUED)
+            .order_by("pk")
+        )
+        for run in queued:
+            merged = list(dict.fromkeys([*run.scope, *scope]))
+            if len(merged) <= RECORDS_PER_RUN:
+                if merged != run.scope:
+                    FlowRun.objects.filter(pk=run.pk).update(scope=merged)
+                    run.scope = merged
+                return run, False
+        run = FlowRun.objects.create(
+            connector=connector,
+            flow=flow_name,
+            trigger=Trigger.WEBHOOK,
+            lane=Lane.RECORDS,
+            scope=scope,
+        )
+        transaction.on_commit(lambda run_id=run.pk: queue_run(run_id))
+        return run, True
 
 
 def queue_run(run_id: int) -> None:

@@ -80,11 +80,22 @@ class RunStatus(models.TextChoices):
 ACTIVE_RUN_STATUSES = (RunStatus.QUEUED, RunStatus.RUNNING)
 
 
+class Lane(models.TextChoices):
+    """Delta runs read everything changed since the cursor, one at a time per flow; records
+    runs do only the records webhooks named, beside the delta run, so a delivered order never
+    waits behind a whole delta (the transaction claim keeps a record from being done twice)."""
+
+    DELTA = "delta", "Delta"
+    RECORDS = "records", "Records"
+
+
 class FlowRun(models.Model):
     """One execution of a flow for a connector: the unit the engine claims, leases and reports.
 
-    At most one queued-or-running run per connector and flow (a partial unique constraint), so
-    two runs never overlap; a trigger arriving meanwhile sets `run_again` on the active run.
+    At most one queued-or-running delta run per connector and flow (a partial unique
+    constraint), so two delta runs never overlap; a trigger arriving meanwhile sets `run_again`
+    on the active run. Records runs (webhooks) are not limited so: a delivery joins the queued
+    records run of its flow if there is one (a burst becomes one batch), else starts one.
     """
 
     connector = models.ForeignKey(Connector, on_delete=models.CASCADE, related_name="flow_runs")
@@ -94,6 +105,7 @@ class FlowRun(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     status = models.CharField(max_length=16, choices=RunStatus.choices, default=RunStatus.QUEUED)
+    lane = models.CharField(max_length=8, choices=Lane.choices, default=Lane.DELTA)
     # Shopify order ids a webhook asked for; empty means the whole delta.
     scope = models.JSONField(default=list, blank=True)
     run_again = models.BooleanField(
@@ -126,13 +138,18 @@ class FlowRun(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["connector", "flow"],
-                condition=models.Q(status__in=["queued", "running"]),
+                condition=models.Q(status__in=["queued", "running"], lane="delta"),
                 name="flowrun_one_active_per_flow",
             ),
         ]
         indexes = [
             models.Index(fields=["connector", "flow", "-created_at"], name="flowrun_latest"),
             models.Index(fields=["status", "lease_until"], name="flowrun_stuck"),
+            models.Index(
+                fields=["connector", "flow"],
+                condition=models.Q(status="queued", lane="records"),
+                name="flowrun_queued_records",
+            ),
         ]
         permissions = [("run_flow", "Can run flows")]
 

@@ -7,7 +7,7 @@ import pytest
 from connector.shopify.models import WebhookDelivery
 from connector.shopify.tasks import process_delivery
 from flows import engine
-from flows.models import FlowRun, Trigger
+from flows.models import FlowRun, Lane, Trigger
 from transactions.models import Kind, Transaction
 
 from .conftest import run_flow
@@ -78,3 +78,108 @@ def test_switched_off_flow_keeps_the_reason_on_the_delivery(wired, shopify_sandb
     assert delivery.status == WebhookDelivery.Status.IGNORED
     assert delivery.status_detail == "“Shopify Order to NetSuite Order Add” is switched off."
     assert not FlowRun.objects.exists()
+
+
+def test_a_delivery_during_a_delta_run_gets_its_own_run_not_a_follow_up(
+    wired, shopify_sandbox, netsuite_sandbox, live_server
+):
+    _enable(wired, "order_import")
+    netsuite_sandbox.control.items("SKU-1")
+    delta, _ = engine.request_run(wired, "order_import", Trigger.SCHEDULE)
+    FlowRun.objects.filter(pk=delta.pk).update(status="running")  # a long delta is under way
+    order = shopify_sandbox.control.create_order(lines=[{"sku": "SKU-1", "quantity": 1}])
+
+    _deliver(shopify_sandbox, live_server, wired, "orders/create", order["id"])
+
+    delta.refresh_from_db()
+    assert delta.run_again is False  # the record does not wait for the delta to end
+    records = FlowRun.objects.get(lane=Lane.RECORDS)
+    assert (records.status, records.scope) == ("queued", [str(order["id"])])
+    engine.execute(records.pk)
+    records.refresh_from_db()
+    assert records.posted == 1, records.error
+    txn = Transaction.objects.get(kind=Kind.ORDER, source_id=str(order["id"]))
+    assert txn.status == "order_posted"
+
+
+def test_a_burst_joins_the_queued_records_run_and_a_claimed_run_is_not_joined(
+    wired, shopify_sandbox, netsuite_sandbox, live_server
+):
+    _enable(wired, "order_import")
+    netsuite_sandbox.control.items("SKU-1")
+    orders = [
+        shopify_sandbox.control.create_order(lines=[{"sku": "SKU-1", "quantity": 1}])
+        for _ in range(4)
+    ]
+    for order in orders[:3]:
+        _deliver(shopify_sandbox, live_server, wired, "orders/create", order["id"])
+    # The same delivery twice (Shopify retries) adds nothing.
+    _deliver(shopify_sandbox, live_server, wired, "orders/create", orders[0]["id"])
+    first = FlowRun.objects.get()
+    assert first.scope == [str(o["id"]) for o in orders[:3]]
+
+    FlowRun.objects.filter(pk=first.pk).update(status="running")  # a worker took it
+    _deliver(shopify_sandbox, live_server, wired, "orders/create", orders[3]["id"])
+    second = FlowRun.objects.exclude(pk=first.pk).get()
+    assert (second.lane, second.scope) == (Lane.RECORDS, [str(orders[3]["id"])])
+
+    FlowRun.objects.filter(pk=first.pk).update(status="queued")
+    engine.execute(first.pk)
+    engine.execute(second.pk)
+    # One NetSuite sales order per Shopify order, written in one list for the burst.
+    assert FlowRun.objects.get(pk=first.pk).posted == 3
+    assert FlowRun.objects.get(pk=second.pk).posted == 1
+    assert len(netsuite_sandbox.control.records("salesOrder")) == 4
+
+
+def test_a_record_done_by_its_webhook_run_is_not_written_again_by_the_delta(
+    wired, shopify_sandbox, netsuite_sandbox, live_server
+):
+    _enable(wired, "order_import")
+    netsuite_sandbox.control.items("SKU-1")
+    order = shopify_sandbox.control.create_order(lines=[{"sku": "SKU-1", "quantity": 1}])
+    _deliver(shopify_sandbox, live_server, wired, "orders/create", order["id"])
+    engine.execute(FlowRun.objects.get(lane=Lane.RECORDS).pk)
+
+    delta = run_flow(wired, "order_import", Trigger.SCHEDULE)
+
+    assert delta.posted == 0
+    assert len(netsuite_sandbox.control.records("salesOrder")) == 1
+
+
+def test_a_records_run_is_capped_and_the_rest_of_a_burst_starts_the_next(wired):
+    from flows import engine as flow_engine
+
+    _enable(wired, "order_import")
+    ids = [str(n) for n in range(flow_engine.RECORDS_PER_RUN + 3)]
+    for order_id in ids:
+        flow_engine.request_run(wired, "order_import", Trigger.WEBHOOK, scope=[order_id])
+    runs = list(FlowRun.objects.order_by("pk"))
+    assert [len(r.scope) for r in runs] == [flow_engine.RECORDS_PER_RUN, 3]
+    assert [s for r in runs for s in r.scope] == ids
+
+
+def test_a_records_run_whose_broker_message_was_lost_is_nudged_by_the_sweeper(wired, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from flows import sweeper
+
+    _enable(wired, "order_import")
+    run, _ = engine.request_run(wired, "order_import", Trigger.WEBHOOK, scope=["42"])
+    FlowRun.objects.filter(pk=run.pk).update(created_at=timezone.now() - timedelta(minutes=5))
+    assert sweeper.sweep()["runs_nudged"] == 1
+
+
+def test_a_records_run_goes_ahead_of_its_delta_in_the_netsuite_budget(wired):
+    from connector.netsuite.budget import Priority
+    from flows.context import RunContext
+    from flows.registry import FLOWS
+
+    _enable(wired, "order_import")
+    records, _ = engine.request_run(wired, "order_import", Trigger.WEBHOOK, scope=["42"])
+    delta, _ = engine.request_run(wired, "order_import", Trigger.SCHEDULE)
+    flow = FLOWS["order_import"]
+    assert RunContext(delta, flow).priority == flow.priority == Priority.NORMAL
+    assert RunContext(records, flow).priority == Priority.URGENT
