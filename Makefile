@@ -7,7 +7,7 @@ PORT ?= 8000
 export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: run test lint fmt check install clean audit bench-transactions bench-flows bench-inventory \
-	bench-reconcile
+	bench-reconcile bench-latency
 
 # The virtual environment is rebuilt only when the dependency list changes.
 $(VENV)/.installed: pyproject.toml constraints.txt
@@ -69,3 +69,8 @@ bench-inventory: install
 ## make bench-reconcile [N=20000 R=5000]: the daily reconciliation over N orders (not in the tests)
 bench-reconcile: install
 	$(PY) -m bench.reconcile $(if $(N),--orders $(N)) $(if $(R),--refunds $(R))
+
+## make bench-latency [N=300 DURATION=60 REFUNDS=100 SKUS=10000]: webhook -> NetSuite seconds
+## through gunicorn, a qcluster on Redis and PostgreSQL, idle and under an inventory load
+bench-latency: install
+	$(PY) -m bench.latency

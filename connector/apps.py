@@ -1,3 +1,6 @@
+import logging
+import sys
+
 from django.apps import AppConfig
 from django.conf import settings
 from django.core import checks
@@ -33,3 +36,17 @@ class ConnectorConfig(AppConfig):
         auditlog.register(ConnectorOptions, exclude_fields=["updated_at"])
         auditlog.register(ItemBinding, exclude_fields=["updated_at"])
         auditlog.register(LocationMapping, exclude_fields=["updated_at"])
+        if "qcluster" in sys.argv[1:2]:
+            _parse_the_wsdl_before_the_workers_fork()
+
+
+def _parse_the_wsdl_before_the_workers_fork() -> None:
+    """The task cluster forks its workers from this process: the NetSuite WSDL parsed here
+    (about 2 s of CPU) is shared by every worker, instead of each worker's first NetSuite call
+    after a start paying for it while an order waits."""
+    from .netsuite import wsdl
+
+    try:
+        wsdl.get_client()
+    except Exception:  # no contracts here: the first NetSuite call says so, with the reason
+        logging.getLogger(__name__).exception("NetSuite WSDL not loaded before the workers")
