@@ -79,6 +79,7 @@ def _write(job: Job, sync: Synchronizer, txn: Transaction) -> Written:
             txn,
             lambda refund_id: bind(refund_id, txn.source_id, txn.source_type),
             store_credit=bool(job.options.refund_to_store_credit),
+            cancel_refunds=not job.options.prevent_shopify_refund_on_cancel,
         )
     charges = ChargeItems.of(job.options)
     return netsuite.post_shopify_refund(

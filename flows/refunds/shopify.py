@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from connector import gids
 from connector.shopify.idempotency import idempotency_key
-from flows.sync import NeedsPerson, Written, check_total
+from flows.sync import NeedsPerson, Skip, Written, check_total
 
 # Written into the note of every refund the panel creates in Shopify: with the bindings, how
 # the panel knows a Shopify refund is its own and never posts it back to NetSuite.
@@ -96,16 +96,34 @@ def post_key(txn) -> str:
 
 
 def post_netsuite_refund(
-    client, txn, bind=lambda refund_id: None, *, store_credit: bool = False
+    client,
+    txn,
+    bind=lambda refund_id: None,
+    *,
+    store_credit: bool = False,
+    cancel_refunds: bool = True,
 ) -> Written:
     """Create the Shopify refund for the NetSuite refund `txn` (or find the one we made
     before), bind it, then check Shopify's total. The money goes back to the original payment
     (a REFUND transaction on the sale), or as store credit (`refundMethods`) when the option
-    "Refund to Shopify store credit" is on."""
+    "Refund to Shopify store credit" is on.
+
+    `cancel_refunds` is the opposite of the option "Prevent Shopify from refunding paid orders
+    when cancelling". Off (the default), Shopify refunded a paid order when it was cancelled,
+    so the credit memo NetSuite makes for the cancelled order must not refund it a second
+    time. On, the cancellation returned nothing and the money follows the refund sync: this
+    flow refunds it. Orders that are not cancelled (returns, partial refunds) are refunded
+    either way."""
     order_gid = gids.order(txn.shopify_order_id)
     order = client.get_order(order_gid)
     if order is None:
         raise NeedsPerson(f"Shopify has no order {order_gid} any more; nothing was refunded.")
+    if cancel_refunds and order.get("cancelledAt"):
+        raise Skip(
+            f"Order {order.get('name')} was refunded by Shopify when it was cancelled "
+            "(“Prevent Shopify from refunding paid orders when cancelling” is off): this "
+            "NetSuite refund is not refunded a second time."
+        )
     if txn.amount is None:
         raise NeedsPerson("The NetSuite refund has no total to refund; check it in NetSuite.")
     amount = Decimal(str(txn.amount))

@@ -319,6 +319,41 @@ def test_money_goes_back_to_the_payment_method_or_as_store_credit(
     )
 
 
+@pytest.mark.parametrize("prevent", [False, True])
+def test_a_cancelled_orders_credit_memo_refunds_only_what_the_cancellation_did_not(
+    wired_connector, seed003, shopify_sandbox, prevent
+):
+    # "Prevent Shopify from refunding paid orders when cancelling" off: Shopify refunded the
+    # order at its cancellation, so NetSuite's credit memo for it is not refunded again. On:
+    # the cancellation returned nothing and the money follows the refund sync.
+    connector = wired_connector(TO_SHOPIFY, prevent_shopify_refund_on_cancel=prevent)
+    order, _, _ = seed003.billed_and_refunded(connector)
+    shopify_sandbox.control.cancel(order["id"], refund=not prevent)
+    before = len(shopify_sandbox.control.order(order["id"])["refunds"])
+
+    run = run_flow(connector, "refund_to_shopify")
+
+    txn = _refund_rows(Channel.NETSUITE).get()
+    refunds = shopify_sandbox.control.order(order["id"])["refunds"]
+    if prevent:
+        assert run.posted == 1, (run.error, run.skip_reasons)
+        assert len(refunds) == before + 1
+    else:
+        assert (run.posted, run.skipped) == (0, 1)
+        assert txn.status == Status.SKIPPED
+        assert "not refunded a second time" in txn.status_reason
+        assert len(refunds) == before
+
+
+def test_a_live_orders_credit_memo_is_refunded_whatever_the_cancel_option(
+    wired_connector, seed003, shopify_sandbox
+):
+    connector = wired_connector(TO_SHOPIFY, prevent_shopify_refund_on_cancel=False)
+    order, _, _ = seed003.billed_and_refunded(connector)
+    assert run_flow(connector, "refund_to_shopify").posted == 1
+    assert len(shopify_sandbox.control.order(order["id"])["refunds"]) == 1
+
+
 # -- currencies: the shop currency is written ------------------------------------------------
 
 
