@@ -13,7 +13,7 @@ from lxml import etree
 from . import fulfilments, money, payments, soap
 from . import items as inventory
 from .soap import CORE, MSGS, SoapFault, q
-from .store import Record, Store, sort_children
+from .store import Record, Store, field_order, sort_children
 
 WRITE_OPERATIONS = {"add", "upsert", "upsertList", "update"}
 
@@ -76,6 +76,8 @@ class Operations:
                 raise _RecordError("INSUFFICIENT_PERMISSION", money.read_only_message(name))
             if name == "customFieldList":
                 rec.merge_custom_fields(child)
+            elif name == "itemList":
+                self._apply_lines(rec, child)
             elif name != "nullFieldList":
                 rec.fields[name] = copy.deepcopy(child)
         self._check_refs(rec)
@@ -86,6 +88,58 @@ class Operations:
                 payments.deposit(self.store, rec)
             except payments.PaymentError as exc:
                 raise _RecordError("INVALID_KEY_OR_REF", str(exc)) from None
+
+    def _apply_lines(self, rec: Record, sent: etree._Element) -> None:
+        """An item sublist as NetSuite applies it. `replaceAll` defaults to true: the lines
+        sent replace every line (a line not sent is deleted). With replaceAll="false" a line
+        sent with its `line` number updates that line (only the fields sent), a line without
+        one is added, and the lines not sent stay. Every line has a `line` number, never reused
+        on the record."""
+        sent = copy.deepcopy(sent)
+        numbered = "line" in field_order(rec.ns, rec.type_name + "Item")
+        current = rec.fields.get("itemList")
+        if sent.get("replaceAll", "true") != "false" or current is None:
+            result = sent
+            for line in list(result):
+                number = line.find(q(rec.ns, "line"))
+                if number is not None:  # a replaced list has no old lines to address
+                    line.remove(number)
+        else:
+            result = current
+            by_number = {line.findtext(q(rec.ns, "line")): line for line in result}
+            for line in list(sent):
+                number = line.findtext(q(rec.ns, "line"))
+                if number is None:
+                    result.append(line)
+                    continue
+                target = by_number.get(number.strip())
+                if target is None:
+                    raise _RecordError(
+                        "INVALID_KEY_OR_REF",
+                        f"Invalid line reference key {number.strip()} for {rec.record_type} "
+                        f"{rec.internal_id}.",
+                    )
+                sent_names = {etree.QName(f).localname for f in line}
+                if sent_names & {"quantity", "rate"} and "amount" not in sent_names:
+                    # A new quantity or rate makes NetSuite work the amount out again.
+                    stale = target.find(q(rec.ns, "amount"))
+                    if stale is not None:
+                        target.remove(stale)
+                for field_el in line:
+                    old = target.find(field_el.tag)
+                    if old is not None:
+                        target.remove(old)
+                    target.append(field_el)
+                sort_children(target, rec.ns, rec.type_name + "Item")
+        result.attrib.pop("replaceAll", None)
+        if numbered:
+            for line in result:
+                if line.find(q(rec.ns, "line")) is None:
+                    rec.last_line += 1
+                    number = etree.SubElement(line, q(rec.ns, "line"))
+                    number.text = str(rec.last_line)
+                    sort_children(line, rec.ns, rec.type_name + "Item")
+        rec.fields["itemList"] = result
 
     def compute_totals(self, rec: Record) -> None:
         try:

@@ -58,6 +58,7 @@ class Record:
     external_id: str | None
     fields: dict[str, etree._Element] = field(default_factory=dict)
     seq: int = 0
+    last_line: int = 0  # the item lines' `line` numbers, never reused on the record
 
     @property
     def ns(self) -> str:
@@ -243,6 +244,7 @@ class Store:
                     "internal_id": r.internal_id,
                     "external_id": r.external_id,
                     "seq": r.seq,
+                    "last_line": r.last_line,
                     "fields": {k: etree.tostring(v).decode() for k, v in r.fields.items()},
                 }
                 for r in self.records.values()
@@ -259,6 +261,7 @@ class Store:
                 row["external_id"],
                 {k: etree.fromstring(v) for k, v in row["fields"].items()},
                 row["seq"],
+                row.get("last_line", 0),
             )
             self.records[rec.internal_id] = rec
             top = max(top, int(rec.internal_id) + 1)

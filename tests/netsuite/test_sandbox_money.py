@@ -222,3 +222,50 @@ def test_demo_catalogue_has_the_shopify_skus_and_the_charge_items(netsuite_sandb
             "SHOPIFY-DISCOUNT",
         }
     )
+
+
+def _update_lines(client, internal_id, lines, replace_all=None):
+    sales = records.factory("sales")
+    item_list = sales.SalesOrderItemList(item=[sales.SalesOrderItem(**line) for line in lines])
+    if replace_all is not None:
+        item_list.replaceAll = replace_all
+    client.update(records.record("SalesOrder", internalId=internal_id, itemList=item_list))
+    return client.get("salesOrder", internal_id=internal_id)
+
+
+def test_lines_are_numbered_and_replace_all_false_edits_only_the_lines_sent(netsuite_sandbox):
+    # DOMAIN: replaceAll defaults to true (a line not sent is deleted); with replaceAll=false a
+    # line is addressed by its `line` number and the others stay.
+    client = netsuite_sandbox.client()
+    customer, ids = _setup(netsuite_sandbox.control)
+    ref = client.upsert(_order(customer, ids))
+    so = client.get("salesOrder", internal_id=ref.internal_id)
+    assert [line.line for line in so.itemList.item] == [1, 2, 3, 4]
+
+    so = _update_lines(
+        client,
+        ref.internal_id,
+        [
+            {"line": 1, "quantity": 5},  # 5 × 19.99, rate kept
+            {"item": records.ref(ids["SKU-2"]), "quantity": 2, "rate": "7.50"},  # added
+        ],
+        replace_all=False,
+    )
+    lines = [(line.line, line.quantity, line.amount) for line in so.itemList.item]
+    assert lines == [(1, 5, 99.95), (2, 1, 4.5), (3, None, 6.12), (4, None, -2.0), (5, 2, 15.0)]
+    assert so.total == 123.57
+
+    # The default replaces every line: the new ones get numbers never used on the record.
+    so = _update_lines(client, ref.internal_id, [{"item": records.ref(ids["SKU-1"]), "quantity": 1}])
+    assert [(line.line, line.quantity) for line in so.itemList.item] == [(6, 1)]
+
+
+def test_a_line_number_the_order_does_not_have_is_refused_and_nothing_changes(netsuite_sandbox):
+    client = netsuite_sandbox.client()
+    customer, ids = _setup(netsuite_sandbox.control)
+    ref = client.upsert(_order(customer, ids))
+    with pytest.raises(NetSuiteRecordError) as refused:
+        _update_lines(client, ref.internal_id, [{"line": 9, "quantity": 1}], replace_all=False)
+    assert refused.value.code == "INVALID_KEY_OR_REF"
+    so = client.get("salesOrder", internal_id=ref.internal_id)
+    assert [line.quantity for line in so.itemList.item] == [3, 1, None, None]
