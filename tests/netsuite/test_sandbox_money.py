@@ -256,7 +256,8 @@ def test_lines_are_numbered_and_replace_all_false_edits_only_the_lines_sent(nets
     assert so.total == 123.57
 
     # The default replaces every line: the new ones get numbers never used on the record.
-    so = _update_lines(client, ref.internal_id, [{"item": records.ref(ids["SKU-1"]), "quantity": 1}])
+    one = {"item": records.ref(ids["SKU-1"]), "quantity": 1}
+    so = _update_lines(client, ref.internal_id, [one])
     assert [(line.line, line.quantity) for line in so.itemList.item] == [(6, 1)]
 
 
