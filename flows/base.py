@@ -31,7 +31,8 @@ class Flow:
     # Shopify webhook topics that start it for the record they name.
     webhook_topics: tuple[str, ...] = ()
     # The field of the webhook body that names the order to scope a run to ("id" for order
-    # topics; "order_id" for refunds/create, whose "id" is the refund's).
+    # topics; "order_id" for refunds/create, whose "id" is the refund's; a dotted path for a
+    # wrapped body: "order_edit.order_id" for orders/edited).
     webhook_order_key: str = "id"
     # Place in the NetSuite budget queue: business-critical work ahead of bulk work.
     priority: Priority = Priority.NORMAL

@@ -20,7 +20,7 @@ def handle(delivery: WebhookDelivery) -> str | None:
     body = json.loads(delivery.body)
     reasons = []
     for flow in topics()[delivery.topic]:
-        order_id = str(body[flow.webhook_order_key])
+        order_id = str(order_key(body, flow.webhook_order_key))
         try:
             engine.request_run(delivery.connector, flow.name, Trigger.WEBHOOK, scope=[order_id])
         except engine.FlowNotRunnable as exc:
@@ -28,6 +28,14 @@ def handle(delivery: WebhookDelivery) -> str | None:
             reasons.append(str(exc))
     started = len(topics()[delivery.topic]) - len(reasons)
     return None if started else " ".join(reasons)
+
+
+def order_key(body: dict, path: str):
+    """The order id at a dotted path of the body: "id", "order_id", "order_edit.order_id"."""
+    value = body
+    for part in path.split("."):
+        value = value[part]
+    return value
 
 
 def register() -> None:

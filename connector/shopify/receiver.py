@@ -38,6 +38,13 @@ def _version(body: bytes) -> tuple[str, str]:
         return "", ""
     if not isinstance(payload, dict):
         return "", ""
+    if len(payload) == 1 and isinstance(next(iter(payload.values())), dict):
+        # A wrapped body ({"order_edit": {...}}): the edit's id and when it was committed.
+        ((wrapper, inner),) = payload.items()
+        payload = {
+            "id": f"{wrapper}:{inner.get('id') or ''}" if inner.get("id") else "",
+            "updated_at": inner.get("committed_at") or inner.get("created_at"),
+        }
     resource_id = str(payload.get("admin_graphql_api_id") or payload.get("id") or "")
     updated_at = str(payload.get("updated_at") or "")
     if not resource_id or not updated_at or len(resource_id) > 100 or len(updated_at) > 40:

@@ -771,7 +771,13 @@ class Store:
     def edit_begin(self, shop: Shop, order: dict) -> tuple[dict | None, list[dict]]:
         if order["cancelled_at"]:
             return None, [user_error("Cannot edit a cancelled order.", ["id"])]
-        calc = {"id": self.new_id(), "order_id": order["id"], "changes": {}, "added": []}
+        calc = {
+            "id": self.new_id(),
+            "order_id": order["id"],
+            "changes": {},
+            "added": [],
+            "created_at": self.now(),
+        }
         shop.calculated_orders[calc["id"]] = calc
         return calc, []
 
@@ -806,9 +812,15 @@ class Store:
             (fo for fo in order["fulfillment_orders"] if fo["status"] in ("OPEN", "IN_PROGRESS")),
             None,
         )
+        # What the orders/edited webhook announces: each line's change, by line item id.
+        additions, removals = [], []
         for line_id, quantity in calc["changes"].items():
             line = next(li for li in order["line_items"] if li["id"] == int(line_id))
             delta = quantity - line["current_quantity"]
+            if delta:
+                (additions if delta > 0 else removals).append(
+                    {"id": line["id"], "delta": abs(delta)}
+                )
             line["current_quantity"] = quantity
             for fo in order["fulfillment_orders"]:
                 for fo_line in fo["line_items"]:
@@ -833,6 +845,7 @@ class Store:
                 "refunded": 0,
             }
             order["line_items"].append(line)
+            additions.append({"id": line["id"], "delta": line["quantity"]})
             if open_fo is None:
                 open_fo = {
                     "id": self.new_id(),
@@ -851,6 +864,15 @@ class Store:
             )
         shop.calculated_orders.pop(calc["id"], None)
         order["edited"] = True
+        order.setdefault("edits", []).append(
+            {
+                "id": calc["id"],
+                "created_at": calc.get("created_at") or self.now(),
+                "committed_at": self.now(),
+                "additions": additions,
+                "removals": removals,
+            }
+        )
         self.touch(order)
         return order, []
 

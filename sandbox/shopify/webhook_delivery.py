@@ -116,6 +116,25 @@ def refund_body(order: dict, refund: dict) -> dict[str, Any]:
     }
 
 
+def order_edit_body(order: dict, edit: dict) -> dict[str, Any]:
+    """The orders/edited body: the edit, not the order (the order id is inside it)."""
+    return {
+        "order_edit": {
+            "id": edit["id"],
+            "app_id": None,
+            "created_at": edit["created_at"],
+            "committed_at": edit["committed_at"],
+            "notify_customer": False,
+            "order_id": order["id"],
+            "staff_note": "",
+            "user_id": None,
+            "line_items": {"additions": edit["additions"], "removals": edit["removals"]},
+            "discounts": {"additions": [], "removals": []},
+            "shipping_lines": {"additions": [], "removals": []},
+        }
+    }
+
+
 def build_delivery(
     store: Store, shop: Shop, topic: str, order: dict, api_version: str
 ) -> tuple[bytes, dict[str, str]]:
@@ -123,6 +142,10 @@ def build_delivery(
         if not order["refunds"]:
             raise ValueError(f"Order {order['name']} has no refund to announce")
         payload = refund_body(order, order["refunds"][-1])
+    elif topic == "orders/edited":
+        if not order.get("edits"):
+            raise ValueError(f"Order {order['name']} has no edit to announce")
+        payload = order_edit_body(order, order["edits"][-1])
     else:
         payload = order_body(store, order)
     body = json.dumps(payload).encode("utf-8")

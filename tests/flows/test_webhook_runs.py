@@ -183,3 +183,30 @@ def test_a_records_run_goes_ahead_of_its_delta_in_the_netsuite_budget(wired):
     flow = FLOWS["order_import"]
     assert RunContext(delta, flow).priority == flow.priority == Priority.NORMAL
     assert RunContext(records, flow).priority == Priority.URGENT
+
+
+def test_an_order_edit_delivery_names_its_order_inside_the_edit(
+    shopify_sandbox, live_server, wired
+):
+    # orders/edited wraps the edit ({"order_edit": {..., "order_id": ...}}): the sandbox sends
+    # it as Shopify does, the receiver keys its replay guard on the edit, and a flow declaring
+    # webhook_order_key="order_edit.order_id" finds the order.
+    import json
+
+    from flows.webhooks import order_key
+
+    order = shopify_sandbox.control.create_order(lines=[{"sku": "SKU-1", "quantity": 1}])
+    line = order["line_items"][0]
+    shopify_sandbox.control.edit(order["id"], line_item_id=line["id"], quantity=3)
+    url = f"{live_server.url}/webhooks/shopify/{wired.pk}/"
+    answer = shopify_sandbox.control.deliver_webhook(
+        topic="orders/edited", order_id=order["id"], url=url
+    )
+    assert answer["status"] == 200
+    delivery = WebhookDelivery.objects.get(topic="orders/edited")
+    body = json.loads(delivery.body)
+    edit = body["order_edit"]
+    assert edit["line_items"] == {"additions": [{"id": line["id"], "delta": 2}], "removals": []}
+    assert order_key(body, "order_edit.order_id") == order["id"]
+    assert delivery.resource_id == f"order_edit:{edit['id']}"
+    assert delivery.resource_updated_at == edit["committed_at"]
