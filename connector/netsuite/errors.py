@@ -38,10 +38,14 @@ class NetSuiteAuthError(NetSuiteError):
 
 
 class NetSuiteRecordError(NetSuiteError):
-    """NetSuite refused the record itself (isSuccess=false or a validation fault)."""
+    """NetSuite refused the record itself (isSuccess=false or a validation fault). Permanent,
+    except for the codes NetSuite also sends for its own passing trouble (UNEXPECTED_ERROR,
+    an unavailable account, the concurrency limit reached by a record of a list): the same
+    record may well be accepted later, so it is retried with a backoff, not left for a
+    person."""
 
     def __init__(self, message: str, *, code: str | None = None, details=()):
-        super().__init__(message, retryable=False, code=code)
+        super().__init__(message, retryable=code in RETRYABLE_RECORD_CODES, code=code)
         # Every statusDetail NetSuite sent, as (code, message) pairs.
         self.details = list(details)
 
@@ -57,6 +61,10 @@ class BudgetTimeout(NetSuiteError):
 CONCURRENCY_FAULTS = {"exceededConcurrentRequestLimitFault", "exceededRequestLimitFault"}
 AUTH_FAULTS = {"invalidCredentialsFault", "invalidSessionFault", "invalidAccountFault"}
 RETRYABLE_FAULT_CODES = {"UNEXPECTED_ERROR", "ACCT_TEMP_UNAVAILABLE"}
+RETRYABLE_RECORD_CODES = RETRYABLE_FAULT_CODES | {
+    "WS_REQUEST_BLOCKED",
+    "WS_CONCUR_SESSION_DISALLWD",
+}
 # INVALID_LOGIN_ATTEMPT is what NetSuite really sends for a bad TBA signature, although the
 # 2025.2 FaultCodeType enumeration does not list it.
 AUTH_FAULT_CODES = {

@@ -146,7 +146,9 @@ class Fulfilments:
             else:
                 try:
                     so = self.netsuite.get("salesOrder", so_id)
-                except NetSuiteRecordError:
+                except NetSuiteRecordError as exc:
+                    if exc.retryable:
+                        raise
                     so = None  # e.g. deleted since: nothing to fulfil in Shopify
                 external_id = (so.externalId or "") if so is not None else ""
                 self._orders[so_id] = (
@@ -298,7 +300,9 @@ class Fulfilments:
         for record_type in ("inventoryItem", "nonInventorySaleItem", "kitItem", "assemblyItem"):
             try:
                 item = self.netsuite.get(record_type, item_id)
-            except NetSuiteRecordError:
+            except NetSuiteRecordError as exc:
+                if exc.retryable:
+                    raise
                 continue
             return getattr(item, "itemId", None)
         return None

@@ -285,7 +285,7 @@ class OrderImporter:
 
     def _upsert_customers(self, work, plans, results) -> dict[str, str]:
         """Upsert parents, then customers; returns order id -> entity internal id."""
-        failed: dict[str, str] = {}  # customer externalId -> message
+        failed: dict[str, Exception] = {}  # customer externalId -> why it was not written
         internal: dict[str, str] = {}
         for wave in ("parents", "customers"):
             unique: dict[str, mapping.CustomerFields] = {}
@@ -297,7 +297,7 @@ class OrderImporter:
                 self.job.check()
             for rec, result in zip(recs, self._upsert(recs) if recs else [], strict=True):
                 if isinstance(result, Exception):
-                    failed[rec.externalId] = _netsuite_message(result)
+                    failed[rec.externalId] = result
                 else:
                     internal[rec.externalId] = result.internal_id
             if wave == "parents":
@@ -311,7 +311,16 @@ class OrderImporter:
             if entity in internal:
                 entity_ids[oid] = internal[entity]
             else:
-                message = failed.get(entity, "The customer could not be written to NetSuite.")
+                why = failed.get(entity)
+                if isinstance(why, NetSuiteError) and why.retryable:
+                    # NetSuite's passing trouble, not the customer's: due again by itself.
+                    results[work[oid][0].pk] = why
+                    continue
+                message = (
+                    _netsuite_message(why)
+                    if why is not None
+                    else "The customer could not be written to NetSuite."
+                )
                 results[work[oid][0].pk] = NeedsPerson(f"Customer {entity}: {message}")
         return entity_ids
 

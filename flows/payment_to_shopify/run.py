@@ -173,7 +173,9 @@ class Payments:
     def _lookup(self, invoice_id: str) -> tuple[str, str] | None:
         try:
             invoice = self.netsuite.get("invoice", invoice_id)
-        except NetSuiteRecordError:
+        except NetSuiteRecordError as exc:
+            if exc.retryable:
+                raise
             return None
         created_from = getattr(invoice, "createdFrom", None)
         so_id = str(created_from.internalId) if created_from is not None else ""
@@ -184,7 +186,9 @@ class Payments:
             return so_id, bound.shopify_id
         try:
             so = self.netsuite.get("salesOrder", so_id)
-        except NetSuiteRecordError:
+        except NetSuiteRecordError as exc:
+            if exc.retryable:
+                raise
             return None
         external_id = so.externalId or ""
         return (so_id, external_id[len(PREFIX) :]) if external_id.startswith(PREFIX) else None

@@ -278,6 +278,8 @@ class NetSuiteRefunds:
 
             try:
                 self._bills[key] = self.client.get(bill_type, internal_id)
-            except NetSuiteRecordError:
+            except NetSuiteRecordError as exc:
+                if exc.retryable:
+                    raise
                 self._bills[key] = None
         return self._bills[key]

@@ -36,6 +36,7 @@ class Operations:
                 f"The sandbox does not implement the {name} operation.",
                 "soapenv:Client",
             )
+        self._local.operation = name
         with self.store.lock:
             result = handler(payload, headers)
             if name in WRITE_OPERATIONS:
@@ -191,7 +192,22 @@ class Operations:
                 )
             discount_ref.set("internalId", item.internal_id)
 
+    def _record_fault(self) -> None:
+        """An injected per-record fault (`fail_next` kind `record_unexpected`): this record is
+        refused with NetSuite's UNEXPECTED_ERROR status and not written; the others go on."""
+        from .server import RECORD_FAULTS
+
+        account, operation = self.account, getattr(self._local, "operation", None)
+        with account.lock:
+            for entry in account.fail_next:  # [count, kind, operation or None]
+                if entry[1] in RECORD_FAULTS and entry[2] in (None, operation):
+                    entry[0] -= 1
+                    if entry[0] <= 0:
+                        account.fail_next.remove(entry)
+                    raise _RecordError(*RECORD_FAULTS[entry[1]])
+
     def _upsert_one(self, el: etree._Element, headers=None) -> Record:
+        self._record_fault()
         type_name, el = self._record_from(el)
         external_id = el.get("externalId")
         if not external_id:
@@ -275,6 +291,7 @@ class Operations:
         resp = etree.Element(q(MSGS, "addResponse"), nsmap=soap.NSMAP)
         try:
             type_name, el = self._record_from(payload[0])
+            self._record_fault()
             external_id = el.get("externalId")
             if external_id and self.store.get(type_name, external_id=external_id):
                 raise _RecordError(

@@ -60,6 +60,8 @@ RETRYABLE_FAULTS = {
     ),
     "unexpected": ("unexpectedErrorFault", "UNEXPECTED_ERROR", "An unexpected error occurred."),
 }
+# Faults NetSuite reports in a record's status (isSuccess="false") while the request succeeds.
+RECORD_FAULTS = {"record_unexpected": ("UNEXPECTED_ERROR", "An unexpected error occurred.")}
 AUTH_FAULT = ("invalidCredentialsFault", "INVALID_LOGIN_ATTEMPT", "Invalid login attempt.")
 
 
@@ -279,6 +281,8 @@ class NetSuiteSandbox(AccountActions):
         with self.lock:
             kind = None
             for entry in self.fail_next:  # [count, kind, operation or None]
+                if entry[1] in RECORD_FAULTS:
+                    continue  # answered per record, inside a successful response
                 if entry[2] in (None, operation):
                     entry[0] -= 1
                     kind = entry[1]

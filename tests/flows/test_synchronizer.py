@@ -194,6 +194,29 @@ def test_netsuite_unavailable_leaves_orders_due_for_retry_with_backoff(
     assert len(netsuite_sandbox.control.records("salesOrder")) == 1
 
 
+def test_a_record_netsuite_refuses_with_its_own_passing_trouble_is_retried_by_itself(
+    wired, shopify_sandbox, netsuite_sandbox
+):
+    # UNEXPECTED_ERROR in one record's status of a list (the request and the other records
+    # succeed): NetSuite's own trouble, not the record's. It is retried with a backoff, not
+    # left for a person; the other order of the batch goes on.
+    netsuite_sandbox.control.items("SKU-1")
+    first, second = (
+        shopify_sandbox.control.create_order(lines=[{"sku": "SKU-1", "quantity": 1}])
+        for _ in range(2)
+    )
+    netsuite_sandbox.control.fail_next(count=1, fault="record_unexpected")
+    run_flow(wired, "order_import")
+    refused, other = _row(Kind.ORDER, first["id"]), _row(Kind.ORDER, second["id"])
+    assert other.status == Status.ORDER_POSTED, other.last_error
+    assert refused.status == Status.ERROR and "UNEXPECTED_ERROR" in refused.last_error
+    assert refused.next_attempt_at is not None  # due again by itself
+    assert _due_now(refused) == 1
+    refused.refresh_from_db()
+    assert refused.status == Status.ORDER_POSTED, refused.last_error
+    assert len(netsuite_sandbox.control.records("salesOrder")) == 2
+
+
 # -- 6. nothing stays Posting -------------------------------------------------------------
 
 
