@@ -70,7 +70,7 @@ bench-inventory: install
 bench-reconcile: install
 	$(PY) -m bench.reconcile $(if $(N),--orders $(N)) $(if $(R),--refunds $(R))
 
-## make bench-latency [N=300 DURATION=60 REFUNDS=100 SKUS=10000]: webhook -> NetSuite seconds
+## make bench-latency [N=300 DURATION=60 REFUNDS=30 SKUS=10000]: webhook -> NetSuite seconds
 ## through gunicorn, a qcluster on Redis and PostgreSQL, idle and under an inventory load
 bench-latency: install
 	$(PY) -m bench.latency

@@ -3,15 +3,18 @@ drive the work, through the whole product as it is deployed: gunicorn answering 
 deliveries, a django-q2 cluster on Redis running the flows, PostgreSQL, and both sandboxes in
 processes of their own with NetSuite at 1 s per request and a concurrency limit of 5.
 
-    make bench-latency                 # 300 orders over 60 s, 100 refunds over 20 s
+    make bench-latency                 # 300 orders over 60 s, 30 refunds over 60 s
     make bench-latency N=100 DURATION=20 REFUNDS=20 SKUS=3000
 
 1. Orders: N Shopify orders created over SECONDS, each delivered by `orders/create` to the
    panel (the bench plays Shopify's delivery: the sandbox signs and posts it). Latency: the
    order's creation -> its NetSuite sales order written and read back (the row Posted).
 2. Refunds: the imported orders are billed in NetSuite (cash sales); REFUNDS of them are
-   refunded in Shopify, each announced by `refunds/create`. Latency: the refund's creation ->
-   its NetSuite cash refund written and read back.
+   refunded in Shopify over DURATION, each announced by `refunds/create`. Latency: the
+   refund's creation -> its NetSuite cash refund written and read back. A refund takes about
+   six NetSuite calls (the billed record, earlier refunds, initialize, add, read back), so at
+   5 in flight and 1 s each the account posts at most ~0.8 refunds/s: 30 a minute is a busy
+   store (an order in ten refunded), well inside that.
 3. Orders again while the inventory flow saturates the NetSuite budget (full resyncs of SKUS
    items back to back, BULK priority): the same as 1, compared with its p95.
 
@@ -25,6 +28,7 @@ Last line: `p50_s: A  p95_s: B  max_s: C  lost: 0  twice: 0` for 1, after lines 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import statistics
 import subprocess
@@ -43,7 +47,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--orders", type=int, default=int(os.environ.get("N") or 300))
     parser.add_argument("--seconds", type=float, default=float(os.environ.get("DURATION") or 60))
-    parser.add_argument("--refunds", type=int, default=int(os.environ.get("REFUNDS") or 100))
+    parser.add_argument("--refunds", type=int, default=int(os.environ.get("REFUNDS") or 30))
     parser.add_argument("--skus", type=int, default=int(os.environ.get("SKUS") or 10000))
     parser.add_argument("--limit", type=int, default=5, help="NetSuite concurrency limit")
     parser.add_argument("--latency", type=float, default=1.0, help="NetSuite seconds/request")
@@ -265,7 +269,9 @@ class Bench:
                     self.connector, "inventory_to_shopify", Trigger.API, scope=["full"]
                 )
                 while not stop.is_set():
-                    seen.append(self.ns.get("state")["in_flight"])
+                    # A busy sandbox may drop a control request: that sample is missed.
+                    with contextlib.suppress(Exception):
+                        seen.append(self.ns.get("state")["in_flight"])
                     if not FlowRun.objects.get(pk=run.pk).is_active:
                         break
                     time.sleep(0.5)
@@ -316,7 +322,7 @@ class Bench:
 
         refunded = list(orders)[: args.refunds]
         if refunded:
-            refunds = self.refunds(refunded, args.seconds * args.refunds / max(1, args.orders))
+            refunds = self.refunds(refunded, args.seconds)
             result = self.wait_posted(Kind.REFUND, refunds)
             result["twice"] = self.twice("cashRefund", refunds)
             self.line("refunds (webhook -> NetSuite cash refund)", result)

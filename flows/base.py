@@ -34,6 +34,11 @@ class Flow:
     # topics; "order_id" for refunds/create, whose "id" is the refund's; a dotted path for a
     # wrapped body: "order_edit.order_id" for orders/edited).
     webhook_order_key: str = "id"
+    # How many webhook-named records one records run takes. A flow that writes a batch in
+    # one NetSuite list call (the order import) takes many; one that posts record by record
+    # with several calls each (refunds) takes one, so a burst spreads over the workers
+    # instead of queueing inside one run.
+    records_per_run: int = 100
     # Place in the NetSuite budget queue: business-critical work ahead of bulk work.
     priority: Priority = Priority.NORMAL
     # run(ctx): a batch (schedule, Run button, webhook scope). None: not runnable as a batch.

@@ -114,10 +114,6 @@ def request_run(
     raise FlowNotRunnable("Could not start the run: another one is starting; try again.")
 
 
-# A records run takes at most this many records; a burst beyond it starts the next run.
-RECORDS_PER_RUN = 100
-
-
 def _request_records_run(
     connector: Connector, flow_name: str, scope: list[str]
 ) -> tuple[FlowRun, bool]:
@@ -130,9 +126,10 @@ def _request_records_run(
             .filter(connector=connector, flow=flow_name, lane=Lane.RECORDS, status=RunStatus.QUEUED)
             .order_by("pk")
         )
+        limit = FLOWS[flow_name].records_per_run
         for run in queued:
             merged = list(dict.fromkeys([*run.scope, *scope]))
-            if len(merged) <= RECORDS_PER_RUN:
+            if len(merged) <= limit:
                 if merged != run.scope:
                     FlowRun.objects.filter(pk=run.pk).update(scope=merged)
                     run.scope = merged

@@ -20,7 +20,7 @@ from connector.models import Connector
 
 from . import webhooks
 from .models import WebhookDelivery
-from .tasks import HANDLERS, queue_delivery
+from .tasks import HANDLERS, process_delivery, queue_delivery
 
 logger = logging.getLogger(__name__)
 
@@ -134,5 +134,18 @@ def shopify_webhook(request, connector_id: int):
         )
         return JsonResponse({"status": "duplicate"})
     if status == WebhookDelivery.Status.RECEIVED:
-        queue_delivery(delivery.pk)
+        _process_now(delivery.pk)
     return JsonResponse({"status": status})
+
+
+def _process_now(delivery_id: int) -> None:
+    """Process the stored delivery in this request: a handler only starts a flow run (a few
+    queries), and a task would wait for a free worker behind long runs, seconds per order.
+    The delivery is committed before this, and processing claims it as a task would: a
+    handler that fails leaves it due for retry; if even the claim fails, the task (or the
+    sweeper, should the broker be down) does it."""
+    try:
+        process_delivery(delivery_id)
+    except Exception:
+        logger.exception("Webhook delivery %s not processed at once; queued", delivery_id)
+        queue_delivery(delivery_id)

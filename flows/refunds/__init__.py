@@ -126,6 +126,7 @@ TO_NETSUITE = Flow(
     required_choices=(("refund_sync_direction", RefundSyncDirection.SHOPIFY_TO_NETSUITE),),
     webhook_topics=("refunds/create",),
     webhook_order_key="order_id",
+    records_per_run=1,  # each refund its own run: record by record, several calls each
     priority=Priority.URGENT,
     run=run_to_netsuite,
     post_one=post_one,

@@ -148,14 +148,15 @@ def test_a_record_done_by_its_webhook_run_is_not_written_again_by_the_delta(
 
 
 def test_a_records_run_is_capped_and_the_rest_of_a_burst_starts_the_next(wired):
-    from flows import engine as flow_engine
+    from flows.registry import FLOWS
 
     _enable(wired, "order_import")
-    ids = [str(n) for n in range(flow_engine.RECORDS_PER_RUN + 3)]
+    limit = FLOWS["order_import"].records_per_run
+    ids = [str(n) for n in range(limit + 3)]
     for order_id in ids:
-        flow_engine.request_run(wired, "order_import", Trigger.WEBHOOK, scope=[order_id])
+        engine.request_run(wired, "order_import", Trigger.WEBHOOK, scope=[order_id])
     runs = list(FlowRun.objects.order_by("pk"))
-    assert [len(r.scope) for r in runs] == [flow_engine.RECORDS_PER_RUN, 3]
+    assert [len(r.scope) for r in runs] == [limit, 3]
     assert [s for r in runs for s in r.scope] == ids
 
 
