@@ -10,7 +10,7 @@ from lxml import etree
 
 from . import money, returns, soap
 from .soap import CORE, q
-from .store import Record, Store, sort_children
+from .store import Record, Store, field_order, sort_children
 
 CANCELLED_ORDERS_SEARCH_ID = "customsearch_nsc_cancelled_orders"
 CANCELLED_ORDERS_SEARCH_INTERNAL_ID = "501"
@@ -179,9 +179,11 @@ class AccountActions:
             rec.set_ref("entity", entity.get("internalId"))
         rec.set_ref("createdFrom", source.internal_id, type_=None)
         copy_lines(source, rec, item_type)
+        fields_of_target = field_order(rec.ns, type_name)
         for name in COPIED_BODY_FIELDS:
             el = source.fields.get(name)
-            if el is not None:
+            # Only what the target record has (a return authorization has no shipping cost).
+            if el is not None and name in fields_of_target:
                 rec.fields[name] = _renamespaced(el, rec.ns)
         self.compute_record_totals(rec)
         return rec
