@@ -322,3 +322,17 @@ def test_refund_that_is_not_a_return_writes_no_return_authorization(returns):
     txn = _posted(returns)
     assert returns.authorizations() == []
     assert Decimal(returns.credit(txn)["fields"]["total"]) == Decimal("44.50")
+
+
+def test_reconciliation_counts_the_credit_made_from_a_return_authorization_once(returns):
+    from reconciliation.models import Variance
+    from reconciliation.run import reconcile
+
+    set_options(returns.connector, create_return_authorization=True)
+    returns.refund(("CAP-NAVY", 1, "RETURN", None))
+    _posted(returns)
+    assert len(returns.authorizations()) == 1
+    run = reconcile(returns.connector, 90)
+    assert run.orders_checked == 1
+    # Found (no "missing in NetSuite"), and the RA is not a second refund (no "duplicate").
+    assert list(Variance.objects.values_list("kind", "record")) == []
