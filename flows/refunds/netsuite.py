@@ -131,9 +131,10 @@ def post_shopify_refund(
             )
         source_type, source_id = bill_type, bill.internalId
         if returns.return_authorization and restock.is_return(payload):
-            authorization = _return_authorization(client, txn, order, payload, returns, notes)
+            authorization = _return_authorization(
+                client, txn, order, payload, returns, notes, bind_return
+            )
             if authorization is not None:
-                bind_return(str(authorization.internalId))
                 source_type, source_id = "returnAuthorization", authorization.internalId
         refund = client.initialize(target, source_type, internal_id=source_id)
         refund.externalId = external_id
@@ -160,7 +161,7 @@ def post_shopify_refund(
             ],
         }
         if notes:
-            detail["locations"] = notes
+            detail["restock"] = notes
         try:
             ref_id = client.add(refund).internal_id
         except NetSuiteRecordError as exc:
@@ -181,7 +182,7 @@ def _location_of(line) -> str | None:
     return None if location is None else location.internalId
 
 
-def _return_authorization(client, txn, order, payload: dict, returns, notes: list[str]):
+def _return_authorization(client, txn, order, payload: dict, returns, notes: list[str], bind):
     """The Return Authorization of this Shopify return: found by its externalId (written by
     an earlier attempt), else created from the sales order with Shopify's returned items,
     quantities and amounts, approved (`_pendingReceipt`) so the credit can be made from it.
@@ -189,6 +190,7 @@ def _return_authorization(client, txn, order, payload: dict, returns, notes: lis
     external_id = external_ids.return_authorization(txn.source_id)
     found = client.find("returnAuthorization", external_id)
     if found is not None:
+        bind(str(found.internalId))
         notes.append(f"Return authorization {found.internalId}, written by an earlier attempt.")
         return found
     if not payload.get("lines"):
@@ -230,6 +232,7 @@ def _return_authorization(client, txn, order, payload: dict, returns, notes: lis
             raise
         ra_id = existing.internalId
     authorization = client.get("returnAuthorization", internal_id=ra_id)
+    bind(str(authorization.internalId))  # ours from now on, whatever the check finds
     check_total(
         f"Return authorization of refund {txn.source_id}",
         "Shopify (returned items)",
