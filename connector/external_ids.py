@@ -34,6 +34,12 @@ def refund(shopify_refund_id: str | int) -> str:
     return f"{REFUND_PREFIX}{legacy_id(shopify_refund_id)}"
 
 
+def return_authorization(shopify_refund_id: str | int) -> str:
+    """The Return Authorization written for a Shopify refund of a return (one per refund, so a
+    retry upserts it instead of writing a second)."""
+    return f"shopify-return-{legacy_id(shopify_refund_id)}"
+
+
 def is_ours(external_id: str | None) -> bool:
     """True for a NetSuite record the panel wrote from a Shopify record (never echo it)."""
     return bool(external_id) and str(external_id).startswith("shopify-")

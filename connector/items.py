@@ -110,6 +110,20 @@ def shopify_location_for(connector: Connector) -> dict[str, str]:
     )
 
 
+def netsuite_locations_for(connector: Connector) -> dict[str, list[str]]:
+    """Shopify location legacy id -> the NetSuite location internal ids mapped to it (the
+    reverse of `shopify_location_for`), in id order. Several NetSuite locations may share one
+    Shopify location: the caller decides which one a record goes to (a refund prefers the
+    sales order line's location when it is one of them)."""
+    out: dict[str, list[str]] = {}
+    rows = LocationMapping.objects.filter(connector=connector).values_list(
+        "shopify_location_id", "netsuite_location_id"
+    )
+    for shopify_id, netsuite_id in sorted(rows, key=lambda r: (r[0], int(r[1]), r[1])):
+        out.setdefault(shopify_id, []).append(netsuite_id)
+    return out
+
+
 def bind_items(
     connector: Connector, found: dict[str, dict[str, str]], *, source: str = Source.FOUND
 ) -> None:

@@ -275,6 +275,23 @@ class ConnectorOptions(models.Model):
         help_text="NetSuite → Shopify: give the NetSuite refund back as Shopify store credit "
         "instead of to the original payment method.",
     )
+    create_return_authorization = models.BooleanField(
+        "Create a Return Authorization for returns",
+        default=False,
+        help_text="Shopify → NetSuite: a refund of a Shopify return (items sent back) first "
+        "becomes a NetSuite Return Authorization created from the sales order, then the "
+        "credit memo or cash refund is created from it.",
+    )
+    netsuite_no_restock_location_id = models.CharField(
+        "Location for items not restocked (NetSuite internal id)",
+        max_length=20,
+        blank=True,
+        validators=[validate_internal_id],
+        help_text="Shopify → NetSuite: refunded items Shopify did not restock (NO_RESTOCK) are "
+        "credited at this location (e.g. a “Damaged” location no Shopify location is mapped "
+        "to), so stock you sell is not put back. Empty: their amount goes on the refund "
+        "adjustment item instead, and no stock moves.",
+    )
 
     # Settings › Order edits
     post_order_modifications_to_shopify = models.BooleanField(

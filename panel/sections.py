@@ -67,7 +67,12 @@ SECTIONS: dict[str, Section] = {
             "refunds",
             "Refunds",
             "Refunds sync in one direction only.",
-            option_fields=("refund_sync_direction", "refund_to_store_credit"),
+            option_fields=(
+                "refund_sync_direction",
+                "refund_to_store_credit",
+                "create_return_authorization",
+                "netsuite_no_restock_location_id",
+            ),
         ),
         Section(
             "order-edits",

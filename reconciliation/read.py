@@ -27,6 +27,7 @@ NETSUITE_PAGE = 1000
 GET_LIST_MAX = 1000
 BILL_TYPES = ("cashSale", "invoice")
 REFUND_TYPES = ("cashRefund", "creditMemo")
+RETURN_TYPES = ("returnAuthorization",)
 
 
 def _amount(money_set) -> Decimal:
@@ -147,9 +148,11 @@ def netsuite_facts(connector, client, orders: list[ShopifyOrder]) -> list[OrderF
                 facts[bound[found.internal_id]].sales_orders.append(found)
                 so_of[found.internal_id] = bound[found.internal_id]
 
-    # bills, then the refunds created from them
+    # bills and return authorizations, then the refunds created from them (a credit made
+    # from a Return Authorization names the RA, not the bill). An RA is only a parent here,
+    # never counted as money refunded: its credit memo / cash refund is.
     order_of_bill = {}
-    for bill in search_created_from(client, so_of, BILL_TYPES, ""):
+    for bill in search_created_from(client, so_of, BILL_TYPES + RETURN_TYPES, ""):
         if bill.created_from in so_of:
             order_of_bill[bill.internal_id] = so_of[bill.created_from]
     refund_ids = []

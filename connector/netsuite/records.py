@@ -27,6 +27,7 @@ RECORD_TYPES = {
     "ItemFulfillment": ("sales", "itemFulfillment"),
     "CashRefund": ("customers", "cashRefund"),
     "CreditMemo": ("customers", "creditMemo"),
+    "ReturnAuthorization": ("customers", "returnAuthorization"),
     "CustomerPayment": ("customers", "customerPayment"),
     "Deposit": ("bank", "deposit"),
 }

@@ -7,7 +7,7 @@ keyed, bind, verify the total to the cent, finish) and this module's `post_one`.
 
 from __future__ import annotations
 
-from connector import bindings, gids
+from connector import bindings, gids, items
 from connector.models import RefundSyncDirection
 from connector.netsuite.budget import Priority
 from flows.base import Flow
@@ -17,7 +17,11 @@ from flows.sync import NeedsPerson, Synchronizer, Wait, Written
 from transactions.models import Channel, Kind, Transaction
 
 from . import netsuite, shopify
+from .restock import ReturnOptions
 from .run import import_pending, run_to_netsuite, run_to_shopify
+
+# Binding kind of the Return Authorization written for a Shopify refund of a return.
+RETURN_BINDING = "return_authorization"
 
 DIRECTION = {
     Channel.NETSUITE: RefundSyncDirection.NETSUITE_TO_SHOPIFY,
@@ -82,12 +86,29 @@ def _write(job: Job, sync: Synchronizer, txn: Transaction) -> Written:
             cancel_refunds=not job.options.prevent_shopify_refund_on_cancel,
         )
     charges = ChargeItems.of(job.options)
+
+    def bind_return(ns_id: str) -> None:
+        # The Return Authorization written for this Shopify refund (one per refund).
+        sync.bind(
+            kind=RETURN_BINDING,
+            shopify_id=gids.legacy_id(txn.source_id),
+            netsuite_id=ns_id,
+            netsuite_type="returnAuthorization",
+            origin=txn.source_channel,
+        )
+
     return netsuite.post_shopify_refund(
         job.netsuite(),
         txn,
         order,
         charges,
         lambda ns_id, ns_type: bind(txn.source_id, ns_id, ns_type),
+        returns=ReturnOptions(
+            locations=items.netsuite_locations_for(job.connector),
+            no_restock_location=job.options.netsuite_no_restock_location_id,
+            return_authorization=bool(job.options.create_return_authorization),
+        ),
+        bind_return=bind_return,
     )
 
 

@@ -14,6 +14,9 @@ from connector.netsuite import records
 from connector.netsuite.errors import NetSuiteRecordError
 from flows.sync import NeedsPerson, Wait, Written, check_total, money
 
+from . import restock
+from .restock import DEFAULTS, ReturnOptions
+
 BILL_TYPES = ("cashSale", "invoice")
 REFUND_TYPES = ("cashRefund", "creditMemo")
 # A cash sale is refunded by a cash refund, an invoice by a credit memo.
@@ -87,11 +90,26 @@ def find_posted(client, shopify_refund_id: str):
     return None
 
 
-def post_shopify_refund(client, txn, order, charges, bind=lambda ns_id, ns_type: None) -> Written:
-    """Write the Shopify refund `txn` as a cash refund / credit memo, then check its total."""
+def post_shopify_refund(
+    client,
+    txn,
+    order,
+    charges,
+    bind=lambda ns_id, ns_type: None,
+    *,
+    returns: ReturnOptions = DEFAULTS,
+    bind_return=lambda ns_id: None,
+) -> Written:
+    """Write the Shopify refund `txn` as a cash refund / credit memo, then check its total.
+
+    Each item line goes back to stock where `restock.place` says (the timeline shows why).
+    With the Return Authorization option on and a refund of a return, the Return
+    Authorization is written first (from the sales order, keyed by its own externalId) and
+    the credit is created from it."""
     payload = txn.payload or {}
     external_id = external_ids.refund(txn.source_id)
     detail: dict = {"request": {"operation": "lookup", "externalId": external_id}}
+    notes: list[str] = []
     record = find_posted(client, txn.source_id)
     if record is None:
         bills = billed_records(client, order.netsuite_sales_order_id)
@@ -103,9 +121,24 @@ def post_shopify_refund(client, txn, order, charges, bind=lambda ns_id, ns_type:
         bill = bills[0]
         bill_type = record_type(bill)
         target = REFUND_TYPE_FOR_BILL[bill_type]
-        refund = client.initialize(target, bill_type, internal_id=bill.internalId)
+        mapped = restock.mapped_elsewhere(returns)
+        if mapped:
+            raise NeedsPerson(
+                f"The “not restocked” NetSuite location {returns.no_restock_location} is mapped "
+                f"to Shopify location {mapped}: stock credited there would be sent to Shopify. "
+                "Choose another location in Settings › Refunds or remove the mapping, then "
+                "Retry; nothing was written."
+            )
+        source_type, source_id = bill_type, bill.internalId
+        if returns.return_authorization and restock.is_return(payload):
+            authorization = _return_authorization(
+                client, txn, order, payload, returns, notes, bind_return
+            )
+            if authorization is not None:
+                source_type, source_id = "returnAuthorization", authorization.internalId
+        refund = client.initialize(target, source_type, internal_id=source_id)
         refund.externalId = external_id
-        _copy_shopify_money(client, refund, payload, charges)
+        notes += _copy_shopify_money(client, refund, payload, charges, returns)
         # Totals are computed by NetSuite (read-only there): the lines carry the money.
         for computed in ("total", "subTotal", "discountTotal", "taxTotal"):
             if hasattr(refund, computed):
@@ -115,17 +148,20 @@ def post_shopify_refund(client, txn, order, charges, bind=lambda ns_id, ns_type:
             "operation": "add",
             "type": target,
             "externalId": external_id,
-            "createdFrom": {"type": bill_type, "internalId": bill.internalId},
+            "createdFrom": {"type": source_type, "internalId": source_id},
             "shippingCost": _money(getattr(refund, "shippingCost", None)),
             "lines": [
                 {
                     "item": line.item.internalId,
                     "quantity": line.quantity,
                     "amount": _money(line.amount),
+                    "location": _location_of(line),
                 }
                 for line in refund.itemList.item
             ],
         }
+        if notes:
+            detail["restock"] = notes
         try:
             ref_id = client.add(refund).internal_id
         except NetSuiteRecordError as exc:
@@ -138,10 +174,93 @@ def post_shopify_refund(client, txn, order, charges, bind=lambda ns_id, ns_type:
             ref_id = existing.internalId
         record = client.get(target, internal_id=ref_id)
     bind(str(record.internalId), record_type(record))
-    return _verified(record, payload, detail, txn)
+    return _verified(record, payload, detail, txn, notes)
 
 
-def _verified(record, payload: dict, detail: dict, txn) -> Written:
+def _location_of(line) -> str | None:
+    location = getattr(line, "location", None)
+    return None if location is None else location.internalId
+
+
+def _return_authorization(client, txn, order, payload: dict, returns, notes: list[str], bind):
+    """The Return Authorization of this Shopify return: found by its externalId (written by
+    an earlier attempt), else created from the sales order with Shopify's returned items,
+    quantities and amounts, approved (`_pendingReceipt`) so the credit can be made from it.
+    None when the refund carries no item to authorise."""
+    external_id = external_ids.return_authorization(txn.source_id)
+    found = client.find("returnAuthorization", external_id)
+    if found is not None:
+        bind(str(found.internalId))
+        notes.append(f"Return authorization {found.internalId}, written by an earlier attempt.")
+        return found
+    if not payload.get("lines"):
+        notes.append("No Return Authorization: the refund of this return carries no items.")
+        return None
+    authorization = client.initialize(
+        "returnAuthorization", "salesOrder", internal_id=order.netsuite_sales_order_id
+    )
+    authorization.externalId = external_id
+    authorization.orderStatus = "_pendingReceipt"  # approved: NetSuite credits approved ones
+    init_lines = list(authorization.itemList.item or [])
+    by_sku = _lines_by_sku(client, init_lines)
+    kept = []
+    for wanted in payload["lines"]:
+        line = _line_for(by_sku, wanted)
+        placement = restock.place(wanted, _location_of(line), returns)
+        line.quantity = float(wanted["quantity"])
+        line.rate = None
+        line.amount = float(Decimal(wanted["amount"]))
+        if placement.location:
+            line.location = records.ref(placement.location)
+        kept.append(line)
+    authorization.itemList.item = kept
+    # Shopify's line amounts are already discounted; NetSuite computes the totals.
+    for computed in ("total", "subTotal", "discountTotal", "taxTotal", "discountItem"):
+        if hasattr(authorization, computed):
+            setattr(authorization, computed, None)
+    authorization.discountRate = None
+    authorization.memo = (
+        f"Shopify return (refund {txn.source_id}) of order {order.shopify_order_name}"
+    )
+    try:
+        ra_id = client.add(authorization).internal_id
+    except NetSuiteRecordError as exc:
+        existing = None
+        if exc.code == "DUP_RCRD":  # another attempt wrote it between our lookup and add
+            existing = client.find("returnAuthorization", external_id)
+        if existing is None:
+            raise
+        ra_id = existing.internalId
+    authorization = client.get("returnAuthorization", internal_id=ra_id)
+    bind(str(authorization.internalId))  # ours from now on, whatever the check finds
+    check_total(
+        f"Return authorization of refund {txn.source_id}",
+        "Shopify (returned items)",
+        sum((Decimal(w["amount"]) for w in payload["lines"]), Decimal(0)),
+        "NetSuite",
+        authorization.subTotal,
+        currency=payload.get("currency", ""),
+    )
+    notes.append(f"Return authorization {authorization.internalId} written first.")
+    return authorization
+
+
+def _lines_by_sku(client, init_lines: list) -> dict:
+    skus = item_skus(client, {line.item.internalId for line in init_lines if line.item})
+    return {skus.get(line.item.internalId): line for line in init_lines if line.item}
+
+
+def _line_for(by_sku: dict, wanted: dict):
+    line = by_sku.get(wanted.get("sku"))
+    if line is None:
+        raise NeedsPerson(
+            f"SKU {wanted.get('sku') or '(none)'} of the Shopify refund is not on the "
+            "NetSuite billed record; fix the item in NetSuite and retry."
+        )
+    return line
+
+
+def _verified(record, payload: dict, detail: dict, txn, notes=()) -> Written:
     target = record_type(record)
     detail["answer"] = {
         "type": target,
@@ -157,35 +276,40 @@ def _verified(record, payload: dict, detail: dict, txn) -> Written:
         currency=payload.get("currency", ""),
     )
     label = {"cashRefund": "cash refund", "creditMemo": "credit memo"}[target]
+    # Which location each item went back to, and why, is part of what the row shows.
+    where = "".join(f" {note}" for note in notes)
     return Written(
         target_id=str(record.internalId),
         message=f"Posted to NetSuite as {label} {record.internalId} of {_money(record.total)} "
-        f"{payload.get('currency', '')}; totals agree.",
+        f"{payload.get('currency', '')}; totals agree.{where}",
         detail=detail,
     )
 
 
-def _copy_shopify_money(client, refund, payload: dict, charges) -> None:
+def _copy_shopify_money(client, refund, payload: dict, charges, returns=DEFAULTS) -> list:
     """Keep the billed lines Shopify refunded (matched by SKU) with Shopify's quantities and
-    amounts; add Shopify's refunded tax, shipping and adjustments. Nothing is recomputed from
-    NetSuite's prices."""
+    amounts, each at the location `restock.place` decides (a line not restocked and with no
+    "not restocked" location goes on the adjustment item instead); add Shopify's refunded
+    tax, shipping and adjustments. Nothing is recomputed from NetSuite's prices. Returns the
+    placement reasons, for the timeline."""
     init_lines = list(refund.itemList.item or [])
-    skus = item_skus(client, {line.item.internalId for line in init_lines if line.item})
-    by_sku = {skus.get(line.item.internalId): line for line in init_lines if line.item}
-    kept = []
+    by_sku = _lines_by_sku(client, init_lines)
+    template = init_lines[0] if init_lines else None
+    parts = refund_parts(payload)
+    kept, notes = [], []
     for wanted in payload.get("lines") or []:
-        line = by_sku.get(wanted.get("sku"))
-        if line is None:
-            raise NeedsPerson(
-                f"SKU {wanted.get('sku') or '(none)'} of the Shopify refund is not on the "
-                "NetSuite billed record; fix the item in NetSuite and retry."
-            )
+        line = _line_for(by_sku, wanted)
+        placement = restock.place(wanted, _location_of(line), returns)
+        notes.append(placement.reason)
+        if placement.as_adjustment:
+            kept.append(_not_restocked(template, charges, wanted))
+            continue
         line.quantity = float(wanted["quantity"])
         line.rate = None
         line.amount = float(Decimal(wanted["amount"]))
+        if placement.location:
+            line.location = records.ref(placement.location)
         kept.append(line)
-    template = init_lines[0] if init_lines else None
-    parts = refund_parts(payload)
     if parts["tax"]:
         kept.append(
             _charge(template, charges.tax, parts["tax"], "tax item", "Shopify tax refunded")
@@ -204,6 +328,25 @@ def _copy_shopify_money(client, refund, payload: dict, charges) -> None:
         raise NeedsPerson("The Shopify refund carries no amount to write to NetSuite.")
     refund.itemList.item = kept
     refund.shippingCost = float(parts["shipping"])
+    return notes
+
+
+def _not_restocked(template, charges, wanted: dict):
+    """A line Shopify did not restock, as an amount on the adjustment item: no stock moves."""
+    sku, quantity = wanted.get("sku") or "(no SKU)", wanted.get("quantity")
+    if not charges.adjustment:
+        raise NeedsPerson(
+            f"{sku} was refunded without restocking in Shopify: set the “not restocked” "
+            "location (Settings › Refunds) or the refund adjustment item (Settings › Orders), "
+            "then Retry; nothing was written."
+        )
+    return _charge(
+        template,
+        charges.adjustment,
+        Decimal(wanted["amount"]),
+        "refund adjustment item",
+        f"{sku} ×{quantity} refunded, not restocked",
+    )
 
 
 def refund_parts(payload: dict) -> dict[str, Decimal]:

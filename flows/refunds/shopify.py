@@ -41,6 +41,8 @@ def refund_payload(order: dict, refund: dict) -> dict:
                 "amount": line_amount,
                 "tax": line_tax,
                 "restock_type": node.get("restockType"),
+                # Where Shopify restocked it (legacy id; none when not restocked).
+                "location_id": gids.legacy_id((node.get("location") or {}).get("id") or "") or None,
             }
         )
     shipping = [
@@ -63,6 +65,8 @@ def refund_payload(order: dict, refund: dict) -> dict:
         "order_id": order["id"],
         "created_at": refund.get("createdAt"),
         "note": refund.get("note"),
+        # The Shopify return this refund settles (a return: items sent back), if any.
+        "return_id": (refund.get("return") or {}).get("id"),
         "total": amount,
         "currency": currency,
         "lines": lines,

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from . import money, soap
+from . import money, returns, soap
 from .soap import CORE, q
-from .store import Record, Store, sort_children
+from .store import Record, Store, field_order, sort_children
 
 CANCELLED_ORDERS_SEARCH_ID = "customsearch_nsc_cancelled_orders"
 CANCELLED_ORDERS_SEARCH_INTERNAL_ID = "501"
@@ -22,12 +22,20 @@ INITIALIZE_FROM = {
     ("creditMemo", "invoice"): ("CreditMemo", "CreditMemoItemList", "CreditMemoItem"),
     ("cashSale", "salesOrder"): ("CashSale", "CashSaleItemList", "CashSaleItem"),
     ("invoice", "salesOrder"): ("Invoice", "InvoiceItemList", "InvoiceItem"),
+    ("returnAuthorization", "salesOrder"): (
+        "ReturnAuthorization",
+        "ReturnAuthorizationItemList",
+        "ReturnAuthorizationItem",
+    ),
+    # The "Refund" / "Credit" buttons of an approved Return Authorization.
+    ("cashRefund", "returnAuthorization"): ("CashRefund", "CashRefundItemList", "CashRefundItem"),
+    ("creditMemo", "returnAuthorization"): ("CreditMemo", "CreditMemoItemList", "CreditMemoItem"),
 }
 
 
 # Transactions whose saves NetSuite stamps with lastModifiedDate (item fulfillments stamp
 # themselves in fulfilments.py, with the warehouse's times).
-STAMPED = {"SalesOrder", "CashSale", "Invoice", "CashRefund", "CreditMemo"}
+STAMPED = {"SalesOrder", "CashSale", "Invoice", "CashRefund", "CreditMemo", "ReturnAuthorization"}
 
 
 class ActionError(Exception):
@@ -107,6 +115,12 @@ def copy_lines(source: Record, target: Record, item_type: str, lines=None, store
             etree.SubElement(ref, q(CORE, "name")).text = name
         for field_name, text in values.items():
             etree.SubElement(out, q(target.ns, field_name)).text = text
+        # The line's location travels with it (sales order -> bill -> refund), as in NetSuite.
+        location = None if line is None else line.find(q(source.ns, "location"))
+        if wanted.get("location") is not None:
+            etree.SubElement(out, q(target.ns, "location"), internalId=str(wanted["location"]))
+        elif location is not None:
+            out.append(_renamespaced(location, target.ns))
         sort_children(out, target.ns, item_type)
     target.fields["itemList"] = item_list
 
@@ -126,8 +140,10 @@ class AccountActions:
     exported_field: str
 
     def on_create(self, rec: Record) -> None:
-        if rec.type_name == "SalesOrder" and rec.text("orderStatus") is None:
+        if rec.type_name in ("SalesOrder", "ReturnAuthorization") and not rec.text("orderStatus"):
             rec.set_text("orderStatus", "_pendingApproval")
+        # A credit memo / cash refund receives its inventory lines at their locations.
+        returns.restock(self.store, rec)
         self.on_save(rec)
 
     @staticmethod
@@ -148,6 +164,14 @@ class AccountActions:
                 "INVALID_INITIALIZE_REF",
                 f"You can not initialize {target}: invalid reference {source.internal_id}.",
             )
+        if source.type_name == "ReturnAuthorization" and not returns.creditable(source):
+            from .operations import _RecordError
+
+            raise _RecordError(
+                "INVALID_INITIALIZE_REF",
+                f"You can not initialize {target}: return authorization {source.internal_id} "
+                "is pending approval.",
+            )
         type_name, _list_type, item_type = INITIALIZE_FROM[key]
         rec = Record(type_name, "", None)
         entity = source.fields.get("entity")
@@ -155,9 +179,11 @@ class AccountActions:
             rec.set_ref("entity", entity.get("internalId"))
         rec.set_ref("createdFrom", source.internal_id, type_=None)
         copy_lines(source, rec, item_type)
+        fields_of_target = field_order(rec.ns, type_name)
         for name in COPIED_BODY_FIELDS:
             el = source.fields.get(name)
-            if el is not None:
+            # Only what the target record has (a return authorization has no shipping cost).
+            if el is not None and name in fields_of_target:
                 rec.fields[name] = _renamespaced(el, rec.ns)
         self.compute_record_totals(rec)
         return rec
@@ -265,7 +291,7 @@ class AccountActions:
 
     def _save_new(self, rec: Record, external_id) -> Record:
         stored = self.store.add(rec.type_name, external_id, rec.fields)
-        self.on_save(stored)
+        self.on_create(stored)
         return stored
 
     @staticmethod
@@ -277,7 +303,7 @@ class AccountActions:
 
 
 def build_lines(store: Store, rec: Record, lines) -> etree._Element:
-    """An itemList from ``[{"sku" or "item", "quantity"?, "rate"?, "amount"?}]``."""
+    """An itemList from ``[{"sku" or "item", "quantity"?, "rate"?, "amount"?, "location"?}]``."""
     item_list = etree.Element(q(rec.ns, "itemList"))
     for line in lines:
         item_id = line.get("item")
@@ -296,6 +322,8 @@ def build_lines(store: Store, rec: Record, lines) -> etree._Element:
             etree.SubElement(out, q(rec.ns, "rate")).text = str(line.get("rate", 0))
         if line.get("amount") is not None:
             etree.SubElement(out, q(rec.ns, "amount")).text = str(line["amount"])
+        if line.get("location") is not None:
+            etree.SubElement(out, q(rec.ns, "location"), internalId=str(line["location"]))
         sort_children(out, rec.ns, rec.type_name + "Item")
     return item_list
 

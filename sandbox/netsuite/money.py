@@ -19,7 +19,9 @@ __all__ = ["ITEM_TYPES", "READ_ONLY", "TOTALLED", "compute"]
 CENT = Decimal("0.01")
 
 # The transactions whose totals the sandbox computes.
-TOTALLED = frozenset({"SalesOrder", "CashSale", "Invoice", "CashRefund", "CreditMemo"})
+TOTALLED = frozenset(
+    {"SalesOrder", "CashSale", "Invoice", "CashRefund", "CreditMemo", "ReturnAuthorization"}
+)
 
 # Body fields NetSuite computes; setting one is refused (INSUFFICIENT_PERMISSION) unless the
 # request's preferences say ignoreReadOnlyFields, in which case they are dropped.

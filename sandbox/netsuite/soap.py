@@ -40,6 +40,7 @@ RECORD_TYPES = {
     "ItemFulfillment": (SALES, "itemFulfillment"),
     "CashRefund": (CUSTOMERS, "cashRefund"),
     "CreditMemo": (CUSTOMERS, "creditMemo"),
+    "ReturnAuthorization": (CUSTOMERS, "returnAuthorization"),
     "CustomerPayment": (CUSTOMERS, "customerPayment"),
     "Deposit": (BANK, "deposit"),
 }

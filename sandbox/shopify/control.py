@@ -224,6 +224,7 @@ def _order_action(store: Store, shop: Shop, order: dict, action: str, body: dict
                 "lineItemId": li["line_item_id"],
                 "quantity": li["quantity"],
                 "restockType": li.get("restock_type"),
+                "locationId": li.get("location_id"),
             }
             for li in body.get("lines", [])
         ]

@@ -318,6 +318,17 @@ class Presenter:
             "parentTransaction": self.transaction(order, parent) if parent else None,
         }
 
+    def _restock_location(self, location_id) -> dict | None:
+        """RefundLineItem.location: where a restocked line went back (None: not restocked)."""
+        location = self.shop.locations.get(location_id) if location_id else None
+        if location is None:
+            return None
+        return {
+            "__typename": "Location",
+            "id": gid("Location", location["id"]),
+            "name": location["name"],
+        }
+
     def refund(self, order: dict, record: dict) -> dict:
         lines = {li["id"]: li for li in order["line_items"]}
         ship_lines = {sl["id"]: sl for sl in order.get("shipping_lines", [])}
@@ -338,7 +349,7 @@ class Presenter:
                 "totalTax": str(money(r.get("tax"))),
                 "totalTaxSet": bag(r.get("tax") or "0", currency),
                 "lineItem": self.line_item(order, line),
-                "location": None,
+                "location": self._restock_location(r.get("location_id")),
             }
 
         def refund_shipping_line(r: dict) -> dict:

@@ -572,6 +572,8 @@ class Store:
                         "line": line,
                         "quantity": quantity,
                         "restock_type": rli.get("restockType") or "NO_RESTOCK",
+                        # Where a restocked line goes back (RefundLineItemInput.locationId).
+                        "location_id": gid_number(rli.get("locationId"), "Location"),
                         "subtotal": _prorate(line_net(line), quantity, line["quantity"]),
                         "tax": _prorate(money(line.get("tax")), quantity, line["quantity"]),
                     }
@@ -650,6 +652,7 @@ class Store:
                     "line_item_id": line["id"],
                     "quantity": quantity,
                     "restock_type": part["restock_type"],
+                    "location_id": part.get("location_id"),
                     "subtotal": str(part["subtotal"]),
                     "tax": str(part["tax"]),
                 }

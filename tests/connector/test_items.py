@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from connector import items
-from connector.models import ItemBinding
+from connector.models import ItemBinding, LocationMapping
 from tests.factories import make_admin, make_connector
 
 pytestmark = pytest.mark.django_db
@@ -112,3 +112,13 @@ def test_support_staff_may_read_bindings_but_not_change_them(client, connector):
     assert response.status_code == 403
     binding.refresh_from_db()
     assert binding.sku == "CAP-NAVY"
+
+
+def test_netsuite_locations_for_is_the_location_map_reversed(connector):
+    """Shopify location -> its NetSuite locations, in id order (10 after 9, not before)."""
+    for netsuite_id, shopify_id in (("10", "500"), ("9", "500"), ("3", "600")):
+        LocationMapping.objects.create(
+            connector=connector, netsuite_location_id=netsuite_id, shopify_location_id=shopify_id
+        )
+    assert items.netsuite_locations_for(connector) == {"500": ["9", "10"], "600": ["3"]}
+    assert items.shopify_location_for(connector) == {"10": "500", "9": "500", "3": "600"}

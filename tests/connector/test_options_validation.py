@@ -40,6 +40,16 @@ def _options_snapshot(connector):
             "",
         ),
         ({"options": {"no_such_option": True}}, "no_such_option", "Unknown option"),
+        (
+            {"options": {"netsuite_no_restock_location_id": "Damaged"}},
+            "netsuite_no_restock_location_id",
+            "digits only",
+        ),
+        (
+            {"options": {"create_return_authorization": "sometimes"}},
+            "create_return_authorization",
+            "valid boolean",
+        ),
         ({"options": {"order_edit_lock_status": "_shipped"}}, "order_edit_lock_status", "choice"),
         (
             {"options": {"prevent_shopify_refund_on_cancel": "maybe"}},
@@ -296,3 +306,39 @@ def test_run_button_says_which_option_the_flow_needs(client, admin_user, connect
         f"/connectors/{connector.pk}/flows/netsuite_cancellation_to_shopify/run/", follow=True
     )
     assert "needs the option" in response.content.decode()
+
+
+def test_form_refunds_tab_saves_the_return_options(client, admin_user, connector):
+    """Return Authorization (off by default) and the "not restocked" location live on the
+    Refunds tab; a location that is not an internal id is refused next to the field."""
+    client.force_login(admin_user)
+    page = client.get(f"/connectors/{connector.pk}/settings/refunds/").content.decode()
+    assert 'name="create_return_authorization"' in page
+    assert 'name="netsuite_no_restock_location_id"' in page
+    assert connector.options.create_return_authorization is False
+    response = client.post(
+        f"/connectors/{connector.pk}/settings/refunds/",
+        {
+            "refund_sync_direction": "shopify_to_netsuite",
+            "create_return_authorization": "on",
+            "netsuite_no_restock_location_id": "Damaged",
+            **REFUND_FLOW_FIELDS,
+        },
+    )
+    assert response.status_code == 200
+    assert "digits only" in response.content.decode()
+    connector.options.refresh_from_db()
+    assert connector.options.create_return_authorization is False
+    response = client.post(
+        f"/connectors/{connector.pk}/settings/refunds/",
+        {
+            "refund_sync_direction": "shopify_to_netsuite",
+            "create_return_authorization": "on",
+            "netsuite_no_restock_location_id": "9",
+            **REFUND_FLOW_FIELDS,
+        },
+    )
+    assert response.status_code == 302, response.content.decode()
+    connector.options.refresh_from_db()
+    assert connector.options.create_return_authorization is True
+    assert connector.options.netsuite_no_restock_location_id == "9"

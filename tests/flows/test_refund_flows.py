@@ -270,10 +270,15 @@ def test_shopify_refund_shapes_reach_netsuite_to_the_cent(
     # Shopify's refunded quantities and restock types are what the row carries.
     kept = [(li["sku"], li["quantity"], li["restock_type"]) for li in txn.payload["lines"]]
     assert kept == list(spec["lines"])
+    # Restocked lines keep their item and quantity; a line Shopify did not restock is an
+    # amount on the adjustment item (no "not restocked" location set), so no stock goes back.
     ns_lines = [li for li in record["fields"]["itemList"] if li.get("quantity")]
     assert sorted(float(li["quantity"]) for li in ns_lines) == sorted(
-        float(q) for _, q, _ in spec["lines"]
+        float(q) for _, q, restock in spec["lines"] if restock != "NO_RESTOCK"
     )
+    descriptions = [li.get("description") or "" for li in record["fields"]["itemList"]]
+    not_restocked = [d for d in descriptions if "not restocked" in d]
+    assert len(not_restocked) == sum(1 for *_, r in spec["lines"] if r == "NO_RESTOCK")
 
 
 @pytest.mark.parametrize("bill_as", ["cashSale", "invoice"])

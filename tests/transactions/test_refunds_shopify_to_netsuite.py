@@ -24,10 +24,13 @@ def test_shopify_refund_posts_to_netsuite_with_copied_amounts(
     order = seed003.order()
     sales_order = seed003.synced(connector, order)
     seed003.ns.post(f"sales-orders/{sales_order['internalId']}/bill", {"as": bill_as})
-    # A partial refund in Shopify: one cap.
+    # A partial refund in Shopify: one cap, sent back (restocked, so NetSuite gets the item
+    # line; a line not restocked would be an amount on the adjustment item).
     cap = next(li for li in order["line_items"] if li["sku"] == "CAP-NAVY")
     shopify_sandbox.control.refund(
-        order["id"], amount="19.50", lines=[{"line_item_id": cap["id"], "quantity": 1}]
+        order["id"],
+        amount="19.50",
+        lines=[{"line_item_id": cap["id"], "quantity": 1, "restock_type": "RETURN"}],
     )
 
     (txn,) = actions.retrieve(None, connector, "shopify", order["name"]).transactions
