@@ -338,3 +338,44 @@ def test_two_sweepers_racing_send_once():
         assert AlertMessage.objects.filter(event="first").count() == round_ + 1
     alerts.deliver_due(t0 + 10 * 61 * MINUTE)
     assert len(mail.outbox) == 5
+
+
+def test_a_mail_server_that_refuses_is_retried_and_the_webhook_not_sent_twice(
+    connector, receiver, settings
+):
+    connector_actions.update_alert_settings(
+        make_admin(), connector, {"emails": ["ops@example.com"]}, webhook_url=receiver.url()
+    )
+    # An SMTP server that is not there (a closed loopback port): the connection is refused.
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 9, 2
+    t0 = timezone.now()
+    fail(connector, [1], "Shopify order #{id}: partial payments need Shopify Plus.", t0)
+    run_sweep(t0)
+    email = AlertMessage.objects.get(channel="email")
+    assert email.status == "pending"
+    assert email.last_error == "The mail server did not take it (ConnectionRefusedError)."
+    assert len(receiver.received) == 1
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    run_sweep(t0 + MINUTE)
+    run_sweep(t0 + 2 * MINUTE)
+    assert len(mail.outbox) == 1 and len(receiver.received) == 1
+    email.refresh_from_db()
+    assert (email.status, email.attempts) == ("sent", 2)
+
+
+def test_a_message_that_never_goes_ends_failed_after_its_attempts(connector, receiver):
+    from flows.alerts.delivery import MAX_ATTEMPTS
+
+    connector_actions.update_alert_settings(
+        make_admin(), connector, {"emails": []}, webhook_url=receiver.url()
+    )
+    receiver.statuses = [500] * (MAX_ATTEMPTS + 5)
+    t0 = timezone.now()
+    fail(connector, [1], "Shopify order #{id}: partial payments need Shopify Plus.", t0)
+    for hour in range(24):
+        run_sweep(t0 + hour * 60 * MINUTE)
+    hook = AlertMessage.objects.get()
+    assert (hook.status, hook.attempts) == ("failed", MAX_ATTEMPTS)
+    assert hook.last_error == "The webhook answered HTTP 500."
