@@ -72,10 +72,17 @@ def deliver_due(now, ids=None) -> dict:
     if ids is not None:
         due = due.filter(pk__in=list(ids))
     report = {"alerts_sent": 0, "alert_failures": 0}
+    # A receiver that just failed is not tried again in this pass: its other messages wait for
+    # the next sweep instead of each spending a time-out (bounded pressure on the sweeper).
+    down = set()
     for message in due.select_related("connector").order_by("next_attempt_at", "pk")[:BATCH]:
+        if (message.connector_id, message.channel) in down:
+            continue
         sent = deliver(message, now)
         if sent is not None:
             report["alerts_sent" if sent else "alert_failures"] += 1
+        if sent is False:
+            down.add((message.connector_id, message.channel))
     return report
 
 

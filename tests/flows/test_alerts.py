@@ -379,3 +379,21 @@ def test_a_message_that_never_goes_ends_failed_after_its_attempts(connector, rec
     hook = AlertMessage.objects.get()
     assert (hook.status, hook.attempts) == ("failed", MAX_ATTEMPTS)
     assert hook.last_error == "The webhook answered HTTP 500."
+
+
+def test_a_receiver_that_is_down_costs_one_attempt_per_sweep_not_one_per_message(
+    connector, receiver
+):
+    connector_actions.update_alert_settings(
+        make_admin(), connector, {"emails": []}, webhook_url=receiver.url()
+    )
+    receiver.statuses = [500]
+    t0 = timezone.now()
+    for n, word in enumerate(("alpha", "beta", "gamma"), start=1):
+        fail(connector, [n], f"Refused ({word}): order #{{id}}.", t0)
+    run_sweep(t0)
+    assert sorted(AlertMessage.objects.values_list("attempts", flat=True)) == [0, 0, 1]
+    assert receiver.statuses == [] and receiver.received == []
+    run_sweep(t0 + MINUTE)
+    assert len(receiver.received) == 3  # all delivered, each once
+    assert set(AlertMessage.objects.values_list("status", flat=True)) == {"sent"}
