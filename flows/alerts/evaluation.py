@@ -27,7 +27,7 @@ from transactions.errors import error_kind
 from transactions.models import Status, Transaction
 
 from ..models import FlowRun, FlowSchedule, RunStatus, flow_label
-from ..registry import FLOWS, flow_for
+from ..registry import FLOWS, SOURCE_OF, flow_for
 from . import messages
 from .delivery import enqueue
 from .models import AlertState
@@ -175,7 +175,7 @@ def _errors(now, report: dict) -> None:
         if state.last_sent is not None:  # announced: say it is over
             flow = FLOWS.get(state.flow)
             url = (
-                messages.errors_link(connector, flow.kind, _channel(flow))
+                messages.errors_link(connector, flow.kind, SOURCE_OF[flow.direction])
                 if flow
                 else messages.settings_link(connector, "general")
             )
@@ -211,12 +211,6 @@ def _examples(kind: OpenKind) -> list[str]:
             + (f" (Shopify order {order})" if order else "")
         )
     return out
-
-
-def _channel(flow) -> str:
-    from ..registry import SOURCE_OF
-
-    return SOURCE_OF[flow.direction]
 
 
 def _digests(now, due: dict, connectors: dict, report: dict) -> None:
