@@ -21,6 +21,7 @@ install: $(VENV)/.installed
 ## make run: the whole product on its embedded default (SQLite, ORM broker, sandboxes, demo data)
 # The demo connector's endpoints are the sandboxes on loopback: allow exactly those ports.
 run: export CONNECTOR_ENDPOINT_HOSTS ?= *.myshopify.com,*.suitetalk.api.netsuite.com,127.0.0.1:$(or $(SHOPIFY_SANDBOX_PORT),8701),127.0.0.1:$(or $(NETSUITE_SANDBOX_PORT),8702)
+run: export EMAIL_URL ?= consolemail://
 run: install
 	DEBUG=$${DEBUG:-1} $(PY) manage.py migrate --noinput
 	DEBUG=$${DEBUG:-1} $(PY) manage.py seed_demo

@@ -237,6 +237,17 @@ CONNECTOR_ENDPOINT_HOSTS = env.list(
 HTTP_CONNECT_TIMEOUT = env.float("HTTP_CONNECT_TIMEOUT", default=5.0)
 HTTP_READ_TIMEOUT = env.float("HTTP_READ_TIMEOUT", default=60.0)
 
+# Alerts (flows/alerts): mail through Django's mail backend, configured by EMAIL_URL
+# (django-environ: smtp+tls://user:password@host:587, consolemail:// as `make run` sets it);
+# outgoing webhooks (Slack-compatible) only to the hosts an operator allows, https only except
+# loopback. Links in messages start with PANEL_BASE_URL.
+globals().update(env.email_url("EMAIL_URL", default="smtp://localhost:25"))
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="connector@localhost")
+ALERT_WEBHOOK_HOSTS = env.list("ALERT_WEBHOOK_HOSTS", default=["hooks.slack.com"])
+ALERT_WEBHOOK_TIMEOUT = env.float("ALERT_WEBHOOK_TIMEOUT", default=5.0)
+PANEL_BASE_URL = env.str("PANEL_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
+
 # Other Transactions: a row Posting longer than this is re-queued by the sweeper (the worker
 # was killed); longer than the task time-out so a slow but live post is not doubled needlessly.
 TRANSACTIONS_POST_LEASE_SECONDS = env.int("TRANSACTIONS_POST_LEASE_SECONDS", default=900)

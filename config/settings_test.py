@@ -38,3 +38,8 @@ LOGIN_FAILURES_PER_USERNAME = LOGIN_FAILURES_PER_ADDRESS = 10**6
 
 # Posts run in-process through django-q2's sync mode: the same task function, no cluster.
 TRANSACTIONS_POST_SYNC = True
+
+# Alert webhooks go to a loopback receiver started by the test (tests/flows/test_alerts.py).
+ALERT_WEBHOOK_HOSTS = ["127.0.0.1", "localhost"]
+ALERT_WEBHOOK_TIMEOUT = 2.0
+PANEL_BASE_URL = "https://panel.example.test"

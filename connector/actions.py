@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from .audit import acting
-from .models import SECRET_FIELDS, Connector, ConnectorOptions
+from .models import SECRET_FIELDS, AlertSettings, Connector, ConnectorOptions
 
 CONNECTOR_FIELDS = (
     "name",
@@ -25,8 +25,8 @@ CONNECTOR_FIELDS = (
     "netsuite_environment",
     "netsuite_concurrency_limit",
     "netsuite_endpoint",
-    "alert_email",
 )
+ALERT_FIELDS = ("emails", "digest_minutes", "stale_after_intervals")
 OPTION_FIELDS = tuple(
     f.name
     for f in ConnectorOptions._meta.get_fields()
@@ -110,6 +110,12 @@ def rotate_credentials() -> tuple[int, int]:
                 Connector.objects.filter(pk=pk).update(**changes)
                 connectors += 1
                 credentials += len(changes)
+            # The alert webhook URL is a secret too (under the connector's lock, like the rest).
+            hook = AlertSettings.objects.filter(connector_id=pk).exclude(webhook_url_encrypted="")
+            token = hook.values_list("webhook_url_encrypted", flat=True).first()
+            if token:
+                hook.update(webhook_url_encrypted=crypto.rotate(token))
+                credentials += 1
     return connectors, credentials
 
 
@@ -165,3 +171,29 @@ def set_location_map(user, connector: Connector, pairs: Mapping[str, str]) -> li
                 ) from None
             out.append(mapping)
     return out
+
+
+@transaction.atomic
+def update_alert_settings(
+    user,
+    connector: Connector,
+    fields: Mapping,
+    webhook_url: str = "",
+    clear_webhook: bool = False,
+) -> AlertSettings:
+    """Who is told about the connector's failures, and how. `webhook_url` replaces the stored
+    one when given (empty keeps it, like the credentials); `clear_webhook` removes it. A
+    webhook host the operator did not allow is a ValidationError on `webhook_url`."""
+    reject_unknown(fields, ALERT_FIELDS, "alert setting")
+    Connector.objects.select_for_update().filter(pk=connector.pk).first()
+    alerts = AlertSettings.objects.filter(connector=connector).first() or AlertSettings(
+        connector=connector
+    )
+    assign(alerts, fields)
+    if clear_webhook:
+        alerts.set_webhook_url("")
+    elif webhook_url:
+        alerts.set_webhook_url(webhook_url)
+    with acting(user):
+        save_validated(alerts)
+    return alerts

@@ -25,7 +25,14 @@ class ConnectorConfig(AppConfig):
     def ready(self):
         from auditlog.registry import auditlog
 
-        from .models import SECRET_FIELDS, Connector, ConnectorOptions, ItemBinding, LocationMapping
+        from .models import (
+            SECRET_FIELDS,
+            AlertSettings,
+            Connector,
+            ConnectorOptions,
+            ItemBinding,
+            LocationMapping,
+        )
 
         auditlog.register(
             Connector,
@@ -36,6 +43,13 @@ class ConnectorConfig(AppConfig):
         auditlog.register(ConnectorOptions, exclude_fields=["updated_at"])
         auditlog.register(ItemBinding, exclude_fields=["updated_at"])
         auditlog.register(LocationMapping, exclude_fields=["updated_at"])
+        # The webhook URL is a secret: the log says "changed", never any part of it.
+        auditlog.register(
+            AlertSettings,
+            exclude_fields=["updated_at"],
+            mask_fields=["webhook_url_encrypted"],
+            mask_callable="connector.audit.mask_secret",
+        )
         if "qcluster" in sys.argv[1:2]:
             _parse_the_wsdl_before_the_workers_fork()
 

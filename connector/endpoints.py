@@ -25,8 +25,8 @@ class EndpointNotAllowed(Exception):
     """The URL's host is not one the operator allowed (CONNECTOR_ENDPOINT_HOSTS)."""
 
 
-def allowed_patterns() -> list[str]:
-    return [p.strip().lower() for p in settings.CONNECTOR_ENDPOINT_HOSTS if p.strip()]
+def allowed_patterns(setting: str = "CONNECTOR_ENDPOINT_HOSTS") -> list[str]:
+    return [p.strip().lower() for p in getattr(settings, setting) if p.strip()]
 
 
 def _split_pattern(pattern: str) -> tuple[str, int | None]:
@@ -63,10 +63,11 @@ def _resolve(host: str, port: int) -> list:
     return [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
 
 
-def check(url: str, *, resolve: bool = False) -> None:
+def check(url: str, *, resolve: bool = False, setting: str = "CONNECTOR_ENDPOINT_HOSTS") -> None:
     """Raise EndpointNotAllowed unless `url` may receive credentials. With `resolve`, a host
     allowed by a wildcard is also looked up and refused if it points inside a private network
-    (done when the client is built, not when the setting is saved)."""
+    (done when the client is built, not when the setting is saved). `setting` names the list of
+    allowed hosts (alert webhooks have their own, ALERT_WEBHOOK_HOSTS)."""
     try:
         parts = urlsplit(url)
         host = (parts.hostname or "").lower().rstrip(".")
@@ -78,7 +79,7 @@ def check(url: str, *, resolve: bool = False) -> None:
     if parts.username or parts.password:
         raise EndpointNotAllowed("The endpoint must not carry a user name or password.")
     exact = wildcard = False
-    for pattern in allowed_patterns():
+    for pattern in allowed_patterns(setting):
         p_host, p_port = _split_pattern(pattern)
         if p_port is not None and p_port != port:
             continue
@@ -90,7 +91,7 @@ def check(url: str, *, resolve: bool = False) -> None:
     if not (exact or wildcard):
         raise EndpointNotAllowed(
             f"{host}:{port} is not an allowed endpoint host; an operator allows hosts with "
-            "CONNECTOR_ENDPOINT_HOSTS."
+            f"{setting}."
         )
     if exact or not resolve:
         return
@@ -100,6 +101,5 @@ def check(url: str, *, resolve: bool = False) -> None:
         raise EndpointNotAllowed(f"{host} cannot be resolved.") from exc
     if any(_internal(a) for a in addresses):
         raise EndpointNotAllowed(
-            f"{host} resolves to an internal address; list it in CONNECTOR_ENDPOINT_HOSTS "
-            "to allow it."
+            f"{host} resolves to an internal address; list it in {setting} to allow it."
         )

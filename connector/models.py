@@ -105,13 +105,6 @@ class Connector(models.Model):
         "account or a proxy, e.g. http://127.0.0.1:8702/services/NetSuitePort_2025_2.",
     )
 
-    alert_email = models.EmailField(
-        "Alert email",
-        blank=True,
-        help_text="Where failures of a run are sent (one email per run, listing them), e.g. "
-        "payments NetSuite could not record in Shopify. Leave empty for no email.",
-    )
-
     shopify_access_token_encrypted = models.TextField(blank=True, editable=False)
     shopify_webhook_secret_encrypted = models.TextField(blank=True, editable=False)
     netsuite_consumer_key_encrypted = models.TextField(blank=True, editable=False)
@@ -516,3 +509,106 @@ class Installation(models.Model):
 
     def __str__(self) -> str:
         return f"installation of {self.created_at:%Y-%m-%d}"
+
+
+class AlertSettings(models.Model):
+    """Who is told about a connector's failures, and how (flows/alerts sends the messages).
+
+    The webhook URL is a secret (Slack's carry a token): stored encrypted, write-only like the
+    credentials, and only to hosts an operator allowed (connector/alert_webhooks.py)."""
+
+    connector = models.OneToOneField(
+        Connector, on_delete=models.CASCADE, related_name="alert_settings"
+    )
+    emails = models.JSONField(
+        "Alert emails",
+        default=list,
+        blank=True,
+        help_text="Who gets the alerts by email. Leave empty for no email.",
+    )
+    webhook_url_encrypted = models.TextField(blank=True, editable=False)
+    digest_minutes = models.PositiveIntegerField(
+        "Digest interval (minutes)",
+        default=60,
+        validators=[MinValueValidator(5), MaxValueValidator(1440)],
+        help_text="A kind of failure is announced at once, then at most once per interval with "
+        "the count of new failures. Between 5 minutes and a day.",
+    )
+    stale_after_intervals = models.PositiveSmallIntegerField(
+        "Not running after (intervals)",
+        default=3,
+        validators=[MinValueValidator(2), MaxValueValidator(100)],
+        help_text="A switched-on flow with no completed run for this many of its intervals is "
+        "announced as not running.",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "alert settings"
+        verbose_name_plural = "alert settings"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(digest_minutes__gte=5) & Q(digest_minutes__lte=1440),
+                name="alertsettings_digest_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(stale_after_intervals__gte=2) & Q(stale_after_intervals__lte=100),
+                name="alertsettings_stale_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Alerts of {self.connector}"
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+        from django.core.validators import validate_email
+
+        if not isinstance(self.emails, list) or not all(isinstance(e, str) for e in self.emails):
+            raise ValidationError({"emails": "A list of email addresses."})
+        bad = []
+        for address in self.emails:
+            try:
+                validate_email(address)
+            except ValidationError:
+                bad.append(address)
+        if bad:
+            raise ValidationError({"emails": f"Not an email address: {', '.join(bad)}."})
+
+    # -- the webhook URL (a secret) --------------------------------------------------------
+    def set_webhook_url(self, url: str) -> None:
+        """Check the host (a refused URL raises ValidationError on `webhook_url`), then store it
+        encrypted; an empty value clears it."""
+        from django.core.exceptions import ValidationError
+
+        from .alert_webhooks import check_webhook_url
+        from .endpoints import EndpointNotAllowed
+
+        if url:
+            try:
+                check_webhook_url(url)
+            except EndpointNotAllowed as exc:
+                raise ValidationError({"webhook_url": str(exc)}) from None
+        self.webhook_url_encrypted = crypto.encrypt(url) if url else ""
+
+    def get_webhook_url(self) -> str:
+        return crypto.decrypt(self.webhook_url_encrypted) if self.webhook_url_encrypted else ""
+
+    @property
+    def has_webhook(self) -> bool:
+        return bool(self.webhook_url_encrypted)
+
+    @property
+    def has_channel(self) -> bool:
+        return bool(self.emails) or self.has_webhook
+
+    def get_additional_data(self) -> dict:
+        return {"connector_id": self.connector_id, "connector": str(self.connector)}
+
+
+def alert_settings_of(connector: Connector) -> AlertSettings:
+    """The connector's alert settings; defaults (nobody told) when none were saved."""
+    try:
+        return connector.alert_settings
+    except AlertSettings.DoesNotExist:
+        return AlertSettings(connector=connector)

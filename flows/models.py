@@ -209,3 +209,7 @@ class KnownShopifyLevel(models.Model):
 
     def __str__(self) -> str:
         return f"{self.inventory_item_id}@{self.location_id}: {self.available}"
+
+
+# The alerts' state and outbox live in their package; Django finds models through this module.
+from .alerts.models import AlertMessage, AlertState  # noqa: E402, F401

@@ -26,16 +26,19 @@ NUDGE_AFTER = timedelta(minutes=2)
 MAX_RUN_ATTEMPTS = 5
 
 
-def sweep() -> dict:
+def sweep(now=None) -> dict:
     """One pass over every kind of work. Each step runs even if another fails (a database error
-    in one must not starve the others); a failed step is logged and named in `errors`."""
-    now = timezone.now()
+    in one must not starve the others); a failed step is logged and named in `errors`. `now`
+    is for tests (an injected clock); the schedule calls it without."""
+    now = now or timezone.now()
     report = {"runs_requeued": 0, "runs_failed": 0, "runs_nudged": 0, "deliveries_requeued": 0}
     for name, step in (
         ("runs", _sweep_runs),
         ("deliveries", _sweep_deliveries),
         ("posts", _sweep_posts),
         ("retention", _sweep_retention),
+        ("alerts", _sweep_alerts),
+        ("alert deliveries", _sweep_alert_deliveries),
     ):
         try:
             step(now, report)
@@ -118,3 +121,18 @@ def _sweep_retention(now, report: dict) -> None:
     for key, count in cleanup(now).items():
         if count:
             report[key] = count
+
+
+def _sweep_alerts(now, report: dict) -> None:
+    """Announce new error kinds, digests, resolutions and stale flows (flows/alerts)."""
+    from . import alerts
+
+    report.update(alerts.evaluate(now))
+
+
+def _sweep_alert_deliveries(now, report: dict) -> None:
+    """Send the alert outbox; a receiver that is down is tried again next time. Its own step,
+    so a failing evaluation never holds back messages already queued."""
+    from . import alerts
+
+    report.update(alerts.deliver_due(now))

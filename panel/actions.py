@@ -13,6 +13,7 @@ from connector.actions import (
     OPTION_FIELDS,
     clear_secret,
     set_location_map,
+    update_alert_settings,
     update_options,
 )
 from connector.models import Connector
@@ -26,6 +27,7 @@ __all__ = [
     "clear_secret",
     "create_connector",
     "set_location_map",
+    "update_alert_settings",
     "update_connector",
     "update_flow_schedule",
     "update_options",

@@ -2,8 +2,16 @@
 do the writing."""
 
 from django import forms
+from django.core.validators import validate_email
 
-from connector.models import SECRET_FIELDS, Connector, ConnectorOptions, RefundSyncDirection
+from connector.models import (
+    SECRET_FIELDS,
+    AlertSettings,
+    Connector,
+    ConnectorOptions,
+    RefundSyncDirection,
+    alert_settings_of,
+)
 from flows.models import FlowSchedule
 
 from .actions import CONNECTOR_FIELDS
@@ -124,3 +132,79 @@ class LocationMapForm(forms.Form):
         if errors:
             raise forms.ValidationError(errors)
         return pairs
+
+
+class AlertSettingsForm(forms.Form):
+    """Settings › Alerts. The webhook URL is write-only like the credentials: never rendered,
+    "set"/"not set", empty keeps it, "remove" clears it."""
+
+    emails = forms.CharField(
+        label="Alert emails",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": "finance@example.com"}),
+        help_text="One address per line (or separated by commas). Leave empty for no email.",
+    )
+    webhook_url = forms.CharField(
+        label="Webhook URL (Slack-compatible)",
+        required=False,
+        strip=True,
+        max_length=1000,
+        help_text='A Slack incoming webhook or any receiver of POST {"text": …}. Stored '
+        "encrypted and never shown again; only hosts the operator allowed (ALERT_WEBHOOK_HOSTS).",
+    )
+    clear_webhook = forms.BooleanField(label="Remove the webhook", required=False)
+    digest_minutes = forms.IntegerField(
+        label=AlertSettings._meta.get_field("digest_minutes").verbose_name,
+        min_value=5,
+        max_value=1440,
+        help_text=AlertSettings._meta.get_field("digest_minutes").help_text,
+    )
+    stale_after_intervals = forms.IntegerField(
+        label=AlertSettings._meta.get_field("stale_after_intervals").verbose_name,
+        min_value=2,
+        max_value=100,
+        help_text=AlertSettings._meta.get_field("stale_after_intervals").help_text,
+    )
+
+    def __init__(self, *args, connector: Connector, **kwargs):
+        super().__init__(*args, **kwargs)
+        current = alert_settings_of(connector)
+        self.fields["emails"].initial = "\n".join(current.emails)
+        self.fields["digest_minutes"].initial = current.digest_minutes
+        self.fields["stale_after_intervals"].initial = current.stale_after_intervals
+        self.fields["webhook_url"].widget = forms.PasswordInput(
+            render_value=False,
+            attrs={
+                "autocomplete": "off",
+                "placeholder": "set — type to replace" if current.has_webhook else "not set",
+            },
+        )
+        self.fields["webhook_url"].is_set = current.has_webhook
+
+    def clean_emails(self) -> list[str]:
+        raw = self.cleaned_data["emails"].replace(",", "\n").replace(";", "\n")
+        emails, bad = [], []
+        for address in (line.strip() for line in raw.splitlines()):
+            if not address or address in emails:
+                continue
+            try:
+                validate_email(address)
+            except forms.ValidationError:
+                bad.append(address)
+            else:
+                emails.append(address)
+        if bad:
+            raise forms.ValidationError(f"Not an email address: {', '.join(bad)}.")
+        return emails
+
+    def clean(self):
+        data = super().clean()
+        if data.get("clear_webhook") and data.get("webhook_url"):
+            self.add_error("webhook_url", "Either type a new URL or remove the webhook, not both.")
+        return data
+
+    def alert_fields(self) -> dict:
+        return {
+            name: self.cleaned_data[name]
+            for name in ("emails", "digest_minutes", "stale_after_intervals")
+        }

@@ -28,6 +28,14 @@ SECTIONS: dict[str, Section] = {
             admin_only=True,
         ),
         Section(
+            "alerts",
+            "Alerts",
+            "Who is told when a flow fails or stops running: a message within a minute of the "
+            "first failure of a kind, then at most one digest per interval, and one when it is "
+            "resolved.",
+            admin_only=True,
+        ),
+        Section(
             "orders",
             "Orders",
             "How orders that change after they were synced are handled.",

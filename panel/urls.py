@@ -16,6 +16,7 @@ urlpatterns = [
         name="settings",
     ),
     path("connectors/<int:pk>/test/", views.connection_test, name="test"),
+    path("connectors/<int:pk>/alerts/test/", views.alert_test, name="alert_test"),
     path("connectors/<int:pk>/flows/<slug:flow>/run/", views.flow_run, name="flow_run"),
     path(
         "connectors/<int:pk>/flows/<slug:flow>/status/",

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import Count, Max, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_q.models import Schedule
 
@@ -22,8 +23,8 @@ from connector.permissions import (
     can_manage_connectors,
     can_run_flows,
 )
-from flows import engine
-from flows.models import FlowRun, FlowSchedule, Trigger
+from flows import alerts, engine
+from flows.models import AlertMessage, FlowRun, FlowSchedule, Trigger
 from flows.registry import FLOWS, SOURCE_OF, flows_in_section
 from flows.schedules import schedule_name
 from transactions import audit
@@ -31,6 +32,7 @@ from transactions.models import Status, Transaction
 
 from . import actions
 from .forms import (
+    AlertSettingsForm,
     ConnectorForm,
     CredentialsForm,
     FlowScheduleForm,
@@ -98,6 +100,8 @@ def connector_settings(request, pk: int, section: str = "general"):
         credentials_form = CredentialsForm(data, connector=connector)
     elif section == "inventory":
         form = LocationMapForm(data, connector=connector)
+    elif section == "alerts":
+        form = AlertSettingsForm(data, connector=connector)
     elif current.option_fields:
         options, _ = ConnectorOptions.objects.get_or_create(connector=connector)
         form = options_form_class(current.option_fields)(data, instance=options)
@@ -154,6 +158,9 @@ def connector_settings(request, pk: int, section: str = "general"):
             else None,
             "read_only": not can_manage,
             "can_run": can_run_flows(request.user),
+            "alert_messages": AlertMessage.objects.filter(connector=connector)[:RECENT_ALERTS]
+            if section == "alerts"
+            else None,
         },
     )
 
@@ -184,6 +191,14 @@ def _save_section(user, connector, section, form, credentials_form, flow_forms) 
         actions.update_connector(user, connector, {}, secrets=credentials_form.secrets())
     elif section == "inventory":
         actions.set_location_map(user, connector, form.cleaned_data["locations"])
+    elif section == "alerts":
+        actions.update_alert_settings(
+            user,
+            connector,
+            form.alert_fields(),
+            webhook_url=form.cleaned_data["webhook_url"],
+            clear_webhook=form.cleaned_data["clear_webhook"],
+        )
     elif form is not None:
         actions.update_options(user, connector, form.cleaned_data)
     for flow, flow_form in flow_forms:
@@ -205,6 +220,31 @@ def connection_test(request, pk: int):
 
 
 RECENT_RUNS = 5
+RECENT_ALERTS = 10
+
+
+@require_POST
+def alert_test(request, pk: int):
+    """Settings › Alerts › Send test alert: one message on each channel, sent at once."""
+    if not can_manage_connectors(request.user):
+        raise PermissionDenied
+    connector = get_object_or_404(Connector, pk=pk)
+    sent = alerts.send_test(connector, request.user, timezone.now())
+    if not sent:
+        messages.error(request, "Nobody would be told: set an alert email or a webhook first.")
+    for message in sent:
+        channel = message.get_channel_display()
+        if message.status == AlertMessage.Status.SENT:
+            messages.success(request, f"{channel}: test alert sent.")
+        else:
+            messages.error(
+                request,
+                f"{channel}: the test alert did not go: {message.last_error} "
+                "It is tried again by the next sweep.",
+            )
+    return redirect("connector:settings", pk=pk, section="alerts")
+
+
 OPEN = (Status.ERROR, Status.WAITING)
 
 

@@ -72,6 +72,7 @@ PAGES = {
     ("/connectors/{pk}/settings/{section}/", "get"): "view",
     ("/connectors/{pk}/settings/{section}/", "post"): "manage",
     ("/connectors/{pk}/test/", "post"): "manage",
+    ("/connectors/{pk}/alerts/test/", "post"): "manage",
     ("/connectors/{pk}/flows/{flow}/run/", "post"): "run",
     ("/connectors/{pk}/flows/{flow}/status/", "get"): "view",
     ("/connectors/{pk}/flows/{flow}/runs/", "get"): "view",

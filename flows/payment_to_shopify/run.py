@@ -28,8 +28,8 @@ Otherwise an order with nothing outstanding is Skipped ("already paid in Shopify
 written. A re-run finds the row Posted and claims nothing. The write's answer is verified: the
 balance Shopify reports afterwards must be the balance before less the amount, to the cent.
 
-Failures: every failed row stays in Error with its reason; a run with failures sends one email
-to the connector's alert address (flows/alerts.py).
+Failures: every failed row stays in Error with its reason; the sweeper announces them to the
+connector's alert recipients, once per kind (flows/alerts).
 """
 
 from __future__ import annotations
@@ -40,8 +40,7 @@ from django.utils import timezone
 
 from connector import bindings, external_ids, gids
 from connector.netsuite.errors import NetSuiteRecordError
-from flows import alerts
-from flows.context import FAILED, SKIPPED, Job
+from flows.context import SKIPPED, Job
 from flows.sync import NeedsPerson, Skip, Synchronizer, Written, check_total
 from transactions.models import Channel, Kind, Status, Transaction
 
@@ -64,16 +63,13 @@ def run(ctx: Job) -> None:
     work = Payments(ctx)
     found = ctx.netsuite().find_modified_since([RECORD_TYPE], work.since())
     found.sort(key=lambda r: (_utc(r.lastModifiedDate), int(r.internalId)))
-    failed: list[int] = []
     for record in found:
         ctx.check()
         outcomes = work.handle(record)
         ctx.add_total(len(outcomes))
         ctx.record(outcomes)
-        failed += [pk for pk, outcome, _ in outcomes if outcome == FAILED and pk]
         # Handled, or due for retry by itself: the cursor may move past it.
         ctx.advance_cursor(position(record.lastModifiedDate))
-    alerts.send_failures(ctx.connector, LABEL, failed)
 
 
 def post_one(job: Job, txn: Transaction) -> None:

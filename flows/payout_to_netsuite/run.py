@@ -13,8 +13,8 @@ A payout is written only when every charge and refund matched and payments + adj
 equal the payout's net amount to the cent; otherwise an Error with the variance and the lines
 that do not match (seed 004), nothing written. Its total is read back and compared.
 
-Failures stay in Error with the reason; a run with failures sends one email to the connector's
-alert address (flows/alerts.py).
+Failures stay in Error with the reason; the sweeper announces them to the connector's alert
+recipients, once per kind (flows/alerts).
 
 Delta: payouts issued on or after the cursor's day (less a day), or within the B2B window for
 the first run; oldest first. A payout not paid yet (scheduled, in transit) waits; a failed or
@@ -30,8 +30,7 @@ from django.utils import timezone
 
 from connector import bindings, external_ids, gids
 from connector.netsuite import records
-from flows import alerts
-from flows.context import FAILED, SKIPPED, Job
+from flows.context import SKIPPED, Job
 from flows.sync import NeedsPerson, Skip, Synchronizer, Wait, Written, check_total
 from transactions.models import Channel, Kind, Status, Transaction
 
@@ -52,15 +51,11 @@ def run(ctx: Job) -> None:
     work = Payouts(ctx)
     payouts = list(ctx.shopify.iter_payouts(work.since()))
     ctx.add_total(len(payouts))
-    failed: list[int] = []
     for payout in payouts:
         ctx.check()
         outcome = work.handle(payout)
         ctx.record([outcome])
-        if outcome[1] == FAILED and outcome[0]:
-            failed.append(outcome[0])
         ctx.advance_cursor(str(payout.get("issuedAt") or ""))
-    alerts.send_failures(ctx.connector, LABEL, failed)
 
 
 def post_one(job: Job, txn: Transaction) -> None:

@@ -110,3 +110,21 @@ def test_the_process_does_not_start_with_a_malformed_key(command):
     )
     assert done.returncode != 0
     assert "CREDENTIALS_ENCRYPTION_KEYS" in done.stderr
+
+
+@pytest.mark.django_db
+def test_rotation_takes_the_alert_webhook_url_too(settings):
+    from connector.actions import update_alert_settings
+    from connector.models import AlertSettings
+    from tests.factories import make_admin
+
+    settings.CREDENTIALS_ENCRYPTION_KEYS = [OLD]
+    connector = make_connector()
+    url = "http://127.0.0.1:9/services/T0KEN"
+    update_alert_settings(make_admin(), connector, {}, webhook_url=url)
+    settings.CREDENTIALS_ENCRYPTION_KEYS = [NEW, OLD]
+    out = StringIO()
+    call_command("rotate_credentials", stdout=out)
+    assert f"Re-encrypted {len(SECRET_FIELDS) + 1} credential(s)" in out.getvalue()
+    settings.CREDENTIALS_ENCRYPTION_KEYS = [NEW]
+    assert AlertSettings.objects.get().get_webhook_url() == url

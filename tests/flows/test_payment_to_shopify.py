@@ -7,9 +7,12 @@ from decimal import Decimal
 import pytest
 from django.core import mail
 
+from connector import actions as connector_actions
 from connector import bindings
 from flows.models import RunStatus
 from flows.registry import FLOWS
+from flows.sweeper import sweep
+from tests.factories import make_admin
 from transactions import actions
 from transactions.models import Channel, Kind, Status, Transaction
 
@@ -134,8 +137,9 @@ def test_partial_payments_on_plus_record_the_amounts_then_the_rest_marks_paid(
 def test_a_plan_without_partial_payments_is_an_error_naming_the_limit_and_alerts(
     wired, seed003, shopify_sandbox, netsuite_sandbox
 ):
-    wired.alert_email = "finance@example.com"
-    wired.save(update_fields=["alert_email"])
+    connector_actions.update_alert_settings(
+        make_admin(), wired, {"emails": ["finance@example.com"]}
+    )
     _plan(shopify_sandbox, "basic")
     order, so_id, invoice_id = _invoiced(seed003, wired)
     payment = _pay(netsuite_sandbox, so_id, invoice_id, "30.00")
@@ -146,9 +150,11 @@ def test_a_plan_without_partial_payments_is_an_error_naming_the_limit_and_alerts
     assert "Shopify Plus plan only" in txn.last_error and "Basic" in txn.last_error
     assert _payment_mutations(shopify_sandbox) == []
     assert shopify_sandbox.control.order(order["id"])["totals"]["outstanding"] == "69.50"
+    sweep()  # the sweeper announces the failure, once per kind
     (email,) = mail.outbox
     assert email.to == ["finance@example.com"]
-    assert order["name"] in email.body and "Shopify Plus" in email.body
+    assert f"customerPayment {payment['internalId']}/{invoice_id}" in email.body
+    assert "Shopify Plus" in email.body
     assert netsuite_sandbox.credentials["token_secret"] not in email.body
 
     # The sandbox itself refuses the mutation off Plus, as Shopify does.

@@ -6,10 +6,12 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
+from connector import actions as connector_actions
 from connector import bindings
 from flows.models import RunStatus
 from flows.registry import FLOWS
-from tests.factories import UserFactory, make_cs
+from flows.sweeper import sweep
+from tests.factories import UserFactory, make_admin, make_cs
 from transactions.models import Channel, Kind, Status, Transaction
 
 from .conftest import run_flow, set_options
@@ -110,8 +112,9 @@ def test_a_payout_that_does_not_reconcile_is_an_error_with_the_variance_and_line
     wired, seed003, shopify_sandbox, netsuite_sandbox
 ):
     set_options(wired, **ACCOUNTS)
-    wired.alert_email = "finance@example.com"
-    wired.save(update_fields=["alert_email"])
+    connector_actions.update_alert_settings(
+        make_admin(), wired, {"emails": ["finance@example.com"]}
+    )
     first, _, _ = _sold(seed003, wired)
     second = seed003.order()  # paid in Shopify, never synced to NetSuite
     payout = _payout(
@@ -130,6 +133,7 @@ def test_a_payout_that_does_not_reconcile_is_an_error_with_the_variance_and_line
     assert f"CHARGE of order {first['name']} 70.00" in txn.last_error
     assert f"CHARGE of order {second['name']} 69.50" in txn.last_error
     assert _deposits(netsuite_sandbox) == []
+    sweep()  # the sweeper announces the failure, once per kind
     (email,) = mail.outbox
     assert email.to == ["finance@example.com"] and "do not reconcile" in email.body
 
