@@ -104,10 +104,6 @@ class ErrorGroupSerializer(serializers.Serializer):
     unknown_sku = serializers.BooleanField()
 
 
-class ErrorGroupListSerializer(serializers.Serializer):
-    results = ErrorGroupSerializer(many=True)
-
-
 class ErrorRowsSerializer(serializers.Serializer):
     results = TransactionSerializer(many=True)
     next = serializers.CharField(allow_null=True, help_text="`after` for the next page.")

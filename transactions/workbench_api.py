@@ -11,7 +11,7 @@ from .permissions import BIND_SKU, POST, VIEW
 from .serializers import (
     BindSkuSerializer,
     ErrorGroupFilterSerializer,
-    ErrorGroupListSerializer,
+    ErrorGroupSerializer,
     ErrorIgnoreSerializer,
     ErrorOutcomeSerializer,
     ErrorRowsQuerySerializer,
@@ -63,7 +63,7 @@ def _refused(exc: workbench.WorkbenchError) -> Response:
 
 class ErrorViewSet(viewsets.GenericViewSet):
     permission_classes = [ErrorPermission]
-    serializer_class = ErrorGroupListSerializer
+    serializer_class = ErrorGroupSerializer
     pagination_class = None
 
     @extend_schema(
@@ -71,7 +71,7 @@ class ErrorViewSet(viewsets.GenericViewSet):
             OpenApiParameter("connector", OpenApiTypes.INT),
             OpenApiParameter("flow", OpenApiTypes.STR),
         ],
-        responses={200: ErrorGroupListSerializer, 400: REFUSED},
+        responses={200: ErrorGroupSerializer(many=True), 400: REFUSED},
         description="Open errors grouped by connector, flow and kind, with their count and the "
         "oldest (at most 500 groups, largest first within each flow).",
     )
@@ -81,7 +81,7 @@ class ErrorViewSet(viewsets.GenericViewSet):
         found = workbench.groups(
             query.validated_data.get("connector"), query.validated_data.get("flow", "")
         )
-        return Response(ErrorGroupListSerializer({"results": found}).data)
+        return Response(ErrorGroupSerializer(found, many=True).data)
 
     @extend_schema(
         parameters=GROUP_PARAMS,
