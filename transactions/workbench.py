@@ -82,6 +82,7 @@ class Outcome:
     acted: list[tuple[Transaction, str]] = field(default_factory=list)
     asked: int = 0
     remaining: int = 0
+    lead: str = ""  # what was done first (the binding), said before the count
 
     @property
     def done(self) -> int:
@@ -93,7 +94,7 @@ class Outcome:
 
     @property
     def message(self) -> str:
-        text = f"{self.done} error{'s' if self.done != 1 else ''} {self.verb}."
+        text = f"{self.lead}{self.done} error{'s' if self.done != 1 else ''} {self.verb}."
         if self.skipped:
             text += (
                 f" {self.skipped} left as {'it was' if self.skipped == 1 else 'they were'}: "
@@ -293,9 +294,11 @@ def bind_sku_and_retry(user, connector: Connector, sku: str, netsuite_item_id: s
     candidates = candidates.select_related("connector").order_by("updated_at", "id")
     rows = [t for t in candidates[:GROUP_LIMIT] if unknown_sku(t.last_error) == sku]
     note = f"after binding SKU {sku} to NetSuite item {item}"
-    return _act(
-        f"retried after binding SKU {sku}",
+    outcome = _act(
+        "retried",
         lambda pk: actions.retry(user, pk, from_statuses=(Status.ERROR,), note=note),
         rows,
         len(rows),
     )
+    outcome.lead = f"SKU {sku} bound to NetSuite item {item}. "
+    return outcome

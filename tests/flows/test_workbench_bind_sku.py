@@ -58,7 +58,7 @@ def test_bind_an_unknown_sku_and_retry_posts_the_orders_it_blocked(
         follow=True,
     )
     assert [str(m) for m in response.context["messages"]] == [
-        "2 errors retried after binding SKU OLD-SHIRT."
+        f"SKU OLD-SHIRT bound to NetSuite item {shirt['internalId']}. 2 errors retried."
     ]
     binding = ItemBinding.objects.get(connector=wired, sku="OLD-SHIRT")
     assert binding.source == ItemBinding.Source.ADMIN

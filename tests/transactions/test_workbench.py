@@ -331,7 +331,7 @@ def test_bind_sku_needs_an_admin_and_a_numeric_item_id(client):
     assert not ItemBinding.objects.exists()
     other = failed(connector, 2, SKU_ERROR.format(sku="ABC-10"))
     ok = client.post("/transactions/errors/bind-sku/", data, follow=True)
-    assert _messages(ok) == ["1 error retried after binding SKU ABC-1."]
+    assert _messages(ok) == ["SKU ABC-1 bound to NetSuite item 77. 1 error retried."]
     binding = ItemBinding.objects.get(connector=connector, sku="ABC-1")
     assert (binding.netsuite_item_id, binding.source) == ("77", ItemBinding.Source.ADMIN)
     assert Transaction.objects.get(pk=txn.pk).status == Status.SCHEDULED
