@@ -2,6 +2,7 @@
 resolution history, permissions, the page's queries and the API."""
 
 from datetime import timedelta
+from urllib.parse import quote
 
 import pytest
 from django.contrib.auth.models import Permission
@@ -422,3 +423,32 @@ def test_api_groups_rows_and_actions(api_client):
         format="json",
     ).json()
     assert bound["done"] == 1
+
+
+def test_a_groups_rows_page_in_the_same_queries_for_5_or_50_rows_and_pages_on(client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(make_admin())
+    few, many = make_connector(), make_connector()
+    for n in range(5):
+        failed(few, n, SKU_ERROR.format(sku=f"F-{n}"))
+    for n in range(55):
+        failed(many, n, SKU_ERROR.format(sku=f"M-{n}"))
+    small, large = workbench.groups(few.pk)[0], workbench.groups(many.pk)[0]
+    with CaptureQueriesContext(connection) as five:
+        client.get(f"/transactions/errors/rows/?{small.query}", HTTP_HX_REQUEST="true")
+    with CaptureQueriesContext(connection) as fifty:
+        first = client.get(f"/transactions/errors/rows/?{large.query}", HTTP_HX_REQUEST="true")
+    assert len(fifty.captured_queries) == len(five.captured_queries)
+    assert first.content.decode().count("data-error-row=") == 50
+    cursor = first.context["page"].next_cursor
+    assert "Next errors" in first.content.decode() and cursor
+    second = client.get(
+        f"/transactions/errors/rows/?{large.query}&after={quote(cursor)}", HTTP_HX_REQUEST="true"
+    )
+    assert second.content.decode().count("data-error-row=") == 5
+    assert "Next errors" not in second.content.decode()
+    # Without htmx the group is a page of its own (links work without JavaScript).
+    page = client.get(f"/transactions/errors/rows/?{small.query}")
+    assert "<h1>Errors of one kind</h1>" in page.content.decode()
