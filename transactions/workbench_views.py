@@ -82,7 +82,11 @@ def error_action(request):
     """Retry or Ignore (with a reason) one row or a selection (`ids`), or a whole group."""
     form = ErrorActionForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose Retry or Ignore, on the ticked rows or on a group.")
+        problems = "; ".join(
+            f"{form.fields[name].label or name}: {' '.join(errors)}"
+            for name, errors in form.errors.items()
+        )
+        messages.error(request, f"Nothing was done. {problems}")
         return _back(request)
     verb, scope = form.cleaned_data["verb"], form.cleaned_data["scope"]
     target: dict = {}
@@ -93,7 +97,9 @@ def error_action(request):
             return _back(request)
         target["group"] = group.cleaned_data
     else:
-        target["ids"] = [int(v) for v in request.POST.getlist("ids") if v.isdigit()]
+        # Ids the database can hold (ASCII digits, below 2**63): anything else is no row.
+        ids = request.POST.getlist("ids")
+        target["ids"] = [int(v) for v in ids if v.isascii() and v.isdigit() and len(v) < 19]
     try:
         if verb == "retry":
             outcome = workbench.retry(request.user, **target)

@@ -452,3 +452,54 @@ def test_a_groups_rows_page_in_the_same_queries_for_5_or_50_rows_and_pages_on(cl
     # Without htmx the group is a page of its own (links work without JavaScript).
     page = client.get(f"/transactions/errors/rows/?{small.query}")
     assert "<h1>Errors of one kind</h1>" in page.content.decode()
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"verb": "retry", "scope": "selection", "ids": ["99999999999999999999999", "²", "x"]},
+        {"verb": "ignore", "scope": "selection", "ids": ["1"], "reason": "a\x00b"},
+        {"verb": "ignore", "scope": "selection", "ids": ["1"], "reason": "r" * 251},
+        {"verb": "retry", "scope": "group", "connector": "1", "flow": "f", "kind": "k\x00"},
+        {"verb": "retry", "scope": "group", "connector": "99999999999999999999999"},
+        {"verb": "explode", "scope": "selection"},
+    ],
+)
+def test_bad_input_on_the_page_changes_nothing_and_says_so(client, data):
+    client.force_login(make_admin())
+    txn = failed(make_connector(), 1, DOWN.format(n=1))
+    response = _act(client, **data)
+    assert response.status_code == 200
+    assert len(_messages(response)) == 1
+    assert Transaction.objects.get(pk=txn.pk).status == Status.ERROR
+    bind = client.post(
+        "/transactions/errors/bind-sku/",
+        {"connector": txn.connector_id, "sku": "A\x00", "netsuite_item_id": "1"},
+        follow=True,
+    )
+    assert _messages(bind) == ["Give the connector, the SKU and the NetSuite item id."]
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "body"),
+    [
+        ("get", "/api/v1/errors/?connector=99999999999999999999999", None),
+        ("get", "/api/v1/errors/rows/?connector=1&kind=%00", None),
+        ("get", "/api/v1/errors/rows/?connector=1&after=2026-13-45T00:00:00_1", None),
+        ("get", "/api/v1/errors/rows/?connector=1&after=%00", None),
+        ("post", "/api/v1/errors/retry/", {"ids": [99999999999999999999999]}),
+        ("post", "/api/v1/errors/retry/", {"ids": []}),
+        ("post", "/api/v1/errors/retry/", {"group": {"connector": 1, "kind": "\x00"}}),
+        ("post", "/api/v1/errors/ignore/", {"ids": [1], "reason": "x" * 251}),
+        (
+            "post",
+            "/api/v1/errors/bind-sku/",
+            {"connector": 1, "sku": "A", "netsuite_item_id": "1e3"},
+        ),
+    ],
+)
+def test_bad_input_through_the_api_is_a_400(api_client, method, url, body):
+    api_client.force_authenticate(make_admin())
+    make_connector()
+    response = getattr(api_client, method)(url, body, format="json")
+    assert response.status_code == 400, response.content
