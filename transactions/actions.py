@@ -175,6 +175,9 @@ def ignore(user, txn: Transaction | int, reason: str = "", *, from_statuses=IGNO
             txn_id, from_statuses=statuses, to_status=Status.IGNORED, actor=user, message=message
         ):
             return False
+        if reason:
+            # Shown with the Ignored status on the lists (the field says why).
+            Transaction.objects.filter(pk=txn_id).update(status_reason=reason[:300])
         if was is not None:
             lifecycle.record_event(
                 txn_id,

@@ -254,6 +254,7 @@ def test_ignore_one_and_a_selection_with_a_reason_keeps_the_history(client):
     assert _messages(sel) == ["2 errors ignored."]
     assert set(Transaction.objects.values_list("status", flat=True)) == {Status.IGNORED}
     assert set(Transaction.objects.values_list("error_kind", flat=True)) == {""}
+    assert Transaction.objects.get(pk=rows[0].pk).status_reason == "test order"
     resolved = events(rows[0], "resolved")
     assert len(resolved) == 1
     assert resolved[0].actor == user
