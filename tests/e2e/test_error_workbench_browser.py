@@ -90,5 +90,6 @@ def test_admin_ignores_one_binds_a_sku_and_retries_the_rest(
     text = page.locator(".resolved-table").inner_text()
     assert "Error resolved: ignored by ada: Discontinued: refunded in Shopify" in text
     assert text.count("after ada's retry") == 2
+    assert text.count(f"after binding SKU OLD-SHIRT to NetSuite item {shirt['internalId']}") == 2
     axe_check(page, "error-workbench-resolved")
     screenshot("error-workbench-resolved")
