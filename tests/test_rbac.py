@@ -64,6 +64,10 @@ PAGES = {
     ("/transactions/bulk/", "post"): "post",
     ("/transactions/{pk}/timeline/", "get"): "view",
     ("/transactions/{pk}/{verb}/", "post"): "post",
+    ("/transactions/errors/", "get"): "view",
+    ("/transactions/errors/rows/", "get"): "view",
+    ("/transactions/errors/act/", "post"): "post",
+    ("/transactions/errors/bind-sku/", "post"): "manage",
     ("/", "get"): "view",
     ("/connectors/new/", "get"): "add",
     ("/connectors/new/", "post"): "add",
@@ -97,6 +101,12 @@ API = {
     ("/api/v1/transactions/{id}/post/", "post"): "post",
     ("/api/v1/transactions/retrieve/", "post"): "retrieve",
     ("/api/v1/variances/", "get"): "view",
+    ("/api/v1/errors/", "get"): "view",
+    ("/api/v1/errors/rows/", "get"): "view",
+    ("/api/v1/errors/resolved/", "get"): "view",
+    ("/api/v1/errors/retry/", "post"): "post",
+    ("/api/v1/errors/ignore/", "post"): "post",
+    ("/api/v1/errors/bind-sku/", "post"): "manage",
 }
 RULES = {**PAGES, **API}
 # Django's admin has its own staff login (tests/connector/test_permissions.py).

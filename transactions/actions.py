@@ -26,7 +26,7 @@ from connector.models import RefundSyncDirection
 
 from . import lifecycle
 from .errors import RetrieveError
-from .models import RETRYABLE, Channel, Kind, Status, Transaction
+from .models import RETRYABLE, Channel, Kind, Status, Transaction, TransactionEvent
 from .orders import find_synced_order, order_label
 
 logger = logging.getLogger(__name__)
@@ -119,7 +119,9 @@ def retrieve(user, connector, source_channel: str, order_id: str) -> Retrieved:
 # --- posting ----------------------------------------------------------------------------
 
 
-def request_post(user, txn: Transaction | int, *, from_statuses=(Status.RETRIEVED,)) -> bool:
+def request_post(
+    user, txn: Transaction | int, *, from_statuses=(Status.RETRIEVED,), note: str = ""
+) -> bool:
     """Schedule the post of a row (a click). False when it was already scheduled, posting or
     done: a double click or a second person's click does nothing."""
     txn_id = txn if isinstance(txn, int) else txn.pk
@@ -129,35 +131,68 @@ def request_post(user, txn: Transaction | int, *, from_statuses=(Status.RETRIEVE
         from_statuses=from_statuses,
         to_status=Status.SCHEDULED,
         actor=user,
-        message=f"Post requested by {who}.",
+        message=f"Post requested by {who}" + (f" {note}." if note else "."),
     )
     if won:
         transaction.on_commit(lambda: enqueue_post(txn_id))
     return won
 
 
-def retry(user, txn: Transaction | int) -> bool:
+def retry(user, txn: Transaction | int, *, from_statuses=RETRYABLE, note: str = "") -> bool:
     """Post a row in Error (or Waiting) again now, whatever its kind. A person's Retry starts
     a fresh series of automatic attempts (the cause was presumably fixed): the count of
-    attempts goes back to zero, so the backoff starts short again."""
+    attempts goes back to zero, so the backoff starts short again. `note` says what was fixed
+    (e.g. the SKU bound); it is on the timeline and in the resolution that follows."""
     txn_id = txn if isinstance(txn, int) else txn.pk
     with transaction.atomic():
-        won = request_post(user, txn_id, from_statuses=RETRYABLE)
+        won = request_post(user, txn_id, from_statuses=from_statuses, note=note)
         if won:
             Transaction.objects.filter(pk=txn_id).update(attempts=0)
     return won
 
 
-def ignore(user, txn: Transaction | int, reason: str = "") -> bool:
+IGNORABLE = (Status.RETRIEVED, Status.SCHEDULED, *RETRYABLE)
+
+
+def ignore(user, txn: Transaction | int, reason: str = "", *, from_statuses=IGNORABLE) -> bool:
+    """Ignore a row. Ignoring an error resolves it: the timeline records who, when and why."""
     txn_id = txn if isinstance(txn, int) else txn.pk
     who = getattr(user, "get_username", lambda: "the system")()
-    return lifecycle.claim(
-        txn_id,
-        from_statuses=(Status.RETRIEVED, Status.SCHEDULED, *RETRYABLE),
-        to_status=Status.IGNORED,
-        actor=user,
-        message=f"Ignored by {who}" + (f": {reason}" if reason else "."),
-    )
+    message = f"Ignored by {who}" + (f": {reason}" if reason else ".")
+    with transaction.atomic():
+        # Read first, then claim only from what was read: the resolution names the error the
+        # row really had when the claim won.
+        was = (
+            Transaction.objects.filter(pk=txn_id, status=Status.ERROR)
+            .values("last_error", "error_kind")
+            .first()
+        )
+        if was is not None:
+            statuses = [Status.ERROR] if Status.ERROR in from_statuses else []
+        else:
+            statuses = [s for s in from_statuses if s != Status.ERROR]
+        if not statuses or not lifecycle.claim(
+            txn_id, from_statuses=statuses, to_status=Status.IGNORED, actor=user, message=message
+        ):
+            return False
+        if reason:
+            # Shown with the Ignored status on the lists (the field says why).
+            Transaction.objects.filter(pk=txn_id).update(status_reason=reason[:300])
+        if was is not None:
+            lifecycle.record_event(
+                txn_id,
+                TransactionEvent.Type.RESOLVED,
+                f"Error resolved: ignored by {who}" + (f": {reason}" if reason else "."),
+                detail={
+                    "how": "ignored",
+                    "status": Status.IGNORED,
+                    "reason": reason,
+                    "error": was["last_error"][:1000],
+                    "error_kind": was["error_kind"],
+                },
+                actor=user,
+            )
+    return True
 
 
 def enqueue_post(txn_id: int) -> None:

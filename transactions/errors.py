@@ -26,6 +26,8 @@ class PostError(Exception):
 # What varies from one row to the next in a message (ids, amounts, quoted names, emails, gids)
 # is replaced by a placeholder, so "No NetSuite item has SKU “A-1”" and "… “B-2”" are one kind.
 _VARYING = [
+    # A SKU named without quotes ("SKU TEE-M on line 2 …") is an identifier even with no digit.
+    (re.compile(r"(?<=\bSKU )[A-Z0-9][\w./-]*"), "…"),
     (re.compile(r"gid://\S+"), "…"),
     (re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+"), "…"),
     (re.compile(r"“[^”]*”|\"[^\"]*\"|'[^']*'|‘[^’]*’"), "“…”"),

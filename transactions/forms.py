@@ -64,3 +64,30 @@ class RetrieveForm(forms.Form):
         help_text="The Shopify order number (#1001) or order id of an order the connector "
         "synced to NetSuite.",
     )
+
+
+class ErrorGroupForm(forms.Form):
+    """A group of the error workbench: a connector, a flow (may be empty: rows retrieved by
+    hand) and a kind (errors.error_kind)."""
+
+    connector = forms.IntegerField(min_value=1, max_value=2**63 - 1)
+    flow = forms.CharField(max_length=64, required=False)
+    kind = forms.CharField(max_length=200, required=False, strip=False)
+
+
+class ErrorFilterForm(forms.Form):
+    connector = forms.ModelChoiceField(
+        Connector.objects.order_by("name"), required=False, empty_label="All connectors"
+    )
+
+
+class ErrorActionForm(forms.Form):
+    verb = forms.ChoiceField(choices=[("retry", "Retry"), ("ignore", "Ignore")])
+    scope = forms.ChoiceField(choices=[("selection", "Selection"), ("group", "Group")])
+    reason = forms.CharField(max_length=250, required=False)
+
+
+class BindSkuForm(forms.Form):
+    connector = forms.ModelChoiceField(Connector.objects.all())
+    sku = forms.CharField(label="SKU", max_length=100)
+    netsuite_item_id = forms.CharField(label="NetSuite item id", max_length=40)

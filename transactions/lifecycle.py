@@ -9,9 +9,10 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
+from .errors import error_kind
 from .models import POSTABLE, Status, Transaction, TransactionEvent
 
 
@@ -98,6 +99,9 @@ def claim(
     updates: dict[str, Any] = {"status": to_status, "updated_at": now, "next_attempt_at": None}
     if to_status == Status.POSTING:
         updates.update(attempts=F("attempts") + 1, posting_started_at=now)
+    if to_status not in (Status.SCHEDULED, Status.POSTING, Status.ERROR):
+        # Left otherwise than to be tried again (ignored): no longer an open error.
+        updates["error_kind"] = ""
     with transaction.atomic():
         won = Transaction.objects.filter(
             pk=txn_id, status__in=list(from_statuses), **dict(only_if or {})
@@ -143,9 +147,10 @@ def finish(
         updates["posted_at"] = now
     if status != Status.ERROR:
         # The old error is history (on the timeline), not the row's state any more.
-        updates["last_error"] = ""
+        updates["last_error"] = updates["error_kind"] = ""
     if status == Status.ERROR:
         updates["last_error"] = error
+        updates["error_kind"] = error_kind(error)
     if reason:
         updates["status_reason"] = reason
     event_type = {
@@ -160,7 +165,10 @@ def finish(
         ours = Transaction.objects.filter(pk=txn_id, status=from_status)
         if claimed_at is not None:
             ours = ours.filter(posting_started_at=claimed_at)
-        done = ours.update(**updates)
+        if status == Status.ERROR:
+            done, was = ours.update(**updates), None
+        else:
+            done, was = _update_noting_resolution(ours, updates)
         if done:
             record_event(
                 txn_id,
@@ -170,7 +178,56 @@ def finish(
                 actor=actor,
                 flow_run_id=flow_run_id,
             )
+            if was:
+                _record_resolution(txn_id, was, status, flow_run_id)
     return bool(done)
+
+
+def _update_noting_resolution(ours, updates) -> tuple[int, dict | None]:
+    """UPDATE a claimed row to a non-error outcome; also return its error when it had one
+    (a retry or a later attempt that did not fail again: the error is resolved)."""
+    # Most outcomes follow no error: one UPDATE, as before the workbench.
+    done = ours.filter(error_kind="").update(**updates)
+    if done:
+        return done, None
+    was = ours.select_for_update().values("last_error", "error_kind").first()
+    if was is None:
+        return 0, None
+    return ours.update(**updates), was
+
+
+def _record_resolution(txn_id: int, was: Mapping[str, str], status: str, flow_run_id) -> None:
+    """The timeline's note of who resolved an error, when and how: a person's Retry (the last
+    request by a person since the error) or, with nobody's, "resolved by a later attempt"."""
+    last = (
+        TransactionEvent.objects.filter(transaction_id=txn_id)
+        .filter(Q(type=TransactionEvent.Type.ERROR) | Q(type="status", actor__isnull=False))
+        .select_related("actor")
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    person = last.actor if last is not None and last.type == "status" else None
+    outcome = Status(status).label
+    if person is not None:
+        how = "retry"
+        message = f"Error resolved: {outcome} after {person.get_username()}'s retry."
+    else:
+        how = "later_attempt"
+        message = f"Error resolved by a later attempt: {outcome}."
+    record_event(
+        txn_id,
+        TransactionEvent.Type.RESOLVED,
+        message,
+        detail={
+            "how": how,
+            "status": status,
+            "error": was["last_error"][:1000],
+            "error_kind": was["error_kind"],
+            "request": last.message if person is not None else "",
+        },
+        actor=person,
+        flow_run_id=flow_run_id,
+    )
 
 
 # -- batch forms, for flows that handle a hundred records per NetSuite call ----------------

@@ -82,6 +82,10 @@ class Transaction(models.Model):
         max_length=300, blank=True, help_text="Why it was skipped or ignored."
     )
     last_error = models.TextField(blank=True)
+    # The pattern of last_error (errors.error_kind), set with it by lifecycle.finish: the error
+    # workbench groups open errors by it. Kept while a retry is Scheduled/Posting (the error
+    # is not resolved yet), emptied when the row leaves Error otherwise.
+    error_kind = models.CharField(max_length=200, blank=True, default="")
     attempts = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField(
         null=True, blank=True, help_text="When it is tried again by itself; empty: not due."
@@ -126,6 +130,14 @@ class Transaction(models.Model):
             # Filters without a connector still read newest first from an index.
             models.Index(fields=["status", "-created_at", "-id"], name="txn_status_newest"),
             models.Index(fields=["kind", "-created_at", "-id"], name="txn_kind_newest"),
+            # The error workbench: open errors grouped by connector, flow and kind with their
+            # count and oldest age come from this (small, partial) index alone, and a group's
+            # rows page oldest first from it.
+            models.Index(
+                fields=["connector", "flow", "error_kind", "updated_at", "id"],
+                name="txn_open_errors",
+                condition=models.Q(status="error"),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -171,6 +183,10 @@ class TransactionEvent(models.Model):
         IGNORED = "ignored", "Ignored"
         SKIPPED = "skipped", "Skipped"
         WAITING = "waiting", "Waiting"
+        # An error that left Error for good: posted by a later attempt, retried, ignored.
+        # Its detail keeps the error, its kind and how it was resolved (the workbench's
+        # Resolved tab lists these).
+        RESOLVED = "resolved", "Error resolved"
 
     transaction = models.ForeignKey(Transaction, on_delete=models.CASCADE, related_name="events")
     type = models.CharField(max_length=20, choices=Type.choices)
@@ -186,7 +202,14 @@ class TransactionEvent(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["transaction", "created_at"], name="txnevent_timeline")]
+        indexes = [
+            models.Index(fields=["transaction", "created_at"], name="txnevent_timeline"),
+            models.Index(
+                fields=["-created_at", "-id"],
+                name="txnevent_resolved_newest",
+                condition=models.Q(type="resolved"),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_type_display()}: {self.message[:60]}"

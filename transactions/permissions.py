@@ -3,3 +3,5 @@
 VIEW = "transactions.view_transaction"
 RETRIEVE = "transactions.retrieve_transaction"
 POST = "transactions.post_transaction"
+# Binding a SKU to a NetSuite item is mapping data (connector admins), then a retry (POST).
+BIND_SKU = "connector.change_itembinding"

@@ -67,3 +67,116 @@ class RetrieveResponseSerializer(serializers.Serializer):
 
 class ErrorSerializer(serializers.Serializer):
     detail = serializers.CharField()
+
+
+# --- error workbench (/api/v1/errors/) ---------------------------------------------------
+
+MAX_ID = 2**63 - 1
+
+
+class ErrorGroupKeySerializer(serializers.Serializer):
+    """A group: a connector, a flow ("" for rows retrieved by hand) and a kind of error."""
+
+    connector = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+    flow = serializers.CharField(max_length=64, allow_blank=True, default="")
+    kind = serializers.CharField(
+        max_length=200, allow_blank=True, default="", trim_whitespace=False
+    )
+
+
+class ErrorGroupFilterSerializer(serializers.Serializer):
+    connector = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False)
+    flow = serializers.CharField(max_length=64, required=False)
+
+
+class ErrorRowsQuerySerializer(ErrorGroupKeySerializer):
+    after = serializers.CharField(max_length=80, required=False)
+
+
+class ErrorGroupSerializer(serializers.Serializer):
+    connector = serializers.IntegerField(source="connector_id")
+    connector_name = serializers.CharField()
+    flow = serializers.CharField()
+    flow_label = serializers.CharField()
+    kind = serializers.CharField()
+    count = serializers.IntegerField()
+    oldest = serializers.DateTimeField()
+    unknown_sku = serializers.BooleanField()
+
+
+class ErrorRowsSerializer(serializers.Serializer):
+    results = TransactionSerializer(many=True)
+    next = serializers.CharField(allow_null=True, help_text="`after` for the next page.")
+
+
+class ResolvedErrorSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    transaction = serializers.IntegerField(source="transaction_id")
+    connector = serializers.IntegerField(source="transaction.connector_id")
+    flow = serializers.CharField(source="transaction.flow")
+    resolved_at = serializers.DateTimeField(source="created_at")
+    message = serializers.CharField()
+    how = serializers.SerializerMethodField()
+    actor = serializers.CharField(
+        source="actor.get_username", default=None, read_only=True, allow_null=True
+    )
+    error = serializers.SerializerMethodField()
+    error_kind = serializers.SerializerMethodField()
+
+    def get_how(self, event) -> str:
+        return str((event.detail or {}).get("how", ""))
+
+    def get_error(self, event) -> str:
+        return str((event.detail or {}).get("error", ""))
+
+    def get_error_kind(self, event) -> str:
+        return str((event.detail or {}).get("error_kind", ""))
+
+
+class ResolvedErrorListSerializer(serializers.Serializer):
+    results = ResolvedErrorSerializer(many=True)
+
+
+class ErrorTargetSerializer(serializers.Serializer):
+    """One error or a selection (`ids`, at most 100), or a whole group (`group`)."""
+
+    ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
+        required=False,
+        allow_empty=False,
+        max_length=100,
+    )
+    group = ErrorGroupKeySerializer(required=False)
+
+    def validate(self, attrs):
+        if ("ids" in attrs) == ("group" in attrs):
+            raise serializers.ValidationError("Give either `ids` (one or more errors) or `group`.")
+        return attrs
+
+
+class ErrorIgnoreSerializer(ErrorTargetSerializer):
+    reason = serializers.CharField(
+        max_length=250,
+        error_messages={
+            "required": "Say why these errors are ignored: a reason is required.",
+            "blank": "Say why these errors are ignored: a reason is required.",
+        },
+    )
+
+
+class BindSkuSerializer(serializers.Serializer):
+    connector = serializers.PrimaryKeyRelatedField(queryset=Connector.objects.all())
+    sku = serializers.CharField(max_length=100)
+    netsuite_item_id = serializers.RegexField(
+        r"^\d{1,18}$",
+        max_length=18,
+        error_messages={"invalid": "The NetSuite item id is the item's internal id, a number."},
+    )
+
+
+class ErrorOutcomeSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    done = serializers.IntegerField(help_text="Errors acted on.")
+    skipped = serializers.IntegerField(help_text="No longer in Error: left as they were.")
+    remaining = serializers.IntegerField(help_text="Rows of the group beyond this request.")
+    ids = serializers.ListField(child=serializers.IntegerField(), help_text="Rows acted on.")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, workbench_views
 
 app_name = "transactions"
 
@@ -8,6 +8,10 @@ urlpatterns = [
     path("", views.transaction_list, name="list"),
     path("retrieve/", views.retrieve_dialog, name="retrieve"),
     path("bulk/", views.bulk_action, name="bulk"),
+    path("errors/", workbench_views.errors_page, name="errors"),
+    path("errors/rows/", workbench_views.error_rows, name="error_rows"),
+    path("errors/act/", workbench_views.error_action, name="error_action"),
+    path("errors/bind-sku/", workbench_views.bind_sku, name="bind_sku"),
     path("<int:pk>/row/", views.transaction_row, name="row"),
     path("<int:pk>/timeline/", views.timeline, name="timeline"),
     path("<int:pk>/<slug:verb>/", views.transaction_action, name="action"),

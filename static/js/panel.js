@@ -47,6 +47,15 @@
     document.querySelectorAll('input[name="ids"]').forEach(function (box) { box.checked = event.target.checked; });
   });
 
+  // A form that acts on many rows asks first (data-confirm): the rows are those of the moment
+  // the person confirms.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (form.matches && form.matches("form[data-confirm]") && !window.confirm(form.getAttribute("data-confirm"))) {
+      event.preventDefault();
+    }
+  });
+
   document.addEventListener("click", function (event) {
     var closer = event.target.closest("[data-close-dialog]");
     if (closer) closeDialog(closer.closest('[role="dialog"]'));

@@ -79,6 +79,8 @@ def test_every_page_as_admin(sized_page, live_server):
         "runs": f"/connectors/{connector.pk}/flows/order_import/runs/",
         "transactions": "/transactions/",
         "timeline-page": f"/transactions/{txn.pk}/timeline/",
+        "errors": "/transactions/errors/",
+        "errors-resolved": "/transactions/errors/?tab=resolved",
     }
     for section in ("general", "credentials", "orders", "cancellation", "refunds", "b2b"):
         pages[f"settings-{section}"] = f"/connectors/{connector.pk}/settings/{section}/"
@@ -86,7 +88,7 @@ def test_every_page_as_admin(sized_page, live_server):
         _visit(page, base + path, name, OUTPUT)
 
     nav = page.get_by_role("navigation", name="Main")
-    for label in ("Connectors", "Data Flows", "Other Transactions"):
+    for label in ("Connectors", "Data Flows", "Other Transactions", "Errors"):
         assert nav.get_by_role("link", name=label).is_visible()
 
     # Each row keeps its status and its action menu in view, also at 400 px.

@@ -16,3 +16,10 @@ def test_different_messages_stay_apart_and_empty_is_empty():
     assert error_kind("") == ""
     assert error_kind("first line\nsecond line") == "first line"
     assert len(error_kind("x " * 500)) <= 200
+
+
+def test_a_sku_without_digits_or_quotes_is_still_an_identifier():
+    a = error_kind("SKU TEE-M on line 2 is not an item in NetSuite: create it or map it.")
+    b = error_kind("SKU ABC-12 on line 1 is not an item in NetSuite: create it or map it.")
+    assert a == b == "SKU … on line … is not an item in NetSuite: create it or map it."
+    assert error_kind("Line 1 has no SKU in Shopify") == "Line … has no SKU in Shopify"
