@@ -47,7 +47,8 @@ class OpenKind:
     text: str
     count: int = 0
     oldest: datetime | None = None
-    messages: set = field(default_factory=set)
+    messages: set = field(default_factory=set)  # rows without a stored kind: their errors
+    stored_kinds: set = field(default_factory=set)
 
 
 def _flow_of(flow: str, kind: str, channel: str) -> str:
@@ -63,23 +64,28 @@ def error_key(flow: str, text: str) -> str:
 
 def open_error_kinds() -> dict[tuple[int, str], OpenKind]:
     """(connector id, key) -> the open kind: one grouped query over rows in Error."""
+    # Grouped by the kind stored on the row (lifecycle sets it with the error; the workbench's
+    # index covers these columns), so the query grows with the kinds, not the messages.
     rows = (
         Transaction.objects.filter(status=Status.ERROR)
-        .values_list("connector_id", "flow", "kind", "source_channel", "last_error")
-        .annotate(n=Count("id"), oldest=Min("updated_at"))
+        .values_list("connector_id", "flow", "kind", "source_channel", "error_kind")
+        .annotate(n=Count("id"), oldest=Min("updated_at"), last_error=Min("last_error"))
         .order_by()
     )
     kinds: dict[tuple[int, str], OpenKind] = {}
-    for connector_id, flow, kind, channel, last_error, n, oldest in rows:
+    for connector_id, flow, kind, channel, stored_kind, n, oldest, last_error in rows:
         name = _flow_of(flow, kind, channel)
-        text = error_kind(last_error) or "(no message)"
+        text = stored_kind or error_kind(last_error or "") or "(no message)"
         key = error_key(name, text)
         found = kinds.setdefault(
             (connector_id, key), OpenKind(connector_id, key, name, kind, channel, text)
         )
         found.count += n
         found.oldest = oldest if found.oldest is None else min(found.oldest, oldest)
-        found.messages.add(last_error)
+        if stored_kind:
+            found.stored_kinds.add(stored_kind)
+        else:
+            found.messages.add(last_error or "")
     return kinds
 
 
@@ -196,13 +202,19 @@ EXAMPLES = 5
 
 def _examples(kind: OpenKind) -> list[str]:
     """A few records of a new kind (the oldest first), named by their ids and order names."""
-    rows = Transaction.objects.filter(
-        connector_id=kind.connector_id,
-        status=Status.ERROR,
-        kind=kind.kind,
-        source_channel=kind.channel,
-        last_error__in=sorted(kind.messages)[:100],
-    ).order_by("updated_at", "pk")[:EXAMPLES]
+    rows = (
+        Transaction.objects.filter(
+            connector_id=kind.connector_id,
+            status=Status.ERROR,
+            kind=kind.kind,
+            source_channel=kind.channel,
+        )
+        .filter(
+            Q(error_kind__in=sorted(kind.stored_kinds))
+            | Q(error_kind="", last_error__in=sorted(kind.messages)[:100])
+        )
+        .order_by("updated_at", "pk")[:EXAMPLES]
+    )
     out = []
     for txn in rows:
         order = txn.shopify_order_name or txn.shopify_order_id

@@ -23,6 +23,7 @@ from panel import actions
 from tests.alert_receiver import Receiver
 from tests.factories import SECRETS, make_admin, make_connector
 from transactions import lifecycle
+from transactions.errors import error_kind
 from transactions.models import Status, Transaction
 
 LABEL = "NetSuite Customer Payment to Shopify Payment"
@@ -55,8 +56,9 @@ def fail(connector, ids, message, at, flow="payment_to_shopify"):
             defaults={"shopify_order_name": f"#{source_id}"},
         )
         pks.append(txn.pk)
+        text = message.format(id=source_id)
         Transaction.objects.filter(pk=txn.pk).update(
-            status=Status.ERROR, last_error=message.format(id=source_id), updated_at=at
+            status=Status.ERROR, last_error=text, error_kind=error_kind(text), updated_at=at
         )
     return pks
 
