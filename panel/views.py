@@ -2,6 +2,7 @@
 
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -10,6 +11,7 @@ from django.db import transaction
 from django.db.models import Count, Max, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_q.models import Schedule
 
@@ -29,7 +31,7 @@ from flows.schedules import schedule_name
 from transactions import audit
 from transactions.models import Status, Transaction
 
-from . import actions
+from . import actions, dashboard
 from .forms import (
     ConnectorForm,
     CredentialsForm,
@@ -53,7 +55,25 @@ def connector_list(request):
         c.open_errors = errors.get(c.pk, 0)
         query = urlencode({"connector": c.pk, "status": Status.ERROR})
         c.open_errors_url = f"{reverse('transactions:list')}?{query}"
-    return render(request, "connector/list.html", {"connectors": connectors})
+    return render(
+        request, "connector/list.html", {"connectors": connectors, **_dashboard(connectors)}
+    )
+
+
+def _dashboard(connectors) -> dict:
+    return {
+        "boards": dashboard.build(connectors),
+        "poll_seconds": settings.DASHBOARD_POLL_SECONDS,
+        "updated_at": timezone.now(),
+    }
+
+
+@permission_required(VIEW_CONNECTORS, raise_exception=True)
+@require_GET
+def dashboard_live(request):
+    """The dashboard part of the home page, polled by htmx (no full reload)."""
+    connectors = list(Connector.objects.order_by("name"))
+    return render(request, "connector/_dashboard.html", _dashboard(connectors))
 
 
 @permission_required(ADD_CONNECTORS, raise_exception=True)

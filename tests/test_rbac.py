@@ -65,6 +65,7 @@ PAGES = {
     ("/transactions/{pk}/timeline/", "get"): "view",
     ("/transactions/{pk}/{verb}/", "post"): "post",
     ("/", "get"): "view",
+    ("/dashboard/live/", "get"): "view",
     ("/connectors/new/", "get"): "add",
     ("/connectors/new/", "post"): "add",
     ("/connectors/{pk}/settings/", "get"): "view",
