@@ -69,6 +69,11 @@ class FlowRow:
         """Worth charts: switched on, or something synced or failed this week."""
         return self.on or bool(self.week.total_synced or self.week.total_failed)
 
+    @property
+    def idle(self) -> bool:
+        """Nothing to show: switched off, never ran, nothing pending or counted this week."""
+        return not (self.active or self.last_run or self.oldest_pending)
+
 
 @dataclass
 class ConnectorBoard:
@@ -83,6 +88,14 @@ class ConnectorBoard:
     @property
     def charted(self) -> list[FlowRow]:
         return [row for row in self.flows if row.active]
+
+    @property
+    def listed(self) -> list[FlowRow]:
+        return [row for row in self.flows if not row.idle]
+
+    @property
+    def idle(self) -> list[FlowRow]:
+        return [row for row in self.flows if row.idle]
 
 
 def _flow_of_key() -> dict[tuple[str, str], str]:

@@ -24,15 +24,16 @@
           incrs: [1, 2, 3, 4, 6, 12],
           space: 36,
           values: function (u, splits) {
-            return splits.map(function (i) { return data.labels[i] === undefined ? "" : data.labels[i]; });
+            // "Thu 03" -> "Thu" on the axis (the data table keeps the date).
+            return splits.map(function (i) { return data.labels[i] === undefined ? "" : data.labels[i].split(" ")[0]; });
           },
         },
         { incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 100000] },
       ],
       series: [
         {},
-        { label: "Synced", stroke: SYNCED, fill: SYNCED, paths: bars(-1) },
-        { label: "Failed", stroke: FAILED, fill: FAILED, paths: bars(1) },
+        { label: "Synced", stroke: SYNCED, fill: SYNCED, paths: bars(-1), points: { show: false } },
+        { label: "Failed", stroke: FAILED, fill: FAILED, paths: bars(1), points: { show: false } },
       ],
     };
     new uPlot(opts, [xs, data.synced, data.failed], el);
