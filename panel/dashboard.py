@@ -195,6 +195,7 @@ def build(connectors: list[Connector], now: datetime | None = None) -> list[Conn
     )
     points = {p.connector_id: p for p in ShopifyPoints.objects.filter(connector_id__in=ids)}
 
+    axis = Axis(this_hour)
     boards = []
     for connector in connectors:
         row = per_connector.get(connector.pk, {})
@@ -208,7 +209,7 @@ def build(connectors: list[Connector], now: datetime | None = None) -> list[Conn
             points_now=point.available_at(now) if point else None,
         )
         for i, flow in enumerate(flows):
-            hours = buckets.get((connector.pk, flow.api_name), {})
+            day, week = axis.series(buckets.get((connector.pk, flow.api_name), {}))
             board.flows.append(
                 FlowRow(
                     flow=flow,
@@ -218,32 +219,37 @@ def build(connectors: list[Connector], now: datetime | None = None) -> list[Conn
                     oldest_pending=row.get(
                         f"dash_lag_{keys.index((flow.kind, SOURCE_OF[flow.direction]))}"
                     ),
-                    day=_hourly(hours, this_hour),
-                    week=_daily(hours, this_hour),
+                    day=day,
+                    week=week,
                 )
             )
         boards.append(board)
     return boards
 
 
-def _hourly(hours: dict[datetime, list[int]], this_hour: datetime) -> Series:
-    """The last 24 hours, one bar per hour (local time labels), the current hour last."""
-    starts = [this_hour - timedelta(hours=HOURS - 1 - i) for i in range(HOURS)]
-    return Series(
-        labels=[timezone.localtime(h).strftime("%H:00") for h in starts],
-        synced=[hours.get(h, (0, 0))[0] for h in starts],
-        failed=[hours.get(h, (0, 0))[1] for h in starts],
-    )
+class Axis:
+    """The 168 hours of the window and the labels of both charts, computed once per page."""
 
+    def __init__(self, this_hour: datetime):
+        self.hours = [
+            this_hour - timedelta(hours=HOURS * DAYS - 1 - i) for i in range(HOURS * DAYS)
+        ]
+        self.hour_labels = [timezone.localtime(h).strftime("%H:00") for h in self.hours[-HOURS:]]
+        # Seven 24-hour periods, the last ending with the current hour (rolling, so the newest
+        # bar is never a partial day), each labelled by the day it ends on.
+        self.day_labels = [
+            timezone.localtime(self.hours[(d + 1) * HOURS - 1]).strftime("%a %d")
+            for d in range(DAYS)
+        ]
 
-def _daily(hours: dict[datetime, list[int]], this_hour: datetime) -> Series:
-    """The last 7 days as seven 24-hour periods, the last one ending with the current hour
-    (rolling, so the newest bar is never a partial day)."""
-    labels, synced, failed = [], [], []
-    for day in range(DAYS):
-        end = this_hour - timedelta(hours=HOURS * (DAYS - 1 - day))
-        span = [end - timedelta(hours=h) for h in range(HOURS)]
-        labels.append(timezone.localtime(end).strftime("%a %d"))
-        synced.append(sum(hours.get(h, (0, 0))[0] for h in span))
-        failed.append(sum(hours.get(h, (0, 0))[1] for h in span))
-    return Series(labels=labels, synced=synced, failed=failed)
+    def series(self, buckets: dict[datetime, list[int]]) -> tuple[Series, Series]:
+        empty = (0, 0)
+        synced = [buckets.get(h, empty)[0] for h in self.hours]
+        failed = [buckets.get(h, empty)[1] for h in self.hours]
+        day = Series(list(self.hour_labels), synced[-HOURS:], failed[-HOURS:])
+        week = Series(
+            list(self.day_labels),
+            [sum(synced[d * HOURS : (d + 1) * HOURS]) for d in range(DAYS)],
+            [sum(failed[d * HOURS : (d + 1) * HOURS]) for d in range(DAYS)],
+        )
+        return day, week
