@@ -44,6 +44,19 @@
     (root.querySelectorAll ? root : document).querySelectorAll("[data-chart]").forEach(draw);
   }
 
+  // A poll answered by another page (the session ended: the login page) must not be swapped
+  // into the dashboard; load the page instead, which shows the login.
+  document.addEventListener("htmx:beforeSwap", function (evt) {
+    var xhr = evt.detail.xhr;
+    var target = evt.detail.target;
+    if (!target || target.id !== "dashboard" || !xhr || !xhr.responseURL) return;
+    var asked = new URL(target.getAttribute("hx-get"), window.location.href).pathname;
+    if (new URL(xhr.responseURL).pathname !== asked) {
+      evt.detail.shouldSwap = false;
+      window.location.reload();
+    }
+  });
+
   document.addEventListener("DOMContentLoaded", function () {
     drawAll(document);
     if (window.htmx) htmx.onLoad(drawAll);

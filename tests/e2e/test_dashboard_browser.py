@@ -75,3 +75,9 @@ def test_dashboard_draws_charts_and_updates_without_reload(sized_page, live_serv
     page.wait_for_function("document.querySelectorAll('.chart-canvas canvas').length === 2")
     assert card.locator("figcaption").first.inner_text().endswith("2 synced, 1 failed")
     page.screenshot(path=str(OUTPUT / f"dashboard-updated-{page.width}.png"), full_page=True)
+
+    # The session ends: the next poll is answered by the login page, which is shown as a page,
+    # not swapped into the dashboard.
+    page.context.clear_cookies()
+    page.wait_for_url("**/login/**", timeout=15_000)
+    assert page.locator("#id_username").is_visible()
