@@ -195,3 +195,23 @@ def test_build_reads_buckets_not_transactions():
     (board,) = dashboard.build([connector])
     row = next(r for r in board.flows if r.flow.api_name == "refund_to_shopify")
     assert row.day.total_synced == 1
+
+
+def test_home_page_counts_failing_rows_up_to_a_bound(client):
+    connector = make_connector()
+    Transaction.objects.bulk_create(
+        Transaction(
+            connector=connector,
+            kind="order",
+            source_channel="shopify",
+            source_id=f"e{i}",
+            status=Status.ERROR,
+        )
+        for i in range(1001)
+    )
+    other = make_connector()
+    _order(other, "x", Status.ERROR)
+    client.force_login(make_cs())
+    page = client.get("/").content.decode()
+    assert "more than 1,000 still failing" in page
+    assert "1 still failing" in page
