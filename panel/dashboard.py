@@ -23,7 +23,7 @@ from connector.netsuite.models import BudgetLease, BudgetWaiter
 from connector.netsuite.wsdl import passport_account_id
 from flows.base import Flow
 from flows.models import FlowRun, FlowSchedule, ShopifyPoints
-from flows.registry import FLOWS, SOURCE_OF
+from flows.registry import FLOWS, SOURCE_OF, flow_for
 from flows.schedules import schedule_name
 from transactions.models import PENDING, HourlyOutcome, Transaction
 
@@ -104,8 +104,8 @@ def _flow_of_key() -> dict[tuple[str, str], str]:
     out: dict[tuple[str, str], str] = {}
     for flow in FLOWS.values():
         key = (flow.kind, SOURCE_OF[flow.direction])
-        if key not in out or flow.post_one:
-            out[key] = flow.api_name
+        poster = flow_for(*key)  # the one Post and Retry use, when there is one
+        out.setdefault(key, poster.api_name if poster else flow.api_name)
     return out
 
 
