@@ -254,6 +254,9 @@ TRANSACTIONS_POST_LEASE_SECONDS = env.int("TRANSACTIONS_POST_LEASE_SECONDS", def
 # Run the post task in the web process through django-q2's sync mode (tests, no qcluster).
 TRANSACTIONS_POST_SYNC = env.bool("TRANSACTIONS_POST_SYNC", default=False)
 
+# The home page's dashboard refreshes its figures (htmx polling) this often.
+DASHBOARD_POLL_SECONDS = env.int("DASHBOARD_POLL_SECONDS", default=10)
+
 # Inventory (flows/inventory): runs and their per-SKU rows (failures only) are kept this many
 # days, then deleted by the sweeper; a delta search starts this many seconds before its cursor.
 INVENTORY_RETENTION_DAYS = env.int("INVENTORY_RETENTION_DAYS", default=30)

@@ -75,7 +75,11 @@ class Job:
         if self._shopify is None:
             from connector.clients import shopify_client
 
-            self._shopify = shopify_client(self.connector)
+            from .points import PointsKeeper
+
+            self._shopify = shopify_client(
+                self.connector, on_throttle=PointsKeeper(self.connector.pk)
+            )
         return self._shopify
 
     def netsuite(self, **overrides):

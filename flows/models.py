@@ -211,5 +211,28 @@ class KnownShopifyLevel(models.Model):
         return f"{self.inventory_item_id}@{self.location_id}: {self.available}"
 
 
+class ShopifyPoints(models.Model):
+    """The last `throttleStatus` Shopify reported for a connector's store (the dashboard's
+    "points left"). Written by flows/points.py at most every few seconds per process: a note for
+    people, never used for pacing (each client paces from its own responses)."""
+
+    connector = models.OneToOneField(
+        Connector, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    available = models.FloatField(help_text="currentlyAvailable when seen")
+    maximum = models.FloatField(help_text="maximumAvailable")
+    restore_rate = models.FloatField(help_text="points restored per second")
+    seen_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.available:.0f}/{self.maximum:.0f} points at {self.seen_at:%H:%M:%S}"
+
+    def available_at(self, now) -> float:
+        """Extrapolated like the client does: the bucket refills at restore_rate up to its
+        maximum."""
+        elapsed = max(0.0, (now - self.seen_at).total_seconds())
+        return min(self.maximum, self.available + elapsed * self.restore_rate)
+
+
 # The alerts' state and outbox live in their package; Django finds models through this module.
 from .alerts.models import AlertMessage, AlertState  # noqa: E402, F401

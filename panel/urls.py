@@ -6,6 +6,7 @@ app_name = "connector"
 
 urlpatterns = [
     path("", views.connector_list, name="list"),
+    path("dashboard/live/", views.dashboard_live, name="dashboard_live"),
     path("connectors/new/", views.connector_create, name="create"),
     path("flows/", views.data_flows, name="data_flows"),
     path("connectors/<int:pk>/flows/<slug:flow>/runs/", views.flow_runs, name="flow_runs"),

@@ -69,6 +69,7 @@ PAGES = {
     ("/transactions/errors/act/", "post"): "post",
     ("/transactions/errors/bind-sku/", "post"): "manage",
     ("/", "get"): "view",
+    ("/dashboard/live/", "get"): "view",
     ("/connectors/new/", "get"): "add",
     ("/connectors/new/", "post"): "add",
     ("/connectors/{pk}/settings/", "get"): "view",

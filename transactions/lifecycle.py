@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from . import outcomes as counts
 from .errors import error_kind
 from .models import POSTABLE, Status, Transaction, TransactionEvent
 
@@ -180,6 +181,8 @@ def finish(
             )
             if was:
                 _record_resolution(txn_id, was, status, flow_run_id)
+            # The dashboard's hourly counts, in this transaction (transactions/outcomes.py).
+            counts.record(txn_id, status, now)
     return bool(done)
 
 
@@ -335,7 +338,7 @@ def finish_many(
     done: set[int] = set()
     if not outcomes:
         return done
-    with transaction.atomic():
+    with transaction.atomic(), counts.batch():  # one upsert per hourly bucket, not per row
         for outcome in outcomes:
             outcome = dict(outcome)
             txn_id = outcome.pop("txn_id")

@@ -49,6 +49,7 @@ class ShopifyClient:
         backoff_cap: float = 15.0,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
+        on_throttle: Callable[[dict[str, Any]], None] | None = None,
     ) -> None:
         self.shop_domain = shop_domain
         self.api_version = api_version
@@ -62,6 +63,8 @@ class ShopifyClient:
         self._backoff_cap = backoff_cap
         self._sleep = sleep
         self.budget = CostBudget(clock=clock)
+        # Told every throttleStatus Shopify reports (flows keep the last one for the dashboard).
+        self._on_throttle = on_throttle
 
     def __repr__(self) -> str:  # never shows the token
         return f"<ShopifyClient {self.shop_domain} {self.api_version}>"
@@ -206,6 +209,7 @@ class ShopifyClient:
 
         cost = (body.get("extensions") or {}).get("cost")
         self.budget.record(op.name, cost)
+        self._report_throttle(cost)
         errors = body.get("errors") or []
         if errors:
             codes = [((e.get("extensions") or {}).get("code")) for e in errors]
@@ -226,6 +230,15 @@ class ShopifyClient:
                 details=errors,
             )
         return body.get("data") or {}
+
+    def _report_throttle(self, cost: dict[str, Any] | None) -> None:
+        status = (cost or {}).get("throttleStatus")
+        if not status or self._on_throttle is None:
+            return
+        try:
+            self._on_throttle(status)
+        except Exception:  # an observer must never fail a call that succeeded
+            logger.exception("throttle observer failed for %s", self)
 
     def mutate(self, name: str, variables: dict[str, Any]) -> dict[str, Any]:
         """Run a mutation and raise ShopifyUserError when Shopify refused the change."""
