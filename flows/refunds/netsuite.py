@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from connector import external_ids
+from connector import external_ids, items
 from connector.netsuite import records
 from connector.netsuite.errors import NetSuiteRecordError
 from flows.sync import NeedsPerson, Wait, Written, check_total, money
@@ -37,13 +37,22 @@ def refunds_of(client, bills: list) -> list:
     return client.find_created_from([b.internalId for b in bills], REFUND_TYPES)
 
 
-def item_skus(client, item_ids: set[str]) -> dict[str, str]:
-    """internalId -> SKU (the item's itemId), to match lines with Shopify's."""
-    ids = sorted(i for i in item_ids if i)
+def item_skus(client, item_ids: set[str], connector=None, skip=()) -> dict[str, str]:
+    """internalId -> SKU (the item's itemId), to match lines with Shopify's: from the
+    connector's stored SKU bindings first (the order import bound every SKU it wrote), and
+    only the items none names read from NetSuite (one getList; `skip`: items whose SKU no
+    line needs, e.g. the charge items)."""
+    ids = sorted(i for i in item_ids if i and i not in skip)
     if not ids:
         return {}
-    found = client.get_list([records.ref(i, record_type="inventoryItem") for i in ids])
-    return {i: item.itemId for i, item in zip(ids, found, strict=True) if item is not None}
+    known = items.skus_for(connector, ids) if connector is not None else {}
+    rest = [i for i in ids if i not in known]
+    if rest:
+        found = client.get_list([records.ref(i, record_type="inventoryItem") for i in rest])
+        known.update(
+            {i: item.itemId for i, item in zip(rest, found, strict=True) if item is not None}
+        )
+    return known
 
 
 def _money(value) -> str | None:
@@ -110,17 +119,20 @@ def post_shopify_refund(
     external_id = external_ids.refund(txn.source_id)
     detail: dict = {"request": {"operation": "lookup", "externalId": external_id}}
     notes: list[str] = []
-    record = find_posted(client, txn.source_id)
+    bills = billed_records(client, order.netsuite_sales_order_id)
+    if not bills:
+        # No bill, no refund of ours either (one is only ever created from a bill).
+        raise Wait(
+            f"Order {order.shopify_order_name} is not billed in NetSuite yet: the refund "
+            "goes to NetSuite by itself once the order is billed."
+        )
+    bill = bills[0]
+    bill_type = record_type(bill)
+    target = REFUND_TYPE_FOR_BILL[bill_type]
+    # Looked up before every write (a post that died after NetSuite committed must find its
+    # record, not write a second one); the bill says which of the two types it would be.
+    record = client.find(target, external_id)
     if record is None:
-        bills = billed_records(client, order.netsuite_sales_order_id)
-        if not bills:
-            raise Wait(
-                f"Order {order.shopify_order_name} is not billed in NetSuite yet: the refund "
-                "goes to NetSuite by itself once the order is billed."
-            )
-        bill = bills[0]
-        bill_type = record_type(bill)
-        target = REFUND_TYPE_FOR_BILL[bill_type]
         mapped = restock.mapped_elsewhere(returns)
         if mapped:
             raise NeedsPerson(
@@ -138,7 +150,7 @@ def post_shopify_refund(
                 source_type, source_id = "returnAuthorization", authorization.internalId
         refund = client.initialize(target, source_type, internal_id=source_id)
         refund.externalId = external_id
-        notes += _copy_shopify_money(client, refund, payload, charges, returns)
+        notes += _copy_shopify_money(client, refund, payload, charges, returns, txn.connector)
         # Totals are computed by NetSuite (read-only there): the lines carry the money.
         for computed in ("total", "subTotal", "discountTotal", "taxTotal"):
             if hasattr(refund, computed):
@@ -202,7 +214,7 @@ def _return_authorization(client, txn, order, payload: dict, returns, notes: lis
     authorization.externalId = external_id
     authorization.orderStatus = "_pendingReceipt"  # approved: NetSuite credits approved ones
     init_lines = list(authorization.itemList.item or [])
-    by_sku = _lines_by_sku(client, init_lines)
+    by_sku = _lines_by_sku(client, init_lines, txn.connector)
     kept = []
     for wanted in payload["lines"]:
         line = _line_for(by_sku, wanted)
@@ -245,8 +257,9 @@ def _return_authorization(client, txn, order, payload: dict, returns, notes: lis
     return authorization
 
 
-def _lines_by_sku(client, init_lines: list) -> dict:
-    skus = item_skus(client, {line.item.internalId for line in init_lines if line.item})
+def _lines_by_sku(client, init_lines: list, connector=None, skip=()) -> dict:
+    ids = {line.item.internalId for line in init_lines if line.item}
+    skus = item_skus(client, ids, connector, skip)
     return {skus.get(line.item.internalId): line for line in init_lines if line.item}
 
 
@@ -286,14 +299,17 @@ def _verified(record, payload: dict, detail: dict, txn, notes=()) -> Written:
     )
 
 
-def _copy_shopify_money(client, refund, payload: dict, charges, returns=DEFAULTS) -> list:
+def _copy_shopify_money(
+    client, refund, payload: dict, charges, returns=DEFAULTS, connector=None
+) -> list:
     """Keep the billed lines Shopify refunded (matched by SKU) with Shopify's quantities and
     amounts, each at the location `restock.place` decides (a line not restocked and with no
     "not restocked" location goes on the adjustment item instead); add Shopify's refunded
     tax, shipping and adjustments. Nothing is recomputed from NetSuite's prices. Returns the
     placement reasons, for the timeline."""
     init_lines = list(refund.itemList.item or [])
-    by_sku = _lines_by_sku(client, init_lines)
+    charge_ids = {charges.tax, charges.discount, charges.adjustment} - {""}
+    by_sku = _lines_by_sku(client, init_lines, connector, skip=charge_ids)
     template = init_lines[0] if init_lines else None
     parts = refund_parts(payload)
     kept, notes = [], []
