@@ -100,6 +100,25 @@ class Variance(models.Model):
         return f"{self.get_kind_display()} on {on}{self.record} {self.shopify_order_name}"
 
     @property
+    def line_label(self) -> str:
+        """What a person reads for the line: "SKU TSHIRT-BLK-M", "Shipping"; "" for a record."""
+        if self.line_kind == self.LineKind.ITEM:
+            return f"SKU {self.line}"
+        return self.line.capitalize()
+
+    @staticmethod
+    def _qty(value) -> str:
+        return "" if value is None else f"{value.normalize():f}"
+
+    @property
+    def expected_quantity_text(self) -> str:
+        return self._qty(self.expected_quantity)
+
+    @property
+    def actual_quantity_text(self) -> str:
+        return self._qty(self.actual_quantity)
+
+    @property
     def shopify_id_list(self) -> list[str]:
         return [i for i in self.shopify_ids.split(",") if i]
 

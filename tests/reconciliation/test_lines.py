@@ -63,8 +63,11 @@ def test_clean_books_with_discount_tax_and_shipping_give_nothing(books):
     sales_order(
         books,
         discounted,
-        as_ordered(discounted)
-        + [{"sku": "SHOPIFY-DISCOUNT", "amount": "-5.00"}, {"sku": "SHOPIFY-TAX", "amount": "2.00"}],
+        [
+            *as_ordered(discounted),
+            {"sku": "SHOPIFY-DISCOUNT", "amount": "-5.00"},
+            {"sku": "SHOPIFY-TAX", "amount": "2.00"},
+        ],
     )
     run = reconcile(books.connector, 90)
     assert run.status == Run.Status.DONE and run.orders_checked == 3
@@ -82,11 +85,15 @@ def test_each_planted_line_variance_is_found_and_nothing_else(books):
     # an item line NetSuite has and Shopify has not: a mug someone added in NetSuite
     books.ns.post("items", {"items": [{"sku": "MUG-WHITE", "price": "12.00"}]})
     mug = order()
-    sales_order(books, mug, as_ordered(mug) + [{"sku": "MUG-WHITE", "quantity": 1, "rate": "12.00"}])
+    sales_order(
+        books, mug, [*as_ordered(mug), {"sku": "MUG-WHITE", "quantity": 1, "rate": "12.00"}]
+    )
 
     # a line twice: the T-shirts written on two lines
     twice = order()
-    sales_order(books, twice, as_ordered(twice) + [{"sku": "TSHIRT-BLK-M", "quantity": 2, "rate": "25.00"}])
+    sales_order(
+        books, twice, [*as_ordered(twice), {"sku": "TSHIRT-BLK-M", "quantity": 2, "rate": "25.00"}]
+    )
 
     # a quantity variance: 3 T-shirts in NetSuite for Shopify's 2
     three = order()
@@ -107,8 +114,10 @@ def test_each_planted_line_variance_is_found_and_nothing_else(books):
     sales_order(
         books,
         taxed,
-        as_ordered(taxed, **{"TSHIRT-BLK-M": {"taxAmount": "3.00"}})
-        + [{"sku": "SHOPIFY-TAX", "amount": "4.00"}],
+        [
+            *as_ordered(taxed, **{"TSHIRT-BLK-M": {"taxAmount": "3.00"}}),
+            {"sku": "SHOPIFY-TAX", "amount": "4.00"},
+        ],
     )
 
     # a discount charge missing: Shopify's 5.00 discount never written
@@ -253,9 +262,7 @@ def stamp(record) -> dt.datetime:
     return dt.datetime.fromisoformat(record["fields"]["lastModifiedDate"].replace("Z", "+00:00"))
 
 
-def test_a_refund_alone_in_the_window_leads_to_its_order_through_its_bill(
-    books, netsuite_sandbox
-):
+def test_a_refund_alone_in_the_window_leads_to_its_order_through_its_bill(books, netsuite_sandbox):
     """The sales order was last saved before the window: only the refund is in it."""
     old = old_order(books)
     so = books.synced(old)

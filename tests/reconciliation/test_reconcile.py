@@ -14,6 +14,7 @@ from .conftest import clean_books, found, found_lines
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
+
 def test_clean_books_have_no_variance(books, netsuite_sandbox):
     clean_books(books)
     run = reconcile(books.connector, 90)
