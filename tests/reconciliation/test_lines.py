@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 
 from connector import external_ids
+from connector.errors import RemoteError
 from connector.items import bind_item
 from reconciliation.models import Run, Variance
 from reconciliation.run import reconcile
@@ -285,18 +286,7 @@ def test_a_refund_alone_in_the_window_leads_to_its_order_through_its_bill(books,
 
 
 def test_a_netsuite_sales_order_for_an_order_shopify_does_not_have_is_netsuite_only(books):
-    books.ns.post("items", {"items": [{"sku": LINES[0]["sku"], "price": "25.00"}]})
-    customer = books.ns.post(
-        "customers", {"customers": [{"externalId": "c-ghost", "email": "g@example.com"}]}
-    )[0]
-    ghost = books.ns.post(
-        "sales-orders",
-        {
-            "customer": customer["internalId"],
-            "externalId": external_ids.sales_order("987654321"),
-            "lines": [{"sku": LINES[0]["sku"], "quantity": 1, "rate": "25.00"}],
-        },
-    )
+    ghost = ghost_sales_order(books)
     run = reconcile(books.connector, 90)
     assert run.orders_checked == 1
     variance = Variance.objects.get()
@@ -307,3 +297,39 @@ def test_a_netsuite_sales_order_for_an_order_shopify_does_not_have_is_netsuite_o
     )
     assert variance.netsuite_id_list == [ghost["internalId"]]
     assert "which Shopify does not have" in variance.detail
+
+
+def ghost_sales_order(books, order_id="987654321"):
+    books.ns.post("items", {"items": [{"sku": LINES[0]["sku"], "price": "25.00"}]})
+    customer = books.ns.post(
+        "customers", {"customers": [{"externalId": f"c-{order_id}", "email": "g@example.com"}]}
+    )[0]
+    return books.ns.post(
+        "sales-orders",
+        {
+            "customer": customer["internalId"],
+            "externalId": external_ids.sales_order(order_id),
+            "lines": [{"sku": LINES[0]["sku"], "quantity": 1, "rate": "25.00"}],
+        },
+    )
+
+
+def test_a_busy_netsuite_during_the_window_search_loses_nothing(books, netsuite_sandbox):
+    ghost_sales_order(books)
+    netsuite_sandbox.control.fail_next(count=1, fault="concurrency", operation="search")
+    run = reconcile(books.connector, 90)
+    assert run.status == Run.Status.DONE
+    assert found(books.connector) == {("missing_in_shopify", "order", "987654321")}
+
+
+def test_a_refused_window_search_fails_the_run_with_netsuite_s_reason(books, netsuite_sandbox):
+    ghost_sales_order(books)
+    netsuite_sandbox.control.fail_next(count=1, fault="auth", operation="search")
+    with pytest.raises(RemoteError, match=r"(?i)login|auth"):
+        reconcile(books.connector, 90)
+    run = Run.objects.get()
+    assert run.status == Run.Status.FAILED and run.error
+    assert not Variance.objects.exists()  # nothing half-recorded
+
+    reconcile(books.connector, 90)  # the next run finds it
+    assert found(books.connector) == {("missing_in_shopify", "order", "987654321")}
