@@ -11,7 +11,18 @@ Matching, per Shopify order:
                 refund in its note (`NetSuite cashRefund 1234 [NetSuite connector]`).
 A Shopify record with no NetSuite match is missing in NetSuite, and the other way round; one
 matched by two or more on the other side is a duplicate; a 1:1 pair is compared for its total
-(amount) and its tax.
+(amount) and its tax, then line by line (`line_findings`):
+  item lines    matched by SKU (a NetSuite line's item -> SKU through the item bindings, else
+                the item's name NetSuite sends with the line). Per SKU: none on one side is a
+                missing line, more lines in NetSuite than in Shopify a duplicate line; else the
+                quantities, amounts (to the cent) and, where both sides carry line tax, the tax
+                are compared. NetSuite lines carry no Shopify line item id, so SKU is the key.
+  charges       what NetSuite holds as lines of the charge items or body fields (flows/charges.py):
+                discount (the discount item's lines), shipping (`shippingCost`) and refund
+                adjustments (the adjustment item's lines) are compared as charges, never
+                reported as item lines. The tax item's lines are the record's tax (above).
+An order or refund whose lines Shopify did not send in full (more than the query asks for) is
+compared per record and by its charges only.
 """
 
 from __future__ import annotations
@@ -27,6 +38,16 @@ MISSING_IN_SHOPIFY = "missing_in_shopify"
 DUPLICATE = "duplicate"
 AMOUNT = "amount"
 TAX = "tax"
+QUANTITY = "quantity"
+
+# what a line finding is about (Finding.line_kind)
+ITEM_LINE = "item"
+CHARGE = "charge"
+DISCOUNT = "discount"
+SHIPPING = "shipping"
+ADJUSTMENT = "adjustment"
+TAX_CHARGE = "tax"
+CHARGE_KINDS = (DISCOUNT, SHIPPING, ADJUSTMENT)
 
 ORDER = "order"
 REFUND = "refund"
@@ -39,11 +60,34 @@ def cents(value) -> Decimal:
 
 
 @dataclass(frozen=True)
+class Line:
+    """One item line, or several of one SKU added up (`count` of them)."""
+
+    sku: str
+    quantity: Decimal
+    amount: Decimal
+    tax: Decimal | None = None  # None: this side carries no tax on the line
+    count: int = 1
+
+
+@dataclass(frozen=True)
+class NetSuiteLine:
+    item: str  # item internal id
+    name: str  # the item's name as NetSuite sends it on the line (may be empty)
+    quantity: Decimal | None
+    amount: Decimal
+    tax: Decimal | None = None  # taxAmount / tax1Amt when the account puts tax on lines
+
+
+@dataclass(frozen=True)
 class ShopifyRefund:
     id: str  # legacy id
     total: Decimal
     tax: Decimal
     note: str = ""
+    lines: tuple[Line, ...] | None = None  # None: not all read
+    # DISCOUNT / SHIPPING / ADJUSTMENT -> Shopify's figure, as NetSuite carries it
+    charges: tuple[tuple[str, Decimal], ...] = ()
 
     @property
     def netsuite_id_in_note(self) -> str | None:
@@ -58,6 +102,8 @@ class ShopifyOrder:
     total: Decimal
     tax: Decimal
     refunds: tuple[ShopifyRefund, ...] = ()
+    lines: tuple[Line, ...] | None = None  # None: not all read
+    charges: tuple[tuple[str, Decimal], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -68,6 +114,8 @@ class NetSuiteRecord:
     total: Decimal
     tax: Decimal
     created_from: str = ""
+    lines: tuple[NetSuiteLine, ...] = ()
+    shipping: Decimal = Decimal("0.00")
 
 
 @dataclass(frozen=True)
@@ -82,19 +130,24 @@ class Finding:
     expected: Decimal | None = None  # Shopify's figure
     actual: Decimal | None = None  # NetSuite's figure
     detail: str = ""
+    line_kind: str = ""  # ITEM_LINE / CHARGE; empty for the whole record
+    line: str = ""  # the SKU, or the charge (DISCOUNT, SHIPPING, ADJUSTMENT)
+    expected_quantity: Decimal | None = None
+    actual_quantity: Decimal | None = None
 
     @property
     def key(self) -> str:
-        """Stable identity across runs: the same variance found again updates one row."""
-        return ":".join(
-            (
-                self.kind,
-                self.record,
-                self.shopify_order_id,
-                ",".join(self.shopify_ids),
-                ",".join(self.netsuite_ids),
-            )
-        )[:255]
+        """Stable identity across runs: the same variance found again updates one row. The
+        line comes first after the kind so that a long list of ids cannot cut it off."""
+        parts = [self.kind, self.record]
+        if self.line_kind:
+            parts += [self.line_kind, self.line[:80]]
+        parts += [
+            self.shopify_order_id,
+            ",".join(self.shopify_ids),
+            ",".join(self.netsuite_ids),
+        ]
+        return ":".join(parts)[:255]
 
 
 @dataclass
@@ -106,6 +159,10 @@ class OrderFacts:
     refunds: list[NetSuiteRecord] = field(default_factory=list)
     # NetSuite refund internal id -> Shopify refund id, from the refund bindings
     refund_bindings: dict[str, str] = field(default_factory=dict)
+    # NetSuite item internal id -> SKU (item bindings), and charge item id -> TAX_CHARGE /
+    # DISCOUNT / ADJUSTMENT (connector options), to read NetSuite's lines
+    item_skus: dict[str, str] = field(default_factory=dict)
+    charge_items: dict[str, str] = field(default_factory=dict)
 
 
 def refund_external_id_target(external_id: str) -> str | None:
@@ -185,7 +242,9 @@ def compare_order(facts: OrderFacts) -> list[Finding]:
             )
         )
     else:
-        out.extend(_money_findings(ORDER, order, order.id, sales_orders[0], order.total, order.tax))
+        so = sales_orders[0]
+        out.extend(_money_findings(ORDER, order, order.id, so, order.total, order.tax))
+        out.extend(line_findings(ORDER, order, order.id, so, order.lines, order.charges, facts))
 
     # -- refunds: match both ways, then judge each side's records
     ns_refunds = sorted({r.internal_id: r for r in facts.refunds}.values(), key=_by_id)
@@ -278,8 +337,181 @@ def compare_order(facts: OrderFacts) -> list[Finding]:
             ns = by_ns_id[nids[0]]
             if len(shopify_for[ns.internal_id]) == 1:
                 out.extend(_money_findings(REFUND, order, sid, ns, refund.total, refund.tax))
+                out.extend(
+                    line_findings(REFUND, order, sid, ns, refund.lines, refund.charges, facts)
+                )
     return out
 
 
 def _by_id(record: NetSuiteRecord):
     return (len(record.internal_id), record.internal_id)
+
+
+# -- per line -------------------------------------------------------------------------------
+
+
+def sum_lines(lines) -> dict[str, Line]:
+    """Lines added up per SKU (a SKU on two lines of one side counts 2)."""
+    out: dict[str, Line] = {}
+    for line in lines:
+        seen = out.get(line.sku)
+        if seen is None:
+            out[line.sku] = line
+            continue
+        tax = None if seen.tax is None or line.tax is None else seen.tax + line.tax
+        out[line.sku] = Line(
+            line.sku,
+            seen.quantity + line.quantity,
+            seen.amount + line.amount,
+            tax,
+            seen.count + line.count,
+        )
+    return out
+
+
+def netsuite_lines(record: NetSuiteRecord, facts: OrderFacts) -> tuple[list[Line], dict]:
+    """NetSuite's item lines (by SKU) and its charges, as Shopify's are held."""
+    items: list[Line] = []
+    charges = {SHIPPING: cents(record.shipping)}
+    for line in record.lines:
+        charge = facts.charge_items.get(line.item)
+        if charge:
+            charges[charge] = charges.get(charge, cents(0)) + cents(line.amount)
+            continue
+        sku = facts.item_skus.get(line.item) or line.name or f"NetSuite item {line.item}"
+        items.append(
+            Line(
+                sku,
+                Decimal(str(line.quantity if line.quantity is not None else 0)),
+                cents(line.amount),
+                None if line.tax is None else cents(line.tax),
+            )
+        )
+    return items, charges
+
+
+def line_findings(record, order, shopify_id, ns, shopify_lines, shopify_charges, facts):
+    found: list[Finding] = []
+    base = {
+        "record": record,
+        "shopify_order_id": order.id,
+        "shopify_order_name": order.name,
+        "shopify_ids": (shopify_id,),
+        "netsuite_ids": (ns.internal_id,),
+        "netsuite_type": ns.type,
+    }
+    what = f"{record} {shopify_id}" if record == REFUND else f"order {order.name}"
+    ns_items, ns_charges = netsuite_lines(ns, facts)
+
+    # -- charges: discount, shipping, adjustment (the tax item is the record's tax)
+    wanted = dict(shopify_charges)
+    for kind in CHARGE_KINDS:
+        if record == REFUND and kind == DISCOUNT:
+            continue  # a refund's lines are net of discount in Shopify; no discount to match
+        expected, actual = cents(wanted.get(kind)), cents(ns_charges.get(kind))
+        if expected != actual:
+            found.append(
+                Finding(
+                    AMOUNT,
+                    line_kind=CHARGE,
+                    line=kind,
+                    expected=expected,
+                    actual=actual,
+                    detail=f"{kind.capitalize()} of {what}: Shopify {expected}, NetSuite {actual}.",
+                    **base,
+                )
+            )
+
+    # -- item lines, by SKU
+    if shopify_lines is None:
+        return found  # Shopify did not send them all: per record only
+    mine, theirs = sum_lines(shopify_lines), sum_lines(ns_items)
+    for sku in sorted(mine.keys() | theirs.keys()):
+        s, n = mine.get(sku), theirs.get(sku)
+        line = {"line_kind": ITEM_LINE, "line": sku}
+        if n is None:
+            found.append(
+                Finding(
+                    MISSING_IN_NETSUITE,
+                    expected=s.amount,
+                    expected_quantity=s.quantity,
+                    detail=f"SKU {sku} ({_qty(s.quantity)} for {s.amount}) of {what} is not "
+                    f"on NetSuite {ns.type} {ns.internal_id}.",
+                    **line,
+                    **base,
+                )
+            )
+        elif s is None:
+            found.append(
+                Finding(
+                    MISSING_IN_SHOPIFY,
+                    actual=n.amount,
+                    actual_quantity=n.quantity,
+                    detail=f"NetSuite {ns.type} {ns.internal_id} has {sku} "
+                    f"({_qty(n.quantity)} for {n.amount}), which {what} has not in Shopify.",
+                    **line,
+                    **base,
+                )
+            )
+        elif n.count > s.count:
+            found.append(
+                Finding(
+                    DUPLICATE,
+                    expected=s.amount,
+                    actual=n.amount,
+                    expected_quantity=s.quantity,
+                    actual_quantity=n.quantity,
+                    detail=f"SKU {sku} is on {n.count} lines of NetSuite {ns.type} "
+                    f"{ns.internal_id} ({_qty(n.quantity)} for {n.amount}), on {s.count} of "
+                    f"{what} in Shopify ({_qty(s.quantity)} for {s.amount}).",
+                    **line,
+                    **base,
+                )
+            )
+        elif s.quantity != n.quantity:
+            found.append(
+                Finding(
+                    QUANTITY,
+                    expected=s.amount,
+                    actual=n.amount,
+                    expected_quantity=s.quantity,
+                    actual_quantity=n.quantity,
+                    detail=f"SKU {sku} of {what}: Shopify {_qty(s.quantity)} for {s.amount}, "
+                    f"NetSuite {_qty(n.quantity)} for {n.amount}.",
+                    **line,
+                    **base,
+                )
+            )
+        elif s.amount != n.amount:
+            found.append(
+                Finding(
+                    AMOUNT,
+                    expected=s.amount,
+                    actual=n.amount,
+                    expected_quantity=s.quantity,
+                    actual_quantity=n.quantity,
+                    detail=f"SKU {sku} of {what} ({_qty(s.quantity)}): Shopify {s.amount}, "
+                    f"NetSuite {n.amount}.",
+                    **line,
+                    **base,
+                )
+            )
+        both_taxed = s is not None and n is not None and s.tax is not None and n.tax is not None
+        if both_taxed and s.tax != n.tax:
+            found.append(
+                Finding(
+                    TAX,
+                    expected=s.tax,
+                    actual=n.tax,
+                    expected_quantity=s.quantity,
+                    actual_quantity=n.quantity,
+                    detail=f"Tax on SKU {sku} of {what}: Shopify {s.tax}, NetSuite {n.tax}.",
+                    **line,
+                    **base,
+                )
+            )
+    return found
+
+
+def _qty(quantity: Decimal) -> str:
+    return f"{quantity.normalize():f}"

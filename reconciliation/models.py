@@ -43,10 +43,15 @@ class Variance(models.Model):
         DUPLICATE = "duplicate", "Duplicate"
         AMOUNT = "amount", "Amount variance"
         TAX = "tax", "Tax variance"
+        QUANTITY = "quantity", "Quantity variance"
 
     class Record(models.TextChoices):
         ORDER = "order", "Order"
         REFUND = "refund", "Refund"
+
+    class LineKind(models.TextChoices):
+        ITEM = "item", "Item line"
+        CHARGE = "charge", "Charge"
 
     connector = models.ForeignKey(Connector, on_delete=models.CASCADE, related_name="variances")
     key = models.CharField(max_length=255)
@@ -64,6 +69,16 @@ class Variance(models.Model):
         max_digits=18, decimal_places=2, null=True, blank=True, help_text="NetSuite's figure."
     )
     detail = models.CharField(max_length=300, blank=True)
+    # A line of the record (empty: the record as a whole): an item line by SKU, or a charge
+    # (discount, shipping, adjustment), with both sides' quantities for an item line.
+    line_kind = models.CharField(max_length=10, choices=LineKind.choices, blank=True)
+    line = models.CharField(max_length=100, blank=True, help_text="SKU, or the charge.")
+    expected_quantity = models.DecimalField(
+        max_digits=18, decimal_places=4, null=True, blank=True, help_text="Shopify's quantity."
+    )
+    actual_quantity = models.DecimalField(
+        max_digits=18, decimal_places=4, null=True, blank=True, help_text="NetSuite's quantity."
+    )
     first_seen = models.DateTimeField()
     last_seen = models.DateTimeField()
     resolved_at = models.DateTimeField(null=True, blank=True)
@@ -81,7 +96,27 @@ class Variance(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} on {self.record} {self.shopify_order_name}"
+        on = f"{self.line} of " if self.line else ""
+        return f"{self.get_kind_display()} on {on}{self.record} {self.shopify_order_name}"
+
+    @property
+    def line_label(self) -> str:
+        """What a person reads for the line: "SKU TSHIRT-BLK-M", "Shipping"; "" for a record."""
+        if self.line_kind == self.LineKind.ITEM:
+            return f"SKU {self.line}"
+        return self.line.capitalize()
+
+    @staticmethod
+    def _qty(value) -> str:
+        return "" if value is None else f"{value.normalize():f}"
+
+    @property
+    def expected_quantity_text(self) -> str:
+        return self._qty(self.expected_quantity)
+
+    @property
+    def actual_quantity_text(self) -> str:
+        return self._qty(self.actual_quantity)
 
     @property
     def shopify_id_list(self) -> list[str]:
@@ -95,3 +130,4 @@ class Variance(models.Model):
 # Importable names for the API schema's enum overrides (config/settings.py).
 VarianceKind = Variance.Kind
 VarianceRecord = Variance.Record
+VarianceLineKind = Variance.LineKind

@@ -1,8 +1,12 @@
 """One reconciliation run: stream the window's orders, compare a chunk at a time, upsert.
 
 Memory holds one chunk (≤ `read.CHUNK` orders and their NetSuite records) and the keys found
-for it. Remote calls happen outside database transactions (the NetSuite budget refuses to run
-inside one); each chunk's writes are a few bulk queries.
+for it, plus the ids of the orders and NetSuite records compared so far (strings, no records),
+so that the second pass over NetSuite's side of the window (`read.netsuite_written_since`)
+compares only what the first did not meet: a refund written in the window for an order last
+touched before it, or a NetSuite record of a Shopify order that Shopify does not have.
+Remote calls happen outside database transactions (the NetSuite budget refuses to run inside
+one); each chunk's writes are a few bulk queries.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from connector.clients import netsuite_client, shopify_client
 from connector.models import Connector
 
 from . import read
-from .compare import compare_order
+from .compare import MISSING_IN_SHOPIFY, ORDER, Finding, compare_order
 from .models import Run, Variance
 
 logger = logging.getLogger(__name__)
@@ -35,6 +39,10 @@ UPDATED = (
     "expected",
     "actual",
     "detail",
+    "line_kind",
+    "line",
+    "expected_quantity",
+    "actual_quantity",
     "last_seen",
     "resolved_at",
     "last_run",
@@ -55,14 +63,22 @@ def reconcile(
     try:
         shopify = shopify or shopify_client(connector)
         netsuite = netsuite or netsuite_client(connector)
-        orders = read.iter_shopify_orders(shopify, now - dt.timedelta(days=days))
+        since = now - dt.timedelta(days=days)
+        seen_orders: set[str] = set()
+        seen_records: set[str] = set()
+        orders = read.iter_shopify_orders(shopify, since)
         for chunk in read.chunks(orders, chunk_size):
-            facts = read.netsuite_facts(connector, netsuite, chunk)
-            findings = [f for fact in facts for f in compare_order(fact)]
-            found, resolved = record_chunk(connector, run, [o.id for o in chunk], findings)
-            run.orders_checked += len(chunk)
-            run.variances_found += found
-            run.variances_resolved += resolved
+            _check(connector, run, netsuite, chunk, [o.id for o in chunk], seen_records)
+            seen_orders.update(o.id for o in chunk)
+        # NetSuite's side: what it wrote in the window for orders the pass above did not meet
+        written = read.netsuite_written_since(connector, netsuite, since, seen_orders, seen_records)
+        order_ids = sorted(written, key=lambda i: (len(i), i))
+        for start in range(0, len(order_ids), chunk_size):
+            batch = order_ids[start : start + chunk_size]
+            found = read.shopify_orders_by_id(shopify, batch)
+            have = {o.id for o in found}
+            extra = [netsuite_only(i, written[i]) for i in batch if i not in have]
+            _check(connector, run, netsuite, found, batch, seen_records, extra)
         run.status = Run.Status.DONE
     except Exception as exc:
         logger.exception("reconciliation of connector %s failed", connector.pk)
@@ -73,6 +89,34 @@ def reconcile(
         run.finished_at = timezone.now()
         run.save()
     return run
+
+
+def _check(connector, run, netsuite, orders, order_ids, seen_records, extra=()):
+    facts = read.netsuite_facts(connector, netsuite, orders) if orders else []
+    findings = [f for fact in facts for f in compare_order(fact)] + list(extra)
+    for fact in facts:
+        seen_records.update(r.internal_id for r in (*fact.sales_orders, *fact.refunds))
+    found, resolved = record_chunk(connector, run, order_ids, findings)
+    run.orders_checked += len(order_ids)
+    run.variances_found += found
+    run.variances_resolved += resolved
+
+
+def netsuite_only(order_id: str, records: dict[str, str]) -> Finding:
+    """NetSuite wrote records in the window for a Shopify order that Shopify does not have."""
+    ids = tuple(sorted(records, key=lambda i: (len(i), i)))
+    types = ",".join(sorted(set(records.values())))
+    return Finding(
+        MISSING_IN_SHOPIFY,
+        ORDER,
+        shopify_order_id=order_id,
+        shopify_order_name="",
+        shopify_ids=(),
+        netsuite_ids=ids,
+        netsuite_type=types,
+        detail=f"NetSuite {types} {', '.join(ids)} name Shopify order {order_id}, which "
+        "Shopify does not have.",
+    )
 
 
 def record_chunk(connector, run, order_ids: list[str], findings) -> tuple[int, int]:
@@ -98,6 +142,10 @@ def record_chunk(connector, run, order_ids: list[str], findings) -> tuple[int, i
                 "expected": f.expected,
                 "actual": f.actual,
                 "detail": f.detail[:300],
+                "line_kind": f.line_kind,
+                "line": f.line[:100],
+                "expected_quantity": f.expected_quantity,
+                "actual_quantity": f.actual_quantity,
                 "last_seen": now,
                 "resolved_at": None,
                 "last_run": run,

@@ -92,6 +92,11 @@ CSV_HEADER = [
     "resolved_at",
     "shopify_url",
     "netsuite_urls",
+    # a variance of one line of the record (empty: the whole record)
+    "line_kind",
+    "line",
+    "shopify_quantity",
+    "netsuite_quantity",
 ]
 
 
@@ -117,8 +122,16 @@ def csv_rows(qs):
                 v.resolved_at.isoformat() if v.resolved_at else "",
                 shopify_order_url(v.connector, v.shopify_order_id),
                 " ".join(netsuite_record_url(v.connector, i) for i in v.netsuite_id_list),
+                v.line_kind,
+                _safe(v.line),
+                _quantity(v.expected_quantity),
+                _quantity(v.actual_quantity),
             ]
         )
+
+
+def _quantity(value) -> str:
+    return "" if value is None else f"{value.normalize():f}"
 
 
 def _safe(text: str) -> str:

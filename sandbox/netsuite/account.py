@@ -303,7 +303,8 @@ class AccountActions:
 
 
 def build_lines(store: Store, rec: Record, lines) -> etree._Element:
-    """An itemList from ``[{"sku" or "item", "quantity"?, "rate"?, "amount"?, "location"?}]``."""
+    """An itemList from ``[{"sku" or "item", "quantity"?, "rate"?, "amount"?, "location"?,
+    "taxAmount"?}]``."""
     item_list = etree.Element(q(rec.ns, "itemList"))
     for line in lines:
         item_id = line.get("item")
@@ -315,7 +316,10 @@ def build_lines(store: Store, rec: Record, lines) -> etree._Element:
         elif store.item(internal_id=item_id) is None:
             raise ActionError(f"no item {item_id}")
         out = etree.SubElement(item_list, q(rec.ns, "item"))
-        etree.SubElement(out, q(rec.ns, "item"), internalId=str(item_id))
+        name_item_ref(
+            etree.SubElement(out, q(rec.ns, "item"), internalId=str(item_id)),
+            store.item(internal_id=str(item_id)),
+        )
         if line.get("quantity") is not None or line.get("amount") is None:
             etree.SubElement(out, q(rec.ns, "quantity")).text = _num(float(line.get("quantity", 1)))
         if line.get("rate") is not None or line.get("amount") is None:
@@ -324,8 +328,20 @@ def build_lines(store: Store, rec: Record, lines) -> etree._Element:
             etree.SubElement(out, q(rec.ns, "amount")).text = str(line["amount"])
         if line.get("location") is not None:
             etree.SubElement(out, q(rec.ns, "location"), internalId=str(line["location"]))
+        if line.get("taxAmount") is not None:
+            # the line's tax, as an account with SuiteTax holds it (not added to the totals)
+            etree.SubElement(out, q(rec.ns, "taxAmount")).text = str(line["taxAmount"])
         sort_children(out, rec.ns, rec.type_name + "Item")
     return item_list
+
+
+def name_item_ref(ref: etree._Element, item) -> None:
+    """NetSuite reads a line's item reference back with the item's name (its itemId)."""
+    for old in ref.findall(q(CORE, "name")):
+        ref.remove(old)
+    name = item.text("itemId") if item is not None else None
+    if name:
+        etree.SubElement(ref, q(CORE, "name")).text = name
 
 
 def _renamespaced(el: etree._Element, ns: str) -> etree._Element:

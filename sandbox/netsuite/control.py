@@ -190,7 +190,9 @@ def create_sales_order(
         if value is not None:
             rec.set_text(name, value)
     sandbox.compute_record_totals(rec)
-    return sandbox.store.add("SalesOrder", externalId, rec.fields)
+    stored = sandbox.store.add("SalesOrder", externalId, rec.fields)
+    sandbox.on_save(stored)  # NetSuite stamps lastModifiedDate on every transaction it saves
+    return stored
 
 
 def bulk_sales_orders(sandbox, customer: str, orders: list[dict]) -> dict:

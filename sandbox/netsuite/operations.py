@@ -12,6 +12,7 @@ from lxml import etree
 
 from . import fulfilments, money, payments, soap
 from . import items as inventory
+from .account import name_item_ref
 from .soap import CORE, MSGS, SoapFault, q
 from .store import Record, Store, field_order, sort_children
 
@@ -179,6 +180,7 @@ class Operations:
                     f"{item_ref.get('internalId') or item_ref.get('externalId')}.",
                 )
             item_ref.set("internalId", item.internal_id)
+            name_item_ref(item_ref, item)
         discount_ref = rec.fields.get("discountItem")
         if discount_ref is not None:
             item = self.store.get(

@@ -18,6 +18,12 @@ pytestmark = pytest.mark.django_db
 
 def variance(connector, n, kind="amount", resolved=False, **fields):
     now = timezone.now()
+    values = {
+        "expected": Decimal("10.00"),
+        "actual": Decimal("9.00"),
+        "detail": "Order total: Shopify 10.00, NetSuite 9.00.",
+        **fields,
+    }
     return Variance.objects.create(
         connector=connector,
         key=f"{kind}:order:{n}",
@@ -28,12 +34,10 @@ def variance(connector, n, kind="amount", resolved=False, **fields):
         shopify_ids=str(1000 + n),
         netsuite_ids=f"{5000 + n}",
         netsuite_type="salesOrder",
-        expected=Decimal("10.00"),
-        actual=Decimal("9.00"),
         first_seen=now,
         last_seen=now,
         resolved_at=now if resolved else None,
-        **{"detail": "Order total: Shopify 10.00, NetSuite 9.00.", **fields},
+        **values,
     )
 
 
@@ -126,3 +130,43 @@ def test_the_daily_schedule_exists():
     schedule = Schedule.objects.get(name="reconciliation:daily")
     assert schedule.func == "reconciliation.tasks.daily"
     assert schedule.schedule_type == Schedule.DAILY
+
+
+def line_variance(connector):
+    return variance(
+        connector,
+        50,
+        kind="quantity",
+        line_kind="item",
+        line="TSHIRT-BLK-M",
+        expected=Decimal("50.00"),
+        actual=Decimal("75.00"),
+        expected_quantity=Decimal("2"),
+        actual_quantity=Decimal("3.0000"),
+        detail="SKU TSHIRT-BLK-M of order #1050: Shopify 2 for 50.00, NetSuite 3 for 75.00.",
+    )
+
+
+def test_a_line_variance_says_which_line_on_the_page_csv_and_api(client, api_client, world):
+    admin, connector, _other = world
+    line_variance(connector)
+    variance(connector, 51, line_kind="charge", line="shipping")
+    client.force_login(admin)
+
+    body = client.get(reverse("reconciliation:list"), {"kind": "quantity"}).content.decode()
+    assert "1 variance." in body
+    assert "SKU TSHIRT-BLK-M" in body and "Quantity variance" in body
+    assert "2 × 50.00" in body and "3 × 75.00" in body
+    assert "Shipping" in client.get(reverse("reconciliation:list")).content.decode()
+
+    response = client.get(reverse("reconciliation:csv"), {"kind": "quantity"})
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    record = dict(zip(rows[0], rows[1], strict=True))
+    assert (record["line_kind"], record["line"]) == ("item", "TSHIRT-BLK-M")
+    assert (record["shopify_quantity"], record["netsuite_quantity"]) == ("2", "3")
+    assert (record["shopify_amount"], record["netsuite_amount"]) == ("50.00", "75.00")
+
+    api_client.force_authenticate(admin)
+    result = api_client.get("/api/v1/variances/", {"kind": "quantity"}).json()["results"][0]
+    assert (result["line_kind"], result["line"]) == ("item", "TSHIRT-BLK-M")
+    assert (result["expected_quantity"], result["actual_quantity"]) == ("2.0000", "3.0000")

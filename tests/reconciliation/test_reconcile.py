@@ -9,74 +9,10 @@ from django.core.management import call_command
 from connector import bindings, external_ids
 from reconciliation.models import Run, Variance
 from reconciliation.run import reconcile
-from transactions import demo
+
+from .conftest import clean_books, found, found_lines
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-LINES = [
-    {"sku": "TSHIRT-BLK-M", "quantity": 2, "price": "25.00"},
-    {"sku": "CAP-NAVY", "quantity": 1, "price": "19.50"},
-]
-
-
-class Books:
-    def __init__(self, shopify_sandbox, netsuite_sandbox, connector):
-        self.shopify = shopify_sandbox.control
-        self.ns = demo.Control(netsuite_sandbox.base_url)
-        self.connector = connector
-
-    def order(self, tax="0.00", shipping="0.00"):
-        return self.shopify.create_order(lines=LINES, paid=True, tax=tax, shipping=shipping)
-
-    def synced(self, order):
-        so = demo.sync_order_to_netsuite(self.ns, order)
-        demo.record_synced_order(self.connector, order, so["internalId"])
-        return so
-
-    def billed(self, so):
-        return self.ns.post(f"sales-orders/{so['internalId']}/bill", {"as": "cashSale"})
-
-    def shopify_refund(self, order, amount="suggested"):
-        line = order["line_items"][0]
-        self.shopify.request(
-            "POST",
-            f"orders/{order['id']}/refund",
-            lines=[{"line_item_id": line["id"], "quantity": 1}],
-            amount=amount,
-        )
-        return self.shopify.order(order["id"])["refunds"][-1]
-
-    def netsuite_refund(self, so, external_id=None):
-        first = demo.sales_order_lines(self.ns, so["internalId"])[:1]
-        first[0]["quantity"] = 1
-        body = {"lines": first}
-        if external_id:
-            body["externalId"] = external_id
-        return self.ns.post(f"sales-orders/{so['internalId']}/refund", body)
-
-
-@pytest.fixture
-def books(shopify_sandbox, netsuite_sandbox, wired):
-    return Books(shopify_sandbox, netsuite_sandbox, wired)
-
-
-def clean_books(books):
-    """An order with tax and shipping, synced; an order synced, billed and refunded 1:1."""
-    taxed = books.order(tax="2.00", shipping="5.00")
-    books.synced(taxed)
-    refunded = books.order()
-    so = books.synced(refunded)
-    books.billed(so)
-    refund = books.shopify_refund(refunded)
-    books.netsuite_refund(so, external_ids.refund(refund["id"]))
-    return taxed, refunded
-
-
-def found(connector):
-    return {
-        (v.kind, v.record, v.shopify_order_id)
-        for v in Variance.objects.filter(connector=connector, resolved_at__isnull=True)
-    }
 
 
 def test_clean_books_have_no_variance(books, netsuite_sandbox):
@@ -154,10 +90,17 @@ def test_each_planted_variance_is_found_and_nothing_else(books, netsuite_sandbox
         ("amount", "refund", str(short["id"])),
         ("tax", "order", str(taxed["id"])),
     }
+    # per line: the 0.50 more shipping, and the refund's 20.00 Shopify kept as an adjustment
+    assert found_lines(books.connector) == {
+        ("amount", "order", str(taxed["id"]), "charge", "shipping"),
+        ("amount", "refund", str(short["id"]), "charge", "adjustment"),
+    }
+    adjustment = Variance.objects.get(line="adjustment")
+    assert (adjustment.expected, adjustment.actual) == (Decimal("-20.00"), Decimal("0.00"))
     tax = Variance.objects.get(kind="tax")
     assert (tax.expected, tax.actual) == (Decimal("2.00"), Decimal("1.50"))
     assert tax.netsuite_id_list == [so["internalId"]]
-    amount = Variance.objects.get(kind="amount")
+    amount = Variance.objects.get(kind="amount", line_kind="")
     assert (amount.expected, amount.actual) == (Decimal("5.00"), Decimal("25.00"))
     duplicate = Variance.objects.get(kind="duplicate")
     assert len(duplicate.netsuite_id_list) == 2
@@ -198,9 +141,10 @@ def test_reads_in_bulk_whatever_the_number_of_orders(books, netsuite_sandbox, sh
     reconcile(books.connector, 90, chunk_size=2)
     ns_calls = netsuite_sandbox.control.log()[before_ns:]
     operations = [c.get("operation") for c in ns_calls]
-    # two chunks: per chunk one getList and two createdFrom searches, nothing per order
+    # two chunks: per chunk one getList and two createdFrom searches, nothing per order; then
+    # one search of what NetSuite wrote in the window (all of it met already: nothing more)
     assert operations.count("getList") == 2
-    assert operations.count("search") == 4
+    assert operations.count("search") == 5
     assert operations.count("get") == 0
     assert shopify_sandbox.control.stats()["requests"] - before_shopify == 1
 
