@@ -211,3 +211,21 @@ def test_an_order_edit_delivery_names_its_order_inside_the_edit(
     assert order_key(body, "order_edit.order_id") == order["id"]
     assert delivery.resource_id == f"order_edit:{edit['id']}"
     assert delivery.resource_updated_at == edit["committed_at"]
+
+
+def test_a_records_run_reads_its_orders_in_one_call_and_skips_ids_shopify_lacks(
+    wired, shopify_sandbox, netsuite_sandbox
+):
+    _enable(wired, "order_import")
+    netsuite_sandbox.control.items("SKU-1")
+    orders = [
+        shopify_sandbox.control.create_order(lines=[{"sku": "SKU-1", "quantity": 1}])
+        for _ in range(3)
+    ]
+    for order_id in [*(o["id"] for o in orders), 999999]:
+        engine.request_run(wired, "order_import", Trigger.WEBHOOK, scope=[str(order_id)])
+    run = FlowRun.objects.get()
+    engine.execute(run.pk)
+    run.refresh_from_db()
+    assert (run.posted, run.failed) == (3, 0), run.error
+    assert not Transaction.objects.filter(source_id="999999").exists()
