@@ -1009,10 +1009,16 @@ def _refund_amount(order: dict, lines: list[dict], ship: list[dict]) -> Decimal:
 _TERM = re.compile(r"""(\w+):(>=|<=|>|<)?('[^']*'|"[^"]*"|\S+)""")
 
 
+@lru_cache(maxsize=256)
+def _terms(query: str) -> tuple:
+    # Parsed once per search, not once per order of the store.
+    return tuple(_TERM.findall(query))
+
+
 def order_matches(store: Store, order: dict, query: str | None) -> bool:
     if not query:
         return True
-    for field, op, raw in _TERM.findall(query):
+    for field, op, raw in _terms(query):
         value = raw.strip("'\"")
         if field in ("updated_at", "created_at", "processed_at"):
             actual = parse_time(order["updated_at" if field == "updated_at" else "created_at"])
