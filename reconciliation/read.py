@@ -18,6 +18,8 @@ the window; those are read by id (`ordersByIdForReconciliation`) and compared li
 from __future__ import annotations
 
 import datetime as dt
+import queue
+import threading
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
 
@@ -42,6 +44,7 @@ from .compare import (
 CHUNK = 1000
 SHOPIFY_PAGE = 7  # ~125 requested points an order; Shopify refuses a query above 1,000
 SHOPIFY_IDS = 7  # orders by id, a call
+SHOPIFY_SLICES = 4  # time ranges of the window read at once
 NETSUITE_PAGE = 1000
 GET_LIST_MAX = 1000
 BILL_TYPES = ("cashSale", "invoice")
@@ -134,10 +137,92 @@ def shopify_order(node: dict) -> ShopifyOrder:
     )
 
 
+def _iso(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def iter_shopify_orders(client, since: dt.datetime, page_size: int = SHOPIFY_PAGE):
-    query = f"updated_at:>='{since.astimezone(dt.UTC).strftime('%Y-%m-%dT%H:%M:%SZ')}'"
+    """The orders updated since `since`, a page at a time, through one client."""
+    query = f"updated_at:>='{_iso(since)}'"
     for node in client.iter_pages("ordersForReconciliation", "orders", query, page_size):
         yield shopify_order(node)
+
+
+def iter_shopify_orders_sliced(
+    new_client,
+    since: dt.datetime,
+    until: dt.datetime,
+    slices: int = SHOPIFY_SLICES,
+    page_size: int = SHOPIFY_PAGE,
+) -> Iterator[ShopifyOrder]:
+    """The same orders, the window cut into `slices` time ranges read at once, one client
+    each (`new_client()`): a page costs a round trip whatever its size, and a page holds
+    only 7 orders, so one cursor at a time is bound by latency. The last range has no end, so
+    an order updated while the run reads is still met; an order met twice (it moved to a
+    later range while being read) is yielded once. Pages pass through a small bounded queue:
+    memory stays flat however large the window."""
+    span = (until - since) / slices
+    bounds = [since + span * i for i in range(slices)] + [None]
+    pages: queue.Queue = queue.Queue(maxsize=2 * slices)
+    stop = threading.Event()
+    done = object()
+
+    def read(start: dt.datetime, end: dt.datetime | None) -> None:
+        try:
+            query = f"updated_at:>='{_iso(start)}'"
+            if end is not None:
+                query += f" updated_at:<'{_iso(end)}'"
+            client, batch = new_client(), []
+            for node in client.iter_pages("ordersForReconciliation", "orders", query, page_size):
+                batch.append(node)
+                if len(batch) >= page_size:
+                    if not _put(pages, batch, stop):
+                        return
+                    batch = []
+            if batch:
+                _put(pages, batch, stop)
+            _put(pages, done, stop)
+        except BaseException as exc:  # the reader below raises it
+            _put(pages, exc, stop)
+        finally:
+            from django.db import connection
+
+            connection.close()
+
+    threads = [
+        threading.Thread(target=read, args=(bounds[i], bounds[i + 1]), daemon=True)
+        for i in range(slices)
+    ]
+    for thread in threads:
+        thread.start()
+    seen: set[str] = set()
+    running = slices
+    try:
+        while running:
+            item = pages.get()
+            if item is done:
+                running -= 1
+            elif isinstance(item, BaseException):
+                raise item
+            else:
+                for node in item:
+                    order = shopify_order(node)
+                    if order.id not in seen:
+                        seen.add(order.id)
+                        yield order
+    finally:
+        stop.set()
+
+
+def _put(pages: queue.Queue, item, stop: threading.Event) -> bool:
+    """Hand a page to the reader, unless it stopped (an error, a generator closed)."""
+    while not stop.is_set():
+        try:
+            pages.put(item, timeout=0.5)
+            return True
+        except queue.Full:
+            continue
+    return False
 
 
 def shopify_orders_by_id(client, order_ids: Iterable[str]) -> list[ShopifyOrder]:

@@ -61,12 +61,16 @@ def reconcile(
     now = now or timezone.now()
     run = Run.objects.create(connector=connector, window_days=days)
     try:
+        shopify_given = shopify is not None
         shopify = shopify or shopify_client(connector)
         netsuite = netsuite or netsuite_client(connector)
         since = now - dt.timedelta(days=days)
         seen_orders: set[str] = set()
         seen_records: set[str] = set()
-        orders = read.iter_shopify_orders(shopify, since)
+        if shopify_given:
+            orders = read.iter_shopify_orders(shopify, since)
+        else:
+            orders = read.iter_shopify_orders_sliced(lambda: shopify_client(connector), since, now)
         for chunk in read.chunks(orders, chunk_size):
             _check(connector, run, netsuite, chunk, [o.id for o in chunk], seen_records)
             seen_orders.update(o.id for o in chunk)

@@ -34,6 +34,9 @@ class Faults:
         self.throttle_rate = throttle_rate
         self.hang_seconds = hang_seconds
         self.error_status = error_status
+        # What the sandbox was started with: a reset goes back to these, not to zero (the
+        # start itself resets the store, which used to wipe --latency-ms).
+        self._started_with = (latency_ms, error_rate, throttle_rate, hang_seconds)
         self.queue: deque[dict[str, Any]] = deque()
         self.injected = 0
 
@@ -60,9 +63,9 @@ class Faults:
 
     def clear(self) -> None:
         with self._lock:
-            self.latency_ms = 0
-            self.error_rate = self.throttle_rate = 0.0
-            self.hang_seconds = None
+            self.latency_ms, self.error_rate, self.throttle_rate, self.hang_seconds = (
+                self._started_with
+            )
             self.error_status = 503
             self.queue.clear()
             self.injected = 0
