@@ -44,7 +44,7 @@ from .compare import (
 CHUNK = 1000
 SHOPIFY_PAGE = 7  # ~125 requested points an order; Shopify refuses a query above 1,000
 SHOPIFY_IDS = 7  # orders by id, a call
-SHOPIFY_SLICES = 4  # time ranges of the window read at once
+SHOPIFY_SLICES = 4  # order-id ranges of the window read at once
 NETSUITE_PAGE = 1000
 GET_LIST_MAX = 1000
 BILL_TYPES = ("cashSale", "invoice")
@@ -151,27 +151,31 @@ def iter_shopify_orders(client, since: dt.datetime, page_size: int = SHOPIFY_PAG
 def iter_shopify_orders_sliced(
     new_client,
     since: dt.datetime,
-    until: dt.datetime,
     slices: int = SHOPIFY_SLICES,
     page_size: int = SHOPIFY_PAGE,
 ) -> Iterator[ShopifyOrder]:
-    """The same orders, the window cut into `slices` time ranges read at once, one client
-    each (`new_client()`): a page costs a round trip whatever its size, and a page holds
-    only 7 orders, so one cursor at a time is bound by latency. The last range has no end, so
-    an order updated while the run reads is still met; an order met twice (it moved to a
-    later range while being read) is yielded once. Pages pass through a small bounded queue:
-    memory stays flat however large the window."""
-    span = (until - since) / slices
-    bounds = [since + span * i for i in range(slices)] + [None]
+    """The same orders, read as `slices` order-id ranges at once, one client each
+    (`new_client()`): a page costs a round trip whatever its size, and a page holds only 7
+    orders, so one cursor at a time is bound by latency. Ranges of ids, not of time: ids never
+    change while the run reads (an order updated meanwhile stays in its range) and follow
+    creation, so the ranges hold similar numbers of orders. An order met twice is yielded once.
+    Pages pass through a small bounded queue: memory stays flat however large the window."""
+    window = f"updated_at:>='{_iso(since)}'"
+    answer = new_client().execute("orderIdRange", {"query": window})
+    ends = [(answer.get(k) or {}).get("nodes") or [] for k in ("lowest", "highest")]
+    if not all(ends):
+        return
+    low, high = (int(nodes[0]["legacyResourceId"]) for nodes in ends)
+    step = max(1, -(-(high - low + 1) // slices))
+    starts = list(range(low, high + 1, step))
+    bounds = [*starts, None]  # the last range is open: an order made meanwhile is met
     pages: queue.Queue = queue.Queue(maxsize=2 * slices)
     stop = threading.Event()
     done = object()
 
-    def read(start: dt.datetime, end: dt.datetime | None) -> None:
+    def read(start: int, end: int | None) -> None:
         try:
-            query = f"updated_at:>='{_iso(start)}'"
-            if end is not None:
-                query += f" updated_at:<'{_iso(end)}'"
+            query = f"{window} id:>={start}" + (f" id:<{end}" if end is not None else "")
             client, batch = new_client(), []
             for node in client.iter_pages("ordersForReconciliation", "orders", query, page_size):
                 batch.append(node)
@@ -191,12 +195,12 @@ def iter_shopify_orders_sliced(
 
     threads = [
         threading.Thread(target=read, args=(bounds[i], bounds[i + 1]), daemon=True)
-        for i in range(slices)
+        for i in range(len(starts))
     ]
     for thread in threads:
         thread.start()
     seen: set[str] = set()
-    running = slices
+    running = len(threads)
     try:
         while running:
             item = pages.get()

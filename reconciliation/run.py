@@ -70,7 +70,7 @@ def reconcile(
         if shopify_given:
             orders = read.iter_shopify_orders(shopify, since)
         else:
-            orders = read.iter_shopify_orders_sliced(lambda: shopify_client(connector), since, now)
+            orders = read.iter_shopify_orders_sliced(lambda: shopify_client(connector), since)
         for chunk in read.chunks(orders, chunk_size):
             _check(connector, run, netsuite, chunk, [o.id for o in chunk], seen_records)
             seen_orders.update(o.id for o in chunk)

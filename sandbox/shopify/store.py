@@ -1032,6 +1032,18 @@ def order_matches(store: Store, order: dict, query: str | None) -> bool:
             }[op]
             if not ok:
                 return False
+        elif field == "id":
+            # Shopify's order search takes id ranges (`id:>=1000 id:<2000`).
+            actual, wanted = order["id"], int(value)
+            ok = {
+                ">": actual > wanted,
+                ">=": actual >= wanted,
+                "<": actual < wanted,
+                "<=": actual <= wanted,
+                "": actual == wanted,
+            }[op]
+            if not ok:
+                return False
         elif field == "name":
             if order["name"].lstrip("#") != value.lstrip("#"):
                 return False
