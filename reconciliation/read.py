@@ -159,7 +159,8 @@ def iter_shopify_orders_sliced(
     orders, so one cursor at a time is bound by latency. Ranges of ids, not of time: ids never
     change while the run reads (an order updated meanwhile stays in its range) and follow
     creation, so the ranges hold similar numbers of orders. An order met twice is yielded once.
-    Pages pass through a small bounded queue: memory stays flat however large the window."""
+    Pages pass through a bounded queue (about one chunk): memory stays flat however large the
+    window."""
     window = f"updated_at:>='{_iso(since)}'"
     answer = new_client().execute("orderIdRange", {"query": window})
     ends = [(answer.get(k) or {}).get("nodes") or [] for k in ("lowest", "highest")]
@@ -169,7 +170,9 @@ def iter_shopify_orders_sliced(
     step = max(1, -(-(high - low + 1) // slices))
     starts = list(range(low, high + 1, step))
     bounds = [*starts, None]  # the last range is open: an order made meanwhile is met
-    pages: queue.Queue = queue.Queue(maxsize=2 * slices)
+    # Room for about one chunk: Shopify keeps reading while the chunk before is compared
+    # with NetSuite, and memory still holds at most two chunks.
+    pages: queue.Queue = queue.Queue(maxsize=-(-CHUNK // page_size))
     stop = threading.Event()
     done = object()
 
