@@ -453,49 +453,38 @@ def line_findings(record, order, shopify_id, ns, shopify_lines, shopify_charges,
                     **base,
                 )
             )
-        elif n.count > s.count:
-            found.append(
-                Finding(
+        else:
+            # Both sides have the SKU: one finding of the first kind that differs, with both
+            # sides' quantities and amounts.
+            both = {
+                "expected": s.amount,
+                "actual": n.amount,
+                "expected_quantity": s.quantity,
+                "actual_quantity": n.quantity,
+            }
+            if n.count > s.count:
+                kind, detail = (
                     DUPLICATE,
-                    expected=s.amount,
-                    actual=n.amount,
-                    expected_quantity=s.quantity,
-                    actual_quantity=n.quantity,
-                    detail=f"SKU {sku} is on {n.count} lines of NetSuite {ns.type} "
+                    f"SKU {sku} is on {n.count} lines of NetSuite {ns.type} "
                     f"{ns.internal_id} ({_qty(n.quantity)} for {n.amount}), on {s.count} of "
                     f"{what} in Shopify ({_qty(s.quantity)} for {s.amount}).",
-                    **line,
-                    **base,
                 )
-            )
-        elif s.quantity != n.quantity:
-            found.append(
-                Finding(
+            elif s.quantity != n.quantity:
+                kind, detail = (
                     QUANTITY,
-                    expected=s.amount,
-                    actual=n.amount,
-                    expected_quantity=s.quantity,
-                    actual_quantity=n.quantity,
-                    detail=f"SKU {sku} of {what}: Shopify {_qty(s.quantity)} for {s.amount}, "
+                    f"SKU {sku} of {what}: Shopify {_qty(s.quantity)} for {s.amount}, "
                     f"NetSuite {_qty(n.quantity)} for {n.amount}.",
-                    **line,
-                    **base,
                 )
-            )
-        elif s.amount != n.amount:
-            found.append(
-                Finding(
+            elif s.amount != n.amount:
+                kind, detail = (
                     AMOUNT,
-                    expected=s.amount,
-                    actual=n.amount,
-                    expected_quantity=s.quantity,
-                    actual_quantity=n.quantity,
-                    detail=f"SKU {sku} of {what} ({_qty(s.quantity)}): Shopify {s.amount}, "
+                    f"SKU {sku} of {what} ({_qty(s.quantity)}): Shopify {s.amount}, "
                     f"NetSuite {n.amount}.",
-                    **line,
-                    **base,
                 )
-            )
+            else:
+                kind = detail = None
+            if kind is not None:
+                found.append(Finding(kind, detail=detail, **both, **line, **base))
         both_taxed = s is not None and n is not None and s.tax is not None and n.tax is not None
         if both_taxed and s.tax != n.tax:
             found.append(

@@ -1009,6 +1009,17 @@ def _refund_amount(order: dict, lines: list[dict], ship: list[dict]) -> Decimal:
 _TERM = re.compile(r"""(\w+):(>=|<=|>|<)?('[^']*'|"[^"]*"|\S+)""")
 
 
+def _compare(actual, op: str, wanted) -> bool:
+    """A search term's comparison: `>`, `>=`, `<`, `<=`, or none (equal)."""
+    return {
+        ">": actual > wanted,
+        ">=": actual >= wanted,
+        "<": actual < wanted,
+        "<=": actual <= wanted,
+        "": actual == wanted,
+    }[op]
+
+
 @lru_cache(maxsize=256)
 def _terms(query: str) -> tuple:
     # Parsed once per search, not once per order of the store.
@@ -1022,27 +1033,11 @@ def order_matches(store: Store, order: dict, query: str | None) -> bool:
         value = raw.strip("'\"")
         if field in ("updated_at", "created_at", "processed_at"):
             actual = parse_time(order["updated_at" if field == "updated_at" else "created_at"])
-            wanted = parse_time(value)
-            ok = {
-                ">": actual > wanted,
-                ">=": actual >= wanted,
-                "<": actual < wanted,
-                "<=": actual <= wanted,
-                "": actual == wanted,
-            }[op]
-            if not ok:
+            if not _compare(actual, op, parse_time(value)):
                 return False
         elif field == "id":
             # Shopify's order search takes id ranges (`id:>=1000 id:<2000`).
-            actual, wanted = order["id"], int(value)
-            ok = {
-                ">": actual > wanted,
-                ">=": actual >= wanted,
-                "<": actual < wanted,
-                "<=": actual <= wanted,
-                "": actual == wanted,
-            }[op]
-            if not ok:
+            if not _compare(order["id"], op, int(value)):
                 return False
         elif field == "name":
             if order["name"].lstrip("#") != value.lstrip("#"):
