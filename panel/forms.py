@@ -118,9 +118,9 @@ class LocationMapForm(forms.Form):
                 errors.append(
                     f"Line {number}: write “NetSuite id = Shopify id”, e.g. 1 = 71234567."
                 )
-            elif not netsuite_id.isdigit():
+            elif not (netsuite_id.isascii() and netsuite_id.isdigit()):
                 errors.append(f"Line {number}: the NetSuite location id is digits only.")
-            elif not shopify_id.isdigit():
+            elif not (shopify_id.isascii() and shopify_id.isdigit()):
                 errors.append(f"Line {number}: the Shopify location id is digits only.")
             elif netsuite_id in pairs:
                 errors.append(

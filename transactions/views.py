@@ -96,7 +96,10 @@ def bulk_action(request):
     verb = request.POST.get("verb")
     if verb not in BULK_VERBS:
         raise Http404
-    ids = [int(v) for v in request.POST.getlist("ids") if v.isdigit()][:BULK_LIMIT]
+    # ASCII digits that fit a bigint: "²" is a digit to str.isdigit and not to int().
+    ids = [
+        int(v) for v in request.POST.getlist("ids") if v.isascii() and v.isdigit() and len(v) < 19
+    ][:BULK_LIMIT]
     do, done_word = BULK_VERBS[verb]
     done = 0
     for txn in Transaction.objects.select_related("connector").filter(pk__in=ids):

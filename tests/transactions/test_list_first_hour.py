@@ -118,3 +118,16 @@ def test_retry_not_offered_when_the_connector_is_off(client):
     body = client.get(f"/transactions/{row.pk}/row/").content.decode()
     assert "Connector inactive: switch it on to post" in body
     assert ">Retry<" not in body
+
+
+@pytest.mark.parametrize("bad", ["²", "١٢", "9" * 30, "-1", "1e3", ""])
+def test_bulk_ids_that_are_not_row_ids_are_left_out_not_a_server_error(client, bad):
+    connector = make_connector()
+    row = _order(connector, 1, error="boom")
+    client.force_login(make_cs())
+    response = client.post(
+        "/transactions/bulk/", {"verb": "ignore", "ids": [bad, row.pk]}, follow=True
+    )
+    assert response.status_code == 200
+    assert "1 transaction(s) ignored" in response.content.decode()
+    assert Transaction.objects.get(pk=row.pk).status == Status.IGNORED
