@@ -303,8 +303,16 @@ class ConnectorOptions(models.Model):
         max_length=40,
         choices=SalesOrderStatus.choices,
         default=SalesOrderStatus.PENDING_FULFILLMENT,
-        help_text="Once the NetSuite sales order reaches this status, edits are no longer "
-        "applied automatically and go to a person instead.",
+        help_text="Shopify edits are applied to the NetSuite sales order while it is at or "
+        "before this status and no item fulfillment exists; after that they go to the "
+        "exception queue for a person.",
+    )
+    netsuite_line_key_field_id = models.CharField(
+        "Shopify line id field (NetSuite line custom field)",
+        max_length=100,
+        default="custcol_shopify_line_id",
+        help_text="A free-text transaction column field that holds each sales order line's "
+        "Shopify line item id, so edits change the right line.",
     )
 
     # Settings › Payments (flows/payout_to_netsuite)

@@ -209,14 +209,15 @@ class Synchronizer:
         self._claims.update(dict.fromkeys(won, marker))
         return won
 
-    def reclaim(self, txn: Transaction, *, message: str) -> bool:
+    def reclaim(self, txn: Transaction, *, message: str, from_statuses=(Status.POSTED,)) -> bool:
         """Claim a Posted row again because its source changed after it was posted (e.g. a
-        tracking number typed later in NetSuite): the same conditional UPDATE, from Posted, so
-        two workers still cannot both take it."""
+        tracking number typed later in NetSuite, an order edited again): the same conditional
+        UPDATE, from Posted (or the given done states), so two workers still cannot both take
+        it."""
         marker = timezone.now()
         won = lifecycle.claim_many(
             [txn.pk],
-            from_statuses=(Status.POSTED,),
+            from_statuses=from_statuses,
             message=message,
             flow_run_id=self.job.run_id,
             marker=marker,

@@ -91,6 +91,7 @@ SECTIONS: dict[str, Section] = {
                 "post_order_modifications_to_shopify",
                 "allow_netsuite_order_corrections",
                 "order_edit_lock_status",
+                "netsuite_line_key_field_id",
             ),
         ),
         Section(

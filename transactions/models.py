@@ -46,10 +46,15 @@ class Status(models.TextChoices):
     ORDER_POSTED = "order_posted", "Order posted / waiting for shipment"
     COMPLETE = "complete", "Complete"
     CANCELED = "canceled", "Canceled"
+    # An order edit the connector may not apply by itself (the NetSuite order is past the
+    # fulfilment lock, a fulfilled line would shrink in Shopify): it waits in the exception
+    # queue (EditReview) for a person to apply it anyway, dismiss it or credit it.
+    REVIEW = "review", "Needs review"
 
 
-# Statuses from which a post may be (re)claimed.
-POSTABLE = (Status.RETRIEVED, Status.SCHEDULED, Status.ERROR, Status.WAITING)
+# Statuses from which a post may be (re)claimed. A row in review is claimed again when its
+# source changes (a later edit supersedes the one waiting for a person).
+POSTABLE = (Status.RETRIEVED, Status.SCHEDULED, Status.ERROR, Status.WAITING, Status.REVIEW)
 # Statuses a person (or the retry sweeper) may post again.
 RETRYABLE = (Status.ERROR, Status.WAITING)
 # Work not done yet: asked to post, posting, failed and due again, waiting for something. The
@@ -266,3 +271,76 @@ class HourlyOutcome(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.source_channel} {self.hour:%Y-%m-%d %H}:00"
+
+
+class EditReview(models.Model):
+    """The exception queue: an order edit that was not applied by itself, with what each side
+    holds, waiting for customer service to apply it anyway, dismiss it with a reason, or
+    create an adjustment (a credit memo for what was removed, seed 004).
+
+    One open review per order and direction: a later edit of the same order updates it in
+    place (its version and changes), so a person always decides on the order as it is now.
+    """
+
+    class Direction(models.TextChoices):
+        TO_NETSUITE = "to_netsuite", "Shopify edit → NetSuite"
+        TO_SHOPIFY = "to_shopify", "NetSuite correction → Shopify"
+
+    class State(models.TextChoices):
+        OPEN = "open", "Open"
+        APPLYING = "applying", "Applying"
+        APPLIED = "applied", "Applied anyway"
+        DISMISSED = "dismissed", "Dismissed"
+        ADJUSTED = "adjusted", "Credit memo created"
+        SUPERSEDED = "superseded", "No longer needed"
+
+    connector = models.ForeignKey(Connector, on_delete=models.CASCADE, related_name="+")
+    transaction = models.ForeignKey(
+        Transaction, on_delete=models.CASCADE, related_name="edit_reviews"
+    )
+    direction = models.CharField(max_length=12, choices=Direction.choices)
+    shopify_order_id = models.CharField(max_length=40)
+    shopify_order_name = models.CharField(max_length=40, blank=True)
+    netsuite_sales_order_id = models.CharField(max_length=40, blank=True)
+    # Fingerprint of the source's line state this review is about (flows.order_edits.lines).
+    version = models.CharField(max_length=64)
+    reason = models.TextField(help_text="Why the edit was not applied by itself.")
+    # [{key, sku, title, change: added|removed|quantity|charge|shipping, source_quantity,
+    #   target_quantity, fulfilled, source_amount, target_amount}]
+    changes = models.JSONField(default=list, blank=True)
+    source_state = models.JSONField(default=dict, blank=True)
+    target_state = models.JSONField(default=dict, blank=True)
+    state = models.CharField(max_length=12, choices=State.choices, default=State.OPEN)
+    resolution = models.TextField(blank=True, help_text="The reason given, or what was done.")
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    adjustment_id = models.CharField(
+        max_length=40, blank=True, help_text="The NetSuite credit memo created for it."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["connector", "direction", "shopify_order_id"],
+                condition=Q(state__in=("open", "applying")),
+                name="editreview_one_open_per_order",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["state", "created_at", "id"], name="editreview_queue"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Edit of {self.shopify_order_name or self.shopify_order_id} ({self.state})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state == self.State.OPEN
+
+    def get_additional_data(self) -> dict:
+        return {"connector_id": self.connector_id, "connector": str(self.connector)}

@@ -63,6 +63,14 @@ def boolean_fields(values: Mapping[str, bool]):
     )
 
 
+def string_fields(values: Mapping[str, str]):
+    """A ``customFieldList`` of free-text fields, keyed by script id (``custcol_...``)."""
+    core = factory("core")
+    return core.CustomFieldList(
+        customField=[core.StringCustomFieldRef(scriptId=k, value=v) for k, v in values.items()]
+    )
+
+
 def customer(
     external_id: str,
     *,
@@ -106,7 +114,8 @@ def sales_order(
     custom_checkboxes: Mapping[str, bool] | None = None,
 ):
     """A sales order. ``customer`` is a RecordRef; each line is ``{"item": RecordRef,
-    "quantity": n, "rate": price}`` (``amount``/``description`` optional)."""
+    "quantity": n, "rate": price}`` (``amount``/``description`` optional; ``custom``: free-text
+    column fields by script id, e.g. the Shopify line id)."""
     sales = factory("sales")
     items = [
         sales.SalesOrderItem(
@@ -115,6 +124,7 @@ def sales_order(
             rate=None if line.get("rate") is None else str(line["rate"]),
             amount=line.get("amount"),
             description=line.get("description"),
+            customFieldList=string_fields(line["custom"]) if line.get("custom") else None,
         )
         for line in lines
     ]

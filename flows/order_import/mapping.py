@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from connector import external_ids
+from connector import external_ids, gids
 from flows.charges import ChargeItems
 from flows.sync import NeedsPerson as MappingError
 
@@ -158,6 +158,8 @@ def sales_order_for_order(
             )
         lines.append(
             {
+                # The Shopify line this sales order line is (order edits address it by this).
+                "key": gids.legacy_id(line["id"]) if line.get("id") else "",
                 "item_internal_id": item_ids[sku],
                 "quantity": int(line["quantity"]),
                 "rate": money(line["originalUnitPriceSet"]),

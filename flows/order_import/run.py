@@ -224,7 +224,11 @@ class OrderImporter:
             except NeedsPerson as exc:
                 results[txn.pk] = exc
                 continue
-            sales_orders.append(_sales_order_record(fields, entity))
+            sales_orders.append(
+                _sales_order_record(
+                    fields, entity, self.job.options.netsuite_line_key_field_id.strip()
+                )
+            )
             posting.append((oid, txn, order))
         if not sales_orders:
             return
@@ -381,7 +385,7 @@ def _customer_record(c: mapping.CustomerFields):
     )
 
 
-def _sales_order_record(fields: mapping.SalesOrderFields, entity_internal_id: str):
+def _sales_order_record(fields: mapping.SalesOrderFields, entity_internal_id: str, key_field=""):
     so = records.sales_order(
         fields.external_id,
         customer=records.ref(entity_internal_id, record_type="customer"),
@@ -392,6 +396,7 @@ def _sales_order_record(fields: mapping.SalesOrderFields, entity_internal_id: st
                 "rate": line["rate"],
                 "amount": None if line.get("amount") is None else float(line["amount"]),
                 "description": line["description"],
+                "custom": {key_field: line["key"]} if key_field and line.get("key") else None,
             }
             for line in fields.lines
         ],

@@ -13,7 +13,8 @@ from connector.netsuite.budget import Priority
 from flows.base import Flow
 from flows.charges import ChargeItems
 from flows.context import Job
-from flows.sync import NeedsPerson, Synchronizer, Wait, Written
+from flows.order_edits.absorbed import absorbed_by_edit
+from flows.sync import NeedsPerson, Skip, Synchronizer, Wait, Written
 from transactions.models import Channel, Kind, Transaction
 
 from . import netsuite, shopify
@@ -84,6 +85,11 @@ def _write(job: Job, sync: Synchronizer, txn: Transaction) -> Written:
             lambda refund_id: bind(refund_id, txn.source_id, txn.source_type),
             store_credit=bool(job.options.refund_to_store_credit),
             cancel_refunds=not job.options.prevent_shopify_refund_on_cancel,
+        )
+    if absorbed_by_edit(job.connector, txn.shopify_order_id, txn.source_id):
+        raise Skip(
+            "An order edit took this refund off the NetSuite sales order before it was billed: "
+            "nothing to credit (it would count twice)."
         )
     charges = ChargeItems.of(job.options)
 

@@ -52,9 +52,13 @@ def _stamp(rec: Record, when: str | None = None) -> None:
 
 
 def order_lines(so: Record) -> list[tuple[int, etree._Element]]:
-    """(orderLine, line) for the sales order's lines: numbered by position, from 1."""
+    """(orderLine, line) for the sales order's lines: each line's own ``line`` number (never
+    reused on the order), or its position for a line saved without one."""
     items = so.fields.get("itemList")
-    return list(enumerate([] if items is None else list(items), start=1))
+    return [
+        (int(line.findtext(q(so.ns, "line")) or position), line)
+        for position, line in enumerate([] if items is None else list(items), start=1)
+    ]
 
 
 def _line_item(so: Record, line: etree._Element) -> str | None:
@@ -151,6 +155,14 @@ def create(
 
 def _order_status(sandbox, so: Record) -> None:
     shipped = _shipped_before(sandbox.store, so)
+    # Each line shows how much of it is on item fulfillments, as NetSuite's does.
+    for number, line in order_lines(so):
+        if number in shipped:
+            old = line.find(q(so.ns, "quantityFulfilled"))
+            if old is not None:
+                line.remove(old)
+            etree.SubElement(line, q(so.ns, "quantityFulfilled")).text = f"{shipped[number]:g}"
+            sort_children(line, so.ns, "SalesOrderItem")
     complete = all(
         shipped.get(n, 0) >= float(line.findtext(q(so.ns, "quantity")) or 0)
         for n, line in order_lines(so)

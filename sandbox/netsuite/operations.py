@@ -122,6 +122,14 @@ class Operations:
                         f"{rec.internal_id}.",
                     )
                 sent_names = {etree.QName(f).localname for f in line}
+                fulfilled = float(target.findtext(q(rec.ns, "quantityFulfilled")) or 0)
+                new_quantity = line.findtext(q(rec.ns, "quantity"))
+                if new_quantity is not None and float(new_quantity) < fulfilled:
+                    raise _RecordError(
+                        "USER_ERROR",
+                        f"Line {number.strip()}: the quantity cannot be less than the "
+                        f"quantity fulfilled ({fulfilled:g}).",
+                    )
                 if sent_names & {"quantity", "rate"} and "amount" not in sent_names:
                     # A new quantity or rate makes NetSuite work the amount out again.
                     stale = target.find(q(rec.ns, "amount"))

@@ -512,6 +512,8 @@ class Presenter:
             "totalPriceSet": bag(totals["total"], currency),
             "originalTotalPriceSet": bag(totals["total"], currency),
             "currentTotalPriceSet": bag(totals["current_total"], currency),
+            "currentTotalDiscountsSet": bag(totals["current_discount"], currency),
+            "edited": bool(order.get("edited")),
             "totalOutstandingSet": bag(totals["outstanding"], currency),
             "refundDiscrepancySet": bag(totals["discrepancy"], currency),
             "totalReceivedSet": bag(totals["received"], currency),

@@ -421,6 +421,19 @@ class Store:
             sum((line_current_tax(li) for li in lines), Decimal(0)) + ship_tax - refunded_ship_tax
         )
         current_shipping = shipping - refunded_shipping
+        # Line and order-level discounts of the units still on the order (edits and refunds
+        # take a removed unit's share of the discount with it).
+        current_discount = sum(
+            (
+                _prorate(
+                    money(li.get("discount")) + money(li.get("order_discount")),
+                    li["current_quantity"],
+                    li["quantity"],
+                )
+                for li in lines
+            ),
+            Decimal(0),
+        )
         if not ship_lines and money(order.get("shipping")) > 0:
             # A record saved before shipping lines existed.
             shipping = current_shipping = money(order["shipping"])
@@ -455,6 +468,7 @@ class Store:
                 "current_shipping": current_shipping,
                 "refunded_shipping": refunded_shipping,
                 "discount": money(order.get("discount", "0")),
+                "current_discount": current_discount,
                 "total": total,
                 "current_total": current_total,
                 "received": received,
@@ -830,8 +844,15 @@ class Store:
                     if fo_line["line_item_id"] == line["id"]:
                         fo_line["remaining"] = max(0, fo_line["remaining"] + delta)
                         fo_line["total"] = max(0, fo_line["total"] + delta)
+        # Shopify taxes an added line as the order's other lines are taxed.
+        rate = next((li["tax_rate"] for li in order["line_items"] if li.get("tax_rate")), None)
         for added in calc["added"]:
             variant = shop.variants[added["variant_id"]]
+            line_tax = (
+                money(money(variant["price"]) * added["quantity"] * Decimal(rate))
+                if rate
+                else Decimal(0)
+            )
             line = {
                 "id": added["id"],
                 "sku": variant["sku"],
@@ -842,8 +863,8 @@ class Store:
                 "price": variant["price"],
                 "discount": "0.00",
                 "order_discount": "0.00",
-                "tax": "0.00",  # the sandbox computes no tax for lines added by an edit
-                "tax_rate": None,
+                "tax": str(line_tax),
+                "tax_rate": rate,
                 "fulfilled": 0,
                 "refunded": 0,
             }
@@ -867,6 +888,7 @@ class Store:
             )
         shop.calculated_orders.pop(calc["id"], None)
         order["edited"] = True
+        order["tax"] = str(self.totals(order)["tax"])
         order.setdefault("edits", []).append(
             {
                 "id": calc["id"],

@@ -1,0 +1,475 @@
+"""Shopify Order Edit → NetSuite Sales Order Update, on the synchronizer (seed 004).
+
+An order edited in Shopify (orders/edited webhook; a delta over edited orders as the safety
+net) is compared with its NetSuite sales order line by line (flows/order_edits/lines.py) and
+the difference is written in one update with ``replaceAll="false"``: lines addressed by
+number, new lines added with their Shopify line key, removed lines set to 0 and closed,
+Shopify's current discount and tax on the charge-item lines, Shopify's shipping. Then the
+total NetSuite computed is read back and must equal Shopify's to the cent.
+
+The fulfilment lock: past the cut-off status of Settings › Order edits, or once any unit is
+on an item fulfillment, nothing is written by itself. The edit goes to the exception queue
+(transactions.EditReview) with what changed in Shopify and what NetSuite holds; a person
+applies it anyway, dismisses it with a reason, or has a credit memo made for what it removed.
+
+Order and repeats: the flow writes the order's *current* state, never a delta, so edits
+arriving late, twice or out of order cannot undo one another; the version applied (a
+fingerprint of the line state) is kept on the row and in the binding, so a repeated webhook
+finds nothing to do and an edit the reverse flow made in Shopify is not sent back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+
+from connector import external_ids, gids, items
+from connector.netsuite import records
+from flows import bundles
+from flows.charges import ChargeItems
+from flows.context import SKIPPED, Job
+from flows.order_edits import lines as edit_lines
+from flows.order_edits.lock import lock_reason, status_label
+from flows.order_edits.reviews import close_open, open_review, pending_action
+from flows.sync import NeedsPerson, Skip, Synchronizer, Wait, Written, check_total
+from transactions.models import Channel, EditReview, Kind, Status, Transaction
+
+BINDING_KIND = "order_edit"
+DIRECTION = EditReview.Direction.TO_NETSUITE
+# Rows whose order may be edited again after they finished.
+DONE = (Status.POSTED, Status.SKIPPED, Status.IGNORED)
+
+
+def _sync(job: Job) -> Synchronizer:
+    return Synchronizer(job, kind=Kind.ORDER_EDIT, source_channel=Channel.SHOPIFY)
+
+
+def run(ctx: Job) -> None:
+    sync = _sync(ctx)
+    for summary in _orders(ctx):
+        ctx.check()
+        if summary.get("edited"):
+            ctx.add_total(1)
+            ctx.record([handle(ctx, sync, summary["id"])])
+        if not ctx.scope:
+            # Every edited order up to this one is handled or due for retry by itself.
+            ctx.advance_cursor(summary["updatedAt"])
+
+
+def _orders(ctx: Job) -> Iterator[dict]:
+    if ctx.scope:
+        for order_id in ctx.scope:
+            yield {"id": gids.order(order_id), "edited": True}
+        return
+    since = ctx.cursor()
+    query = f"updated_at:>='{since.isoformat()}'" if since is not None else None
+    yield from ctx.shopify.iter_pages("ordersEditedSince", "orders", query, 50)
+
+
+def read_order(job: Job, order_gid: str) -> dict | None:
+    return job.shopify.execute("orderForEdit", {"id": order_gid})["order"]
+
+
+def handle(job: Job, sync: Synchronizer, order_gid: str) -> tuple[int | None, str, str]:
+    """Read the order; when its state differs from the version this row last applied (or
+    sent to review), claim the row and apply it."""
+    order = read_order(job, order_gid)
+    order_id = gids.legacy_id(order_gid)
+    if order is None:
+        return (None, SKIPPED, f"Shopify has no order {order_id}.")
+    txn = sync.records(
+        {
+            order_id: {
+                "shopify_order_id": order_id,
+                "shopify_order_name": order.get("name", ""),
+                "source_type": "order_edit",
+            }
+        },
+        message="Order edit retrieved from Shopify.",
+    )[order_id]
+    payload = txn.payload or {}
+    version = _wanted(job, order, payload.get("absorbed_refunds", ())).version()
+    if payload.get("version") == version and txn.status in (*DONE, Status.REVIEW):
+        return (txn.pk, SKIPPED, "Already handled: this version of the order was seen before.")
+    if txn.status in DONE:
+        won = sync.reclaim(txn, message="Order edited in Shopify.", from_statuses=DONE)
+    else:
+        won = bool(sync.claim([txn], message="Order edited in Shopify."))
+    if not won:
+        return (txn.pk, SKIPPED, "Being posted by another worker, or not due yet.")
+    return sync.one(txn, lambda: apply_edit(job, sync, txn, order))
+
+
+def post_one(job: Job, txn: Transaction) -> None:
+    """Retry, the sweeper, and a person's Apply anyway / Create adjustment."""
+    sync = _sync(job)
+
+    def work() -> Written:
+        order = read_order(job, gids.order(txn.source_id))
+        if order is None:
+            raise Skip("Shopify has no such order any more.")
+        return apply_edit(job, sync, txn, order)
+
+    sync.one(txn, work)
+
+
+def _wanted(job: Job, order: dict, absorbed) -> edit_lines.Wanted:
+    skus = {(n.get("sku") or "").strip() for n in edit_lines._nodes(order.get("lineItems"))}
+    components = bundles.components_for(job.connector, skus - {""})
+    return edit_lines.wanted_from_order(
+        order, absorbed_refunds=absorbed, components=components, explode=bundles.explode
+    )
+
+
+def _item_ids(job: Job, netsuite, skus: set[str]) -> dict[str, str]:
+    def lookup(sku: str) -> str | None:
+        item = netsuite.find_item_by_sku(sku)
+        return item.internalId if item is not None else None
+
+    return items.item_ids(job.connector, skus, lookup)
+
+
+def _unposted_refunds(job: Job, order: dict) -> set[str]:
+    """Refunds of the order the refunds flow has not credited in NetSuite: an edit applied
+    before the order is billed takes them off the sales order instead (absorbs them)."""
+    ids = {gids.legacy_id(r["id"]) for r in order.get("refunds") or []}
+    if not ids:
+        return set()
+    posted = set(
+        Transaction.objects.filter(
+            connector=job.connector,
+            kind=Kind.REFUND,
+            source_channel=Channel.SHOPIFY,
+            source_id__in=ids,
+            status__in=(Status.POSTED, Status.POSTING),
+        ).values_list("source_id", flat=True)
+    )
+    return ids - posted
+
+
+def apply_edit(job: Job, sync: Synchronizer, txn: Transaction, order: dict) -> Written:
+    order_id = gids.legacy_id(order["id"])
+    name = order.get("name") or order_id
+    if order.get("cancelledAt"):
+        raise Skip("The order was cancelled in Shopify: the cancellation flow handles it.")
+    if ((order.get("lineItems") or {}).get("pageInfo") or {}).get("hasNextPage"):
+        raise NeedsPerson(f"Order {name} has more than 100 lines: edit it in NetSuite by hand.")
+    netsuite = job.netsuite()
+    options = job.options
+    charges = ChargeItems.of(options)
+    key_field = options.netsuite_line_key_field_id.strip()
+    so = netsuite.find("salesOrder", external_ids.sales_order(order_id))
+    if so is None:
+        raise Wait(f"Order {name} is not in NetSuite yet: the edit waits for its import.")
+    held = edit_lines.held_from_sales_order(so, key_field=key_field, charges=charges)
+    fulfilled = sum(line.fulfilled for line in held.item_lines)
+    lock = lock_reason(held.status, options.order_edit_lock_status, fulfilled)
+    payload = dict(txn.payload or {})
+    asked = pending_action(txn)
+    payload.pop("review_action", None)
+    absorbed = set(payload.get("absorbed_refunds") or ())
+    if lock is None:
+        absorbed |= _unposted_refunds(job, order)
+    wanted = _wanted(job, order, absorbed)
+    version = wanted.version()
+    wanted = edit_lines.with_items(
+        wanted, _item_ids(job, netsuite, {line.sku for line in wanted.lines})
+    )
+    plan = edit_lines.plan(wanted, held, charges=charges)
+    payload.update(
+        {
+            "version": version,
+            "absorbed_refunds": sorted(absorbed),
+            "shopify_total": str(wanted.total),
+            "changes": plan.changes,
+        }
+    )
+    fields = {
+        "payload": payload,
+        "netsuite_sales_order_id": held.internal_id,
+        "shopify_order_name": name,
+        "amount": wanted.total,
+        "currency": wanted.currency,
+    }
+    if asked is not None and asked[1] != version:
+        asked = None  # the order changed since the person decided: they decide again
+    if plan.empty:
+        _bind(sync, order_id, held.internal_id, version)
+        close_open(
+            job.connector,
+            DIRECTION,
+            order_id,
+            EditReview.State.SUPERSEDED,
+            "The sales order already matches Shopify's order.",
+        )
+        return Written(
+            target_id=held.internal_id,
+            message=f"NetSuite sales order {held.internal_id} already matches Shopify's order.",
+            fields=fields,
+        )
+    if asked is not None and asked[0] == "adjust":
+        return _adjust(job, sync, order, so, held, wanted, version, fields)
+    if lock is not None and asked is None:
+        open_review(
+            txn,
+            direction=DIRECTION,
+            version=version,
+            reason=lock,
+            changes=plan.changes,
+            source_state=_shopify_state(wanted),
+            target_state=_netsuite_state(held),
+        )
+        raise Skip(
+            f"Not applied by itself: {lock} The edit waits in the exception queue.",
+            status=Status.REVIEW,
+            **fields,
+        )
+    job.check()
+    netsuite.update(_update_record(held.internal_id, plan, key_field))
+    after = netsuite.get("salesOrder", internal_id=held.internal_id)
+    _bind(sync, order_id, held.internal_id, version)
+    check_total(
+        f"Order {name} after its edit",
+        "Shopify",
+        wanted.total,
+        "NetSuite",
+        getattr(after, "total", None),
+        currency=wanted.currency,
+    )
+    forced = asked is not None
+    close_open(
+        job.connector,
+        DIRECTION,
+        order_id,
+        EditReview.State.APPLIED if forced else EditReview.State.SUPERSEDED,
+        "Applied anyway by a person." if forced else "Applied: the order was unlocked again.",
+    )
+    summary = "; ".join(c["summary"] for c in plan.changes[:6])
+    extra = _payment_note(order, held.total, wanted.total, wanted.currency)
+    return Written(
+        target_id=held.internal_id,
+        message=(
+            f"Sales order {held.internal_id} updated{' past the lock' if forced else ''}: "
+            f"{summary}. Total {held.total} → {wanted.total} {wanted.currency}, equal to "
+            f"Shopify's.{extra}"
+        ),
+        fields=fields,
+        detail={"changes": plan.changes, "netsuite_total_before": str(held.total)},
+    )
+
+
+def _payment_note(order: dict, before: Decimal, after: Decimal, currency: str) -> str:
+    """What the edit means for the customer's money, as Shopify records it."""
+    if after > before:
+        outstanding = edit_lines.money(order.get("totalOutstandingSet"))
+        captured = (after - before) - outstanding
+        return (
+            f" The edit added {after - before} {currency}: Shopify has captured "
+            f"{max(captured, Decimal(0))} of it, {outstanding} outstanding."
+        )
+    if after < before:
+        return (
+            f" The edit took {before - after} {currency} off the order: a Shopify refund of "
+            "it is absorbed by this sales order, not credited again."
+        )
+    return ""
+
+
+def _bind(sync: Synchronizer, order_id: str, so_id: str, version: str) -> None:
+    sync.bind(
+        BINDING_KIND,
+        shopify_id=order_id,
+        netsuite_id=so_id,
+        netsuite_type="salesOrder",
+        origin=Channel.SHOPIFY,
+        marker=version,
+    )
+
+
+def _update_record(internal_id: str, plan: edit_lines.Plan, key_field: str):
+    sales = records.factory("sales")
+    item_lines = []
+    for update in plan.updates:
+        item_lines.append(
+            sales.SalesOrderItem(
+                line=int(update["line"]),
+                quantity=update.get("quantity"),
+                rate=None if update.get("rate") is None else str(update["rate"]),
+                amount=None if update.get("amount") is None else float(update["amount"]),
+                isClosed=True if update.get("closed") else None,
+                customFieldList=records.string_fields({key_field: update["key"]})
+                if key_field and update.get("key")
+                else None,
+            )
+        )
+    for add in plan.adds:
+        item_lines.append(
+            sales.SalesOrderItem(
+                item=records.ref(add["item_id"]),
+                quantity=add.get("quantity"),
+                rate=None if add.get("rate") is None else str(add["rate"]),
+                amount=float(add["amount"]),
+                description=add.get("description"),
+                customFieldList=records.string_fields({key_field: add["key"]})
+                if key_field and add.get("key")
+                else None,
+            )
+        )
+    return records.record(
+        "SalesOrder",
+        internalId=internal_id,
+        itemList=sales.SalesOrderItemList(replaceAll=False, item=item_lines)
+        if item_lines
+        else None,
+        shippingCost=None if plan.shipping is None else float(plan.shipping),
+    )
+
+
+def _shopify_state(wanted: edit_lines.Wanted) -> dict:
+    return {
+        "lines": [
+            {
+                "key": w.key,
+                "sku": w.sku,
+                "title": w.description,
+                "quantity": w.quantity,
+                "amount": str(w.amount),
+            }
+            for w in wanted.lines
+        ],
+        "discount": str(wanted.discount),
+        "tax": str(wanted.tax),
+        "shipping": str(wanted.shipping),
+        "total": str(wanted.total),
+        "currency": wanted.currency,
+    }
+
+
+def _netsuite_state(held: edit_lines.Held) -> dict:
+    return {
+        "status": status_label(held.status),
+        "lines": [
+            {
+                "line": h.line,
+                "key": h.key,
+                "item": h.item_id,
+                "title": h.description,
+                "quantity": h.quantity,
+                "fulfilled": h.fulfilled,
+                "amount": str(h.amount),
+                "charge": h.charge,
+                "closed": h.closed,
+            }
+            for h in held.lines
+        ],
+        "shipping": str(held.shipping),
+        "total": str(held.total),
+    }
+
+
+def _adjust(job, sync, order, so, held, wanted, version, fields) -> Written:
+    """A credit memo for what the edit removed (seed 004's prevention rule past the lock):
+    removed units at the sales order's rates, the tax and shipping Shopify no longer
+    charges; its total, read back, must be what Shopify's total went down by."""
+    netsuite = job.netsuite()
+    order_id = gids.legacy_id(order["id"])
+    name = order.get("name") or order_id
+    charges = ChargeItems.of(job.options)
+    owed = held.total - wanted.total
+    if owed <= 0:
+        raise NeedsPerson(
+            f"The edit of order {name} does not lower its total ({held.total} → "
+            f"{wanted.total}): there is nothing to credit. Apply it or dismiss it."
+        )
+    external_id = f"{external_ids.sales_order(order_id)}-edit-{version[:12]}"
+    memo = netsuite.find("creditMemo", external_id)
+    if memo is None:
+        memo_lines = []
+        by_key = {w.key: w for w in wanted.lines}
+        for line in held.item_lines:
+            want = by_key.get(line.key)
+            if want is None or want.quantity >= line.quantity:
+                continue
+            units = line.quantity - want.quantity
+            rate = line.rate if line.rate is not None else Decimal(0)
+            memo_lines.append(
+                {
+                    "item": records.ref(line.item_id),
+                    "quantity": units,
+                    "rate": rate,
+                    "amount": float(rate * units),
+                    "description": f"Removed in Shopify: {want.sku}",
+                }
+            )
+        for kind, wanted_amount in (("tax", wanted.tax), ("discount", -wanted.discount)):
+            line = held.charge_line(kind)
+            held_amount = line.amount if line else Decimal(0)
+            if held_amount > wanted_amount:
+                item = charges.tax if kind == "tax" else charges.discount
+                if not item:
+                    raise NeedsPerson(
+                        f"Set the NetSuite {kind} item in Settings › Orders, then try again."
+                    )
+                memo_lines.append(
+                    {
+                        "item": records.ref(item),
+                        "quantity": None,
+                        "rate": None,
+                        "amount": float(held_amount - wanted_amount),
+                        "description": f"Shopify {kind} no longer charged",
+                    }
+                )
+        sales = records.factory("sales")
+        credit = records.record(
+            "CreditMemo",
+            externalId=external_id,
+            entity=records.ref(getattr(getattr(so, "entity", None), "internalId", None)),
+            memo=f"Order edit of Shopify order {name} after the fulfilment lock",
+            otherRefNum=name,
+            itemList=records.factory("sales").CreditMemoItemList(
+                item=[
+                    sales.CreditMemoItem(
+                        item=m["item"],
+                        quantity=m["quantity"],
+                        rate=None if m["rate"] is None else str(m["rate"]),
+                        amount=m["amount"],
+                        description=m["description"],
+                    )
+                    for m in memo_lines
+                ]
+            ),
+        )
+        shipping_cut = held.shipping - wanted.shipping
+        if shipping_cut > 0:
+            credit.shippingCost = float(shipping_cut)
+        job.check()
+        ref = netsuite.add(credit)
+        memo = netsuite.get("creditMemo", internal_id=ref.internal_id)
+    memo_id = str(memo.internalId)
+    _bind(sync, order_id, held.internal_id, version)
+    check_total(
+        f"Credit memo for the edit of order {name}",
+        "Shopify",
+        owed,
+        "NetSuite",
+        getattr(memo, "total", None),
+        currency=wanted.currency,
+    )
+    EditReview.objects.filter(
+        connector=job.connector,
+        direction=DIRECTION,
+        shopify_order_id=order_id,
+        state__in=(EditReview.State.OPEN, EditReview.State.APPLYING),
+    ).update(
+        state=EditReview.State.ADJUSTED,
+        adjustment_id=memo_id,
+        resolution=f"Credit memo {memo_id} for {owed} {wanted.currency}.",
+    )
+    return Written(
+        target_id=memo_id,
+        message=(
+            f"Credit memo {memo_id} created for what the edit removed ({owed} "
+            f"{wanted.currency}); the sales order was left as it is."
+        ),
+        fields=fields,
+    )
