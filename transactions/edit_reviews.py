@@ -25,6 +25,9 @@ class ReviewError(Exception):
 
 
 MIN_REASON = 5
+# The order's edit row while its review is open: in review, or failed after a person's action
+# (the review reopens with the error, to be decided again).
+DECIDABLE = (Status.REVIEW, Status.ERROR, Status.WAITING)
 
 
 def _locked_open(review_id: int) -> EditReview:
@@ -53,7 +56,7 @@ def _request(user, review_id: int, action: str) -> EditReview:
         }
         Transaction.objects.filter(pk=txn.pk).update(payload=payload)
         note = "(apply the edit anyway)" if action == "apply" else "(credit what the edit removed)"
-        if not actions.request_post(user, txn.pk, from_statuses=(Status.REVIEW,), note=note):
+        if not actions.request_post(user, txn.pk, from_statuses=DECIDABLE, note=note):
             raise ReviewError("The order's edit is being posted already: nothing was done.")
         review.state = EditReview.State.APPLYING
         review.resolved_by = user

@@ -170,6 +170,24 @@ class NetSuiteClient:
                     out.append(exc)
         return out
 
+    def update_list_outcomes(self, recs: Iterable) -> list[Ref | NetSuiteRecordError]:
+        """Update records, ``UPSERT_LIST_MAX`` per request; each position holds the record's
+        Ref or the NetSuiteRecordError that refused it. An answer lost on the way back is not
+        sent again: an update that adds lines (``replaceAll="false"``) is not idempotent, so
+        the AmbiguousWrite goes to the caller, which reads the records again and re-plans."""
+        recs = list(recs)
+        out: list[Ref | NetSuiteRecordError] = []
+        for start in range(0, len(recs), UPSERT_LIST_MAX):
+            chunk = recs[start : start + UPSERT_LIST_MAX]
+            result = self._call("updateList", record=chunk, _resend_ambiguous=False)
+            for rec, resp in zip(chunk, result.writeResponse, strict=True):
+                what = f"update {records.record_type_of(rec)} {rec.internalId}"
+                try:
+                    out.append(self._write_ref(resp, what))
+                except NetSuiteRecordError as exc:
+                    out.append(exc)
+        return out
+
     def find_item_by_sku(self, sku: str):
         """The inventory item whose ``itemId`` is this SKU, or None."""
         search = records.item_search_by_sku(sku)
@@ -349,7 +367,16 @@ class NetSuiteClient:
         # Full jitter: spreads retries of many workers hitting the same limit at once.
         return random.uniform(0, min(self.backoff_cap, self.backoff_base * 2**attempt))
 
-    def _call(self, operation: str, *, resolve=None, _search_prefs=None, _raw=None, **kwargs):
+    def _call(
+        self,
+        operation: str,
+        *,
+        resolve=None,
+        _search_prefs=None,
+        _raw=None,
+        _resend_ambiguous=True,
+        **kwargs,
+    ):
         """Send with retries. ``resolve`` (writes only) looks the record up after an ambiguous
         failure: it returns the existing result to use, or None to write again. ``_raw``
         (reads only) parses a 200 answer's bytes itself instead of zeep, for bulk reads that
@@ -371,6 +398,8 @@ class NetSuiteClient:
                 ambiguous = ambiguous or isinstance(exc, AmbiguousWrite)
                 if not exc.retryable or attempt >= self.max_retries:
                     raise
+                if ambiguous and resolve is None and not _resend_ambiguous:
+                    raise  # the caller reads the record again before deciding anything
                 delay = self._backoff(attempt)
                 attempt += 1
                 logger.warning(

@@ -21,39 +21,69 @@ finds nothing to do and an edit the reverse flow made in Shopify is not sent bac
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from decimal import Decimal
 
-from connector import external_ids, gids, items
+from connector import bindings, external_ids, gids, items
 from connector.netsuite import records
 from flows import bundles
 from flows.charges import ChargeItems
-from flows.context import SKIPPED, Job
+from flows.context import SKIPPED, Job, RunLeaseLost
 from flows.order_edits import lines as edit_lines
 from flows.order_edits.lock import lock_reason, status_label
 from flows.order_edits.reviews import close_open, open_review, pending_action
-from flows.sync import NeedsPerson, Skip, Synchronizer, Wait, Written, check_total
+from flows.sync import NeedsPerson, Skip, Synchronizer, Wait, Written, check_total, message_of
 from transactions.models import Channel, EditReview, Kind, Status, Transaction
 
 BINDING_KIND = "order_edit"
 DIRECTION = EditReview.Direction.TO_NETSUITE
 # Rows whose order may be edited again after they finished.
 DONE = (Status.POSTED, Status.SKIPPED, Status.IGNORED)
+# Rows that hold a decision about a version (applied, skipped, dismissed, waiting for review).
+HANDLED = (*DONE, Status.REVIEW)
 
 
 def _sync(job: Job) -> Synchronizer:
     return Synchronizer(job, kind=Kind.ORDER_EDIT, source_channel=Channel.SHOPIFY)
 
 
+BATCH_SIZE = 20  # orders per getList / updateList / read-back
+
+
+@dataclass
+class Pending:
+    """An edit decided and ready to write: the update and what the row shows after it."""
+
+    txn: Transaction
+    order: dict
+    update: object
+    held: edit_lines.Held
+    wanted: edit_lines.Wanted
+    plan: edit_lines.Plan
+    version: str
+    fields: dict
+    forced: bool
+
+
 def run(ctx: Job) -> None:
     sync = _sync(ctx)
+    batch: list[str] = []
+    last_seen = None
     for summary in _orders(ctx):
         ctx.check()
         if summary.get("edited"):
-            ctx.add_total(1)
-            ctx.record([handle(ctx, sync, summary["id"])])
-        if not ctx.scope:
-            # Every edited order up to this one is handled or due for retry by itself.
-            ctx.advance_cursor(summary["updatedAt"])
+            batch.append(summary["id"])
+        last_seen = summary.get("updatedAt")
+        if len(batch) >= BATCH_SIZE:
+            _run_batch(ctx, sync, batch)
+            batch = []
+            if not ctx.scope and last_seen:
+                ctx.advance_cursor(last_seen)
+    if batch:
+        _run_batch(ctx, sync, batch)
+    if not ctx.scope and last_seen:
+        # Every edited order up to here is handled or due for retry by itself.
+        ctx.advance_cursor(last_seen)
 
 
 def _orders(ctx: Job) -> Iterator[dict]:
@@ -70,47 +100,182 @@ def read_order(job: Job, order_gid: str) -> dict | None:
     return job.shopify.execute("orderForEdit", {"id": order_gid})["order"]
 
 
-def handle(job: Job, sync: Synchronizer, order_gid: str) -> tuple[int | None, str, str]:
-    """Read the order; when its state differs from the version this row last applied (or
-    sent to review), claim the row and apply it."""
+def _run_batch(ctx: Job, sync: Synchronizer, order_gids: list[str]) -> None:
+    ctx.add_total(len(order_gids))
+    outcomes, work = [], []
+    for order_gid in order_gids:
+        outcome, claimed = _claim(ctx, sync, order_gid)
+        if claimed is None:
+            outcomes.append(outcome)
+        else:
+            work.append(claimed)
+    results = apply_batch(ctx, sync, work)
+    outcomes += sync.finish_many(results.items())
+    ctx.record(outcomes)
+
+
+def _claim(job: Job, sync: Synchronizer, order_gid: str):
+    """Read the order; when its state differs from the version last applied (or sent to
+    review) and from the one the connector last wrote, claim its row."""
     order = read_order(job, order_gid)
     order_id = gids.legacy_id(order_gid)
     if order is None:
-        return (None, SKIPPED, f"Shopify has no order {order_id}.")
-    txn = sync.records(
-        {
-            order_id: {
-                "shopify_order_id": order_id,
-                "shopify_order_name": order.get("name", ""),
-                "source_type": "order_edit",
-            }
-        },
-        message="Order edit retrieved from Shopify.",
-    )[order_id]
-    payload = txn.payload or {}
+        return (None, SKIPPED, f"Shopify has no order {order_id}."), None
+    txn = Transaction.objects.filter(
+        connector=job.connector,
+        kind=Kind.ORDER_EDIT,
+        source_channel=Channel.SHOPIFY,
+        source_id=order_id,
+    ).first()
+    payload = (txn.payload if txn else None) or {}
     version = _wanted(job, order, payload.get("absorbed_refunds", ())).version()
-    if payload.get("version") == version and txn.status in (*DONE, Status.REVIEW):
-        return (txn.pk, SKIPPED, "Already handled: this version of the order was seen before.")
+    if txn is not None and payload.get("version") == version and txn.status in HANDLED:
+        return (txn.pk, SKIPPED, "Already handled: this version of the order was seen."), None
+    bound = bindings.find(job.connector, BINDING_KIND, shopify_id=order_id)
+    if bound is not None and bound.marker == version and (txn is None or txn.status in HANDLED):
+        # The state the connector itself wrote (the reverse flow's edit coming back): no
+        # row, nothing written.
+        return (txn.pk if txn else None, SKIPPED, "The connector made this edit."), None
+    if txn is None:
+        txn = sync.records(
+            {
+                order_id: {
+                    "shopify_order_id": order_id,
+                    "shopify_order_name": order.get("name", ""),
+                    "source_type": "order_edit",
+                }
+            },
+            message="Order edit retrieved from Shopify.",
+        )[order_id]
     if txn.status in DONE:
         won = sync.reclaim(txn, message="Order edited in Shopify.", from_statuses=DONE)
     else:
         won = bool(sync.claim([txn], message="Order edited in Shopify."))
     if not won:
-        return (txn.pk, SKIPPED, "Being posted by another worker, or not due yet.")
-    return sync.one(txn, lambda: apply_edit(job, sync, txn, order))
+        return (txn.pk, SKIPPED, "Being posted by another worker, or not due yet."), None
+    return None, (txn, order)
 
 
 def post_one(job: Job, txn: Transaction) -> None:
     """Retry, the sweeper, and a person's Apply anyway / Create adjustment."""
     sync = _sync(job)
-
-    def work() -> Written:
+    try:
         order = read_order(job, gids.order(txn.source_id))
-        if order is None:
-            raise Skip("Shopify has no such order any more.")
-        return apply_edit(job, sync, txn, order)
+    except Exception as exc:  # finished as the row's outcome
+        sync.finish(txn, exc)
+        return
+    if order is None:
+        sync.finish(txn, Skip("Shopify has no such order any more."))
+        return
+    asked = pending_action(txn)
+    results = apply_batch(job, sync, [(txn, order)])
+    outcome = results[txn.pk]
+    if asked is not None and isinstance(outcome, Exception) and not isinstance(outcome, Skip):
+        # The person's action failed: the review is theirs to decide on again.
+        EditReview.objects.filter(transaction=txn, state=EditReview.State.APPLYING).update(
+            state=EditReview.State.OPEN,
+            resolution=f"{'Apply' if asked[0] == 'apply' else 'Credit memo'} failed: "
+            f"{message_of(outcome)}"[:2000],
+        )
+    sync.finish_many(results.items())
 
-    sync.one(txn, work)
+
+def apply_batch(job: Job, sync: Synchronizer, work: list[tuple[Transaction, dict]]) -> dict:
+    """Claimed rows → their outcomes: one getList of the sales orders, the decisions, one
+    updateList, one getList reading the totals back."""
+    results: dict[int, Written | BaseException] = {}
+    if not work:
+        return results
+    try:
+        job.check()
+        netsuite = job.netsuite()
+        refs = [
+            records.ref(
+                external_id=external_ids.sales_order(gids.legacy_id(o["id"])),
+                record_type="salesOrder",
+            )
+            for _t, o in work
+        ]
+        sales_orders = netsuite.get_list(refs)
+    except RunLeaseLost:
+        raise
+    except Exception as exc:  # NetSuite unavailable: every row retries
+        return {txn.pk: exc for txn, _o in work}
+    pending: list[Pending] = []
+    for (txn, order), so in zip(work, sales_orders, strict=True):
+        try:
+            decided = _decide(job, sync, txn, order, so, netsuite)
+        except RunLeaseLost:
+            raise
+        except Exception as exc:  # the row's outcome
+            results[txn.pk] = exc
+            continue
+        if isinstance(decided, Pending):
+            pending.append(decided)
+        else:
+            results[txn.pk] = decided
+    if not pending:
+        return results
+    try:
+        job.check()
+        written = netsuite.update_list_outcomes([p.update for p in pending])
+    except RunLeaseLost:
+        raise
+    except Exception as exc:  # ambiguous or refused: re-read and re-plan later
+        results.update({p.txn.pk: exc for p in pending})
+        return results
+    done = []
+    for p, outcome in zip(pending, written, strict=True):
+        if isinstance(outcome, Exception):
+            results[p.txn.pk] = outcome
+        else:
+            done.append(p)
+    try:
+        after = netsuite.get_list(
+            [records.ref(p.held.internal_id, record_type="salesOrder") for p in done]
+        )
+    except Exception as exc:  # written, not verified: checked on the retry
+        results.update({p.txn.pk: exc for p in done})
+        return results
+    for p, so in zip(done, after, strict=True):
+        results[p.txn.pk] = _verified(job, sync, p, so)
+    return results
+
+
+def _verified(job: Job, sync: Synchronizer, p: Pending, so) -> Written | BaseException:
+    order_id = gids.legacy_id(p.order["id"])
+    name = p.order.get("name") or order_id
+    _bind(sync, order_id, p.held.internal_id, p.version)
+    try:
+        check_total(
+            f"Order {name} after its edit",
+            "Shopify",
+            p.wanted.total,
+            "NetSuite",
+            getattr(so, "total", None) if so is not None else None,
+            currency=p.wanted.currency,
+        )
+    except NeedsPerson as exc:
+        return exc
+    close_open(
+        job.connector,
+        DIRECTION,
+        order_id,
+        EditReview.State.APPLIED if p.forced else EditReview.State.SUPERSEDED,
+        "Applied anyway by a person." if p.forced else "Applied: the order was unlocked again.",
+    )
+    summary = "; ".join(c["summary"] for c in p.plan.changes[:6])
+    extra = _payment_note(p.order, p.held.total, p.wanted.total, p.wanted.currency)
+    return Written(
+        target_id=p.held.internal_id,
+        message=(
+            f"Sales order {p.held.internal_id} updated{' past the lock' if p.forced else ''}: "
+            f"{summary}. Total {p.held.total} → {p.wanted.total} {p.wanted.currency}, equal "
+            f"to Shopify's.{extra}"
+        ),
+        fields=p.fields,
+        detail={"changes": p.plan.changes, "netsuite_total_before": str(p.held.total)},
+    )
 
 
 def _wanted(job: Job, order: dict, absorbed) -> edit_lines.Wanted:
@@ -147,18 +312,17 @@ def _unposted_refunds(job: Job, order: dict) -> set[str]:
     return ids - posted
 
 
-def apply_edit(job: Job, sync: Synchronizer, txn: Transaction, order: dict) -> Written:
+def _decide(job: Job, sync: Synchronizer, txn: Transaction, order: dict, so, netsuite):
+    """What to do with one claimed edit: a Pending update, or the row's outcome."""
     order_id = gids.legacy_id(order["id"])
     name = order.get("name") or order_id
     if order.get("cancelledAt"):
         raise Skip("The order was cancelled in Shopify: the cancellation flow handles it.")
     if ((order.get("lineItems") or {}).get("pageInfo") or {}).get("hasNextPage"):
         raise NeedsPerson(f"Order {name} has more than 100 lines: edit it in NetSuite by hand.")
-    netsuite = job.netsuite()
     options = job.options
     charges = ChargeItems.of(options)
     key_field = options.netsuite_line_key_field_id.strip()
-    so = netsuite.find("salesOrder", external_ids.sales_order(order_id))
     if so is None:
         raise Wait(f"Order {name} is not in NetSuite yet: the edit waits for its import.")
     held = edit_lines.held_from_sales_order(so, key_field=key_field, charges=charges)
@@ -212,6 +376,7 @@ def apply_edit(job: Job, sync: Synchronizer, txn: Transaction, order: dict) -> W
     if lock is not None and asked is None:
         open_review(
             txn,
+            netsuite_sales_order_id=held.internal_id,
             direction=DIRECTION,
             version=version,
             reason=lock,
@@ -224,37 +389,16 @@ def apply_edit(job: Job, sync: Synchronizer, txn: Transaction, order: dict) -> W
             status=Status.REVIEW,
             **fields,
         )
-    job.check()
-    netsuite.update(_update_record(held.internal_id, plan, key_field))
-    after = netsuite.get("salesOrder", internal_id=held.internal_id)
-    _bind(sync, order_id, held.internal_id, version)
-    check_total(
-        f"Order {name} after its edit",
-        "Shopify",
-        wanted.total,
-        "NetSuite",
-        getattr(after, "total", None),
-        currency=wanted.currency,
-    )
-    forced = asked is not None
-    close_open(
-        job.connector,
-        DIRECTION,
-        order_id,
-        EditReview.State.APPLIED if forced else EditReview.State.SUPERSEDED,
-        "Applied anyway by a person." if forced else "Applied: the order was unlocked again.",
-    )
-    summary = "; ".join(c["summary"] for c in plan.changes[:6])
-    extra = _payment_note(order, held.total, wanted.total, wanted.currency)
-    return Written(
-        target_id=held.internal_id,
-        message=(
-            f"Sales order {held.internal_id} updated{' past the lock' if forced else ''}: "
-            f"{summary}. Total {held.total} → {wanted.total} {wanted.currency}, equal to "
-            f"Shopify's.{extra}"
-        ),
+    return Pending(
+        txn=txn,
+        order=order,
+        update=_update_record(held.internal_id, plan, key_field),
+        held=held,
+        wanted=wanted,
+        plan=plan,
+        version=version,
         fields=fields,
-        detail={"changes": plan.changes, "netsuite_total_before": str(held.total)},
+        forced=asked is not None,
     )
 
 
@@ -419,16 +563,16 @@ def _adjust(job, sync, order, so, held, wanted, version, fields) -> Written:
                         "description": f"Shopify {kind} no longer charged",
                     }
                 )
-        sales = records.factory("sales")
+        ns = records.factory(records.RECORD_TYPES["CreditMemo"][0])
         credit = records.record(
             "CreditMemo",
             externalId=external_id,
             entity=records.ref(getattr(getattr(so, "entity", None), "internalId", None)),
             memo=f"Order edit of Shopify order {name} after the fulfilment lock",
             otherRefNum=name,
-            itemList=records.factory("sales").CreditMemoItemList(
+            itemList=ns.CreditMemoItemList(
                 item=[
-                    sales.CreditMemoItem(
+                    ns.CreditMemoItem(
                         item=m["item"],
                         quantity=m["quantity"],
                         rate=None if m["rate"] is None else str(m["rate"]),

@@ -15,6 +15,7 @@ OPEN = (EditReview.State.OPEN, EditReview.State.APPLYING)
 def open_review(
     txn: Transaction,
     *,
+    netsuite_sales_order_id: str = "",
     direction: str,
     version: str,
     reason: str,
@@ -27,7 +28,7 @@ def open_review(
     values = {
         "transaction": txn,
         "shopify_order_name": txn.shopify_order_name,
-        "netsuite_sales_order_id": txn.netsuite_sales_order_id or "",
+        "netsuite_sales_order_id": netsuite_sales_order_id or txn.netsuite_sales_order_id,
         "version": version,
         "reason": reason,
         "changes": changes,

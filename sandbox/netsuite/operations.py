@@ -319,28 +319,46 @@ class Operations:
             self._write_response(resp, error=exc)
         return resp
 
+    def op_updateList(self, payload, headers):
+        if len(payload) > 100:
+            raise SoapFault(
+                "exceededRecordCountFault", "MAX_RCRDS_EXCEEDED", "updateList allows 100 records."
+            )
+        resp = etree.Element(q(MSGS, "updateListResponse"), nsmap=soap.NSMAP)
+        wrl = etree.SubElement(resp, q(MSGS, "writeResponseList"))
+        soap.status(wrl)
+        for el in payload:
+            try:
+                self._write_response(wrl, self._update_one(el, headers))
+            except _RecordError as exc:
+                self._write_response(wrl, error=exc)
+        return resp
+
     def op_update(self, payload, headers):
         resp = etree.Element(q(MSGS, "updateResponse"), nsmap=soap.NSMAP)
         try:
-            type_name, el = self._record_from(payload[0])
-            rec = self.store.get(type_name, el.get("internalId"), el.get("externalId"))
-            if rec is None:
-                raise _RecordError(
-                    "INVALID_KEY_OR_REF",
-                    f"Invalid {soap.RECORD_TYPES[type_name][1]} reference key "
-                    f"{el.get('internalId') or el.get('externalId')}.",
-                )
-            before = copy.deepcopy(rec.fields)
-            try:
-                self._apply_fields(rec, el, headers)
-            except _RecordError:
-                rec.fields = before
-                raise
-            self.account.on_save(rec)
-            self._write_response(resp, rec)
+            self._write_response(resp, self._update_one(payload[0], headers))
         except _RecordError as exc:
             self._write_response(resp, error=exc)
         return resp
+
+    def _update_one(self, payload_el, headers) -> Record:
+        type_name, el = self._record_from(payload_el)
+        rec = self.store.get(type_name, el.get("internalId"), el.get("externalId"))
+        if rec is None:
+            raise _RecordError(
+                "INVALID_KEY_OR_REF",
+                f"Invalid {soap.RECORD_TYPES[type_name][1]} reference key "
+                f"{el.get('internalId') or el.get('externalId')}.",
+            )
+        before = copy.deepcopy(rec.fields)
+        try:
+            self._apply_fields(rec, el, headers)
+        except _RecordError:
+            rec.fields = before
+            raise
+        self.account.on_save(rec)
+        return rec
 
     def _read_response(self, parent, ref_el):
         rr = etree.SubElement(parent, q(MSGS, "readResponse"))

@@ -9,7 +9,6 @@ from connector import external_ids
 from flows.models import RunStatus
 from tests.factories import make_admin
 from transactions import edit_reviews
-from transactions.actions import run_post
 from transactions.models import EditReview, Kind, Status, Transaction
 
 from .conftest import run_flow, set_options
@@ -86,9 +85,176 @@ def test_quantity_change_and_added_line_update_the_sales_order_to_shopify_total(
     assert txn.status == Status.POSTED
     assert "equal to Shopify's" in txn.events.get(type="posted").message
 
-    # The same edit again (a duplicate webhook, a re-run): nothing is written twice.
-    updates = netsuite_sandbox.control.get("stats") if False else None
+    # The same edit again (a re-run over the same order): nothing is written twice.
     again = run_flow(wired, FLOW, scope=[str(created["id"])])
     assert again.posted == 0
     assert _edit_txn(created["id"]).events.count() == txn.events.count()
-    del updates
+
+
+def test_removed_line_is_zeroed_and_closed_and_tax_and_discount_follow_shopify(
+    wired, shopify_sandbox, netsuite_sandbox
+):
+    created = _imported(wired, shopify_sandbox, netsuite_sandbox, discount="4.00")
+    shopify_sandbox.control.edit(created["id"], line_item_id=_line_id(created, "MUG"), quantity=0)
+    run = run_flow(wired, FLOW)
+    assert run.posted == 1, (run.error, run.skip_reasons)
+    so = _so(netsuite_sandbox, created["id"])
+    state = _shopify(shopify_sandbox, created["id"])
+    assert Decimal(so["fields"]["total"]) == Decimal(state["totals"]["current_total"])
+    mug = _lines(so)["Mug"]
+    assert Decimal(mug["quantity"]) == 0 and mug.get("isClosed") in ("true", True)
+    tax = next(v for k, v in _lines(so).items() if k.startswith("Shopify tax"))
+    assert Decimal(tax["amount"]) == Decimal(state["totals"]["current_tax"])
+
+
+def test_past_the_lock_the_edit_waits_in_the_queue_and_a_person_dismisses_it(
+    wired, shopify_sandbox, netsuite_sandbox
+):
+    created = _imported(wired, shopify_sandbox, netsuite_sandbox)
+    so_id = _so(netsuite_sandbox, created["id"])["internalId"]
+    netsuite_sandbox.control.order(so_id, "approve")
+    netsuite_sandbox.control.post("item-fulfillments", {"sales_order": so_id})
+    shopify_sandbox.control.edit(created["id"], line_item_id=_line_id(created, "SHIRT"), quantity=1)
+    before = _so(netsuite_sandbox, created["id"])
+    run = run_flow(wired, FLOW)
+    assert run.status == RunStatus.SUCCEEDED, run.error
+    txn = _edit_txn(created["id"])
+    assert txn.status == Status.REVIEW
+    assert "item fulfillments" in txn.status_reason
+    # Nothing was written to NetSuite.
+    assert _so(netsuite_sandbox, created["id"])["fields"] == before["fields"]
+    review = EditReview.objects.get(state=EditReview.State.OPEN)
+    assert review.transaction_id == txn.pk and review.netsuite_sales_order_id == so_id
+    change = next(c for c in review.changes if c["sku"] == "SHIRT")
+    assert (change["source_quantity"], change["target_quantity"], change["fulfilled"]) == (1, 2, 2)
+    # The same edit seen again (a duplicate delivery): still one review, nothing new.
+    run_flow(wired, FLOW, scope=[str(created["id"])])
+    assert EditReview.objects.count() == 1
+
+    person = make_admin()
+    with pytest.raises(edit_reviews.ReviewError, match="Say why"):
+        edit_reviews.dismiss(person, review.pk, "no")
+    edit_reviews.dismiss(person, review.pk, "Customer called: ship as ordered.")
+    review.refresh_from_db()
+    assert review.state == EditReview.State.DISMISSED and review.resolved_by == person
+    txn.refresh_from_db()
+    assert txn.status == Status.IGNORED and "ship as ordered" in txn.status_reason
+    with pytest.raises(edit_reviews.ReviewError, match="already dismissed"):
+        edit_reviews.apply_anyway(person, review.pk)
+    # Seen again: dismissed stays dismissed.
+    run_flow(wired, FLOW, scope=[str(created["id"])])
+    assert _edit_txn(created["id"]).status == Status.IGNORED
+
+
+def test_apply_anyway_past_the_cut_off_status(wired, shopify_sandbox, netsuite_sandbox, settings):
+    settings.TRANSACTIONS_POST_SYNC = True
+    set_options(wired, order_edit_lock_status="_pendingApproval")
+    created = _imported(wired, shopify_sandbox, netsuite_sandbox)
+    so_id = _so(netsuite_sandbox, created["id"])["internalId"]
+    netsuite_sandbox.control.order(so_id, "approve")  # Pending Fulfillment: past the cut-off
+    shopify_sandbox.control.edit(created["id"], add_sku="CAP", price="8.00")
+    run_flow(wired, FLOW)
+    review = EditReview.objects.get()
+    assert "past the lock" in review.reason
+    edit_reviews.apply_anyway(make_admin(), review.pk)
+    review.refresh_from_db()
+    assert review.state == EditReview.State.APPLIED
+    txn = _edit_txn(created["id"])
+    assert txn.status == Status.POSTED, txn.last_error
+    assert "past the lock" in txn.events.get(type="posted").message
+    so = _so(netsuite_sandbox, created["id"])
+    state = _shopify(shopify_sandbox, created["id"])
+    assert Decimal(so["fields"]["total"]) == Decimal(state["totals"]["current_total"])
+
+
+def test_apply_anyway_below_the_fulfilled_quantity_is_refused_by_netsuite(
+    wired, shopify_sandbox, netsuite_sandbox, settings
+):
+    settings.TRANSACTIONS_POST_SYNC = True
+    created = _imported(wired, shopify_sandbox, netsuite_sandbox)
+    so_id = _so(netsuite_sandbox, created["id"])["internalId"]
+    netsuite_sandbox.control.order(so_id, "approve")
+    netsuite_sandbox.control.post("item-fulfillments", {"sales_order": so_id})
+    shopify_sandbox.control.edit(created["id"], line_item_id=_line_id(created, "SHIRT"), quantity=1)
+    run_flow(wired, FLOW)
+    review = EditReview.objects.get()
+    edit_reviews.apply_anyway(make_admin(), review.pk)
+    txn = _edit_txn(created["id"])
+    assert txn.status == Status.ERROR
+    assert "quantity fulfilled" in txn.last_error
+
+
+def test_create_adjustment_makes_a_credit_memo_for_the_removed_units(
+    wired, shopify_sandbox, netsuite_sandbox, settings
+):
+    settings.TRANSACTIONS_POST_SYNC = True
+    created = _imported(wired, shopify_sandbox, netsuite_sandbox)
+    so_id = _so(netsuite_sandbox, created["id"])["internalId"]
+    netsuite_sandbox.control.order(so_id, "approve")
+    netsuite_sandbox.control.post(
+        "item-fulfillments", {"sales_order": so_id, "lines": [{"orderLine": 1, "quantity": 1}]}
+    )
+    shopify_sandbox.control.edit(created["id"], line_item_id=_line_id(created, "MUG"), quantity=0)
+    run_flow(wired, FLOW)
+    review = EditReview.objects.get()
+    before = Decimal(_so(netsuite_sandbox, created["id"])["fields"]["total"])
+    edit_reviews.create_adjustment(make_admin(), review.pk)
+    review.refresh_from_db()
+    assert review.state == EditReview.State.ADJUSTED, _edit_txn(created["id"]).last_error
+    memo = netsuite_sandbox.control.records("creditMemo", internalId=review.adjustment_id)[0]
+    state = _shopify(shopify_sandbox, created["id"])
+    assert Decimal(memo["fields"]["total"]) == before - Decimal(state["totals"]["current_total"])
+    # The sales order itself is untouched; a second click changes nothing.
+    assert Decimal(_so(netsuite_sandbox, created["id"])["fields"]["total"]) == before
+    with pytest.raises(edit_reviews.ReviewError):
+        edit_reviews.create_adjustment(make_admin(), review.pk)
+    assert len(netsuite_sandbox.control.records("creditMemo")) == 1
+
+
+def test_edit_before_import_waits_then_applies(wired, shopify_sandbox, netsuite_sandbox):
+    netsuite_sandbox.control.items("SHIRT", "MUG", "CAP")
+    created = shopify_sandbox.control.create_order(
+        lines=[{"sku": "SHIRT", "quantity": 2, "price": "25.00", "title": "Shirt"}]
+    )
+    shopify_sandbox.control.edit(created["id"], add_sku="CAP", price="8.00")
+    run_flow(wired, FLOW)
+    assert _edit_txn(created["id"]).status == Status.WAITING
+    assert run_flow(wired, "order_import").posted == 1
+    run = run_flow(wired, FLOW, scope=[str(created["id"])])
+    assert run.posted == 1, run.skip_reasons
+    so = _so(netsuite_sandbox, created["id"])
+    state = _shopify(shopify_sandbox, created["id"])
+    assert Decimal(so["fields"]["total"]) == Decimal(state["totals"]["current_total"])
+
+
+def test_a_late_webhook_of_an_older_edit_changes_nothing(wired, shopify_sandbox, netsuite_sandbox):
+    created = _imported(wired, shopify_sandbox, netsuite_sandbox)
+    shirt = _line_id(created, "SHIRT")
+    shopify_sandbox.control.edit(created["id"], line_item_id=shirt, quantity=3)
+    shopify_sandbox.control.edit(created["id"], line_item_id=shirt, quantity=1)
+    # Both edits announced, the second first: each run writes the order as it is now.
+    assert run_flow(wired, FLOW, scope=[str(created["id"])]).posted == 1
+    assert run_flow(wired, FLOW, scope=[str(created["id"])]).posted == 0
+    assert Decimal(_lines(_so(netsuite_sandbox, created["id"]))["Shirt"]["quantity"]) == 1
+
+
+def test_refund_before_billing_is_absorbed_and_not_credited_again(
+    wired, shopify_sandbox, netsuite_sandbox
+):
+    set_options(wired, refund_sync_direction="shopify_to_netsuite")
+    created = _imported(wired, shopify_sandbox, netsuite_sandbox)
+    shopify_sandbox.control.edit(created["id"], line_item_id=_line_id(created, "MUG"), quantity=0)
+    shopify_sandbox.control.refund(created["id"], amount="13.20")
+    assert run_flow(wired, FLOW).posted == 1
+    so = _so(netsuite_sandbox, created["id"])
+    state = _shopify(shopify_sandbox, created["id"])
+    assert Decimal(so["fields"]["total"]) == Decimal(state["totals"]["current_total"])
+    refund_id = str(state["refunds"][0]["id"])
+    assert refund_id in _edit_txn(created["id"]).payload["absorbed_refunds"]
+    netsuite_sandbox.control.order(so["internalId"], "approve")
+    netsuite_sandbox.control.order(so["internalId"], "bill")
+    run = run_flow(wired, "refund_to_netsuite")
+    refund = Transaction.objects.get(kind=Kind.REFUND, source_id=refund_id)
+    assert refund.status == Status.SKIPPED, (refund.status, refund.last_error, run.error)
+    assert "took this refund off" in refund.status_reason
+    assert not netsuite_sandbox.control.records("cashRefund")
