@@ -258,3 +258,33 @@ def test_refund_before_billing_is_absorbed_and_not_credited_again(
     assert refund.status == Status.SKIPPED, (refund.status, refund.last_error, run.error)
     assert "took this refund off" in refund.status_reason
     assert not netsuite_sandbox.control.records("cashRefund")
+
+
+def test_orders_edited_webhook_applies_the_edit_once_even_when_delivered_twice(
+    wired, shopify_sandbox, netsuite_sandbox, live_server
+):
+    from connector.shopify.models import WebhookDelivery
+    from flows import engine
+    from flows.models import FlowRun
+    from panel import actions as panel_actions
+
+    panel_actions.update_flow_schedule(make_admin(), wired, FLOW, {"enabled": True})
+    created = _imported(wired, shopify_sandbox, netsuite_sandbox)
+    shopify_sandbox.control.edit(created["id"], line_item_id=_line_id(created, "SHIRT"), quantity=4)
+    url = f"{live_server.url}/webhooks/shopify/{wired.pk}/"
+    for _ in range(2):  # Shopify may deliver twice
+        answer = shopify_sandbox.control.deliver_webhook(
+            topic="orders/edited", order_id=created["id"], url=url
+        )
+        assert answer["status"] == 200
+    for run in FlowRun.objects.filter(flow=FLOW).order_by("pk"):
+        engine.execute(run.pk)
+    assert WebhookDelivery.objects.filter(topic="orders/edited").count() >= 1
+    txn = _edit_txn(created["id"])
+    assert txn.status == Status.POSTED, (txn.status, txn.last_error)
+    assert txn.events.filter(type="posted").count() == 1
+    so = _so(netsuite_sandbox, created["id"])
+    assert Decimal(_lines(so)["Shirt"]["quantity"]) == 4
+    assert Decimal(so["fields"]["total"]) == Decimal(
+        _shopify(shopify_sandbox, created["id"])["totals"]["current_total"]
+    )
