@@ -253,6 +253,9 @@ def _order_action(store: Store, shop: Shop, order: dict, action: str, body: dict
             _, errors = store.edit_set_quantity(
                 shop, calc, body["line_item_id"], int(body["quantity"])
             )
+        if calc and not errors and "shipping_price" in body:
+            # What orderEditUpdateShippingLine does: the shipping line's new price.
+            calc["shipping_price"] = str(money(body["shipping_price"]))
         if calc and not errors and "add_sku" in body:
             variant = store.variant_for_sku(shop, body["add_sku"], body.get("price"))
             _, errors = store.edit_add_variant(

@@ -886,6 +886,8 @@ class Store:
                     "remaining": line["quantity"],
                 }
             )
+        if calc.get("shipping_price") is not None:
+            self._edit_shipping(order, money(calc["shipping_price"]), rate)
         shop.calculated_orders.pop(calc["id"], None)
         order["edited"] = True
         order["tax"] = str(self.totals(order)["tax"])
@@ -900,6 +902,25 @@ class Store:
         )
         self.touch(order)
         return order, []
+
+    def _edit_shipping(self, order: dict, price: Decimal, rate) -> None:
+        """An edit's new shipping price, taxed as the order's lines are."""
+        tax = money(price * Decimal(rate)) if rate else Decimal(0)
+        if order.get("shipping_lines"):
+            line = order["shipping_lines"][0]
+            line["price"], line["tax"] = str(price), str(tax)
+        else:
+            order["shipping_lines"] = [
+                {
+                    "id": self.new_id(),
+                    "title": "Standard",
+                    "code": "STANDARD",
+                    "price": str(price),
+                    "tax": str(tax),
+                    "tax_rate": rate,
+                }
+            ]
+        order["shipping"] = str(price)
 
     def set_inventory(self, shop: Shop, name: str, quantities: list[dict]):
         if name not in ("available", "on_hand"):

@@ -79,6 +79,7 @@ def test_money_is_copied_exactly():
     assert fields.lines == (
         {
             **item,
+            "key": "l1",
             "item_internal_id": "11",
             "quantity": 2,
             "rate": Decimal("25.00"),
@@ -86,6 +87,7 @@ def test_money_is_copied_exactly():
         },
         {
             **item,
+            "key": "l2",
             "item_internal_id": "12",
             "quantity": 1,
             "rate": Decimal("50.00"),

@@ -288,3 +288,17 @@ def test_orders_edited_webhook_applies_the_edit_once_even_when_delivered_twice(
     assert Decimal(so["fields"]["total"]) == Decimal(
         _shopify(shopify_sandbox, created["id"])["totals"]["current_total"]
     )
+
+
+def test_a_new_shipping_price_and_its_tax_reach_the_sales_order(
+    wired, shopify_sandbox, netsuite_sandbox
+):
+    created = _imported(wired, shopify_sandbox, netsuite_sandbox)
+    shopify_sandbox.control.edit(created["id"], shipping_price="9.00")
+    assert run_flow(wired, FLOW).posted == 1
+    so = _so(netsuite_sandbox, created["id"])
+    state = _shopify(shopify_sandbox, created["id"])
+    assert Decimal(so["fields"]["shippingCost"]) == Decimal("9.00")
+    assert Decimal(so["fields"]["total"]) == Decimal(state["totals"]["current_total"])
+    message = _edit_txn(created["id"]).events.get(type="posted").message
+    assert "Shipping 5.00 → 9.00" in message and "captured" in message

@@ -21,12 +21,18 @@ def test_registers_the_topics_the_flows_declare(shopify_sandbox, capsys):
     topics = sorted(s["topic"] for s in subscriptions)
     declared = {t for flow in FLOWS.values() for t in flow.webhook_topics}
     assert topics == sorted(t.upper().replace("/", "_") for t in declared)
-    assert topics == ["ORDERS_CANCELLED", "ORDERS_CREATE", "ORDERS_UPDATED", "REFUNDS_CREATE"]
+    assert topics == [
+        "ORDERS_CANCELLED",
+        "ORDERS_CREATE",
+        "ORDERS_EDITED",
+        "ORDERS_UPDATED",
+        "REFUNDS_CREATE",
+    ]
     assert all(
         f"https://panel.example.com/webhooks/shopify/{connector.pk}/" in str(s)
         for s in subscriptions
     )
-    assert "4 topics" in capsys.readouterr().out
+    assert "5 topics" in capsys.readouterr().out
 
 
 def test_clear_errors(shopify_sandbox):
