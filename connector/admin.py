@@ -8,7 +8,15 @@ from django.contrib import admin
 from django.utils.html import format_html_join
 
 from .audit import SECRET_MASK
-from .models import SECRET_FIELDS, Connector, ConnectorOptions, ItemBinding, LocationMapping
+from .models import (
+    SECRET_FIELDS,
+    BundleComponent,
+    Connector,
+    ConnectorOptions,
+    ItemBinding,
+    LocationMapping,
+)
+from .permissions import can_manage_connectors
 
 
 class ReadOnlyAdminMixin:
@@ -79,6 +87,37 @@ class LocationMappingAdmin(admin.ModelAdmin):
     list_display = ("netsuite_location_id", "shopify_location_id", "connector", "updated_at")
     list_filter = ("connector",)
     list_select_related = ("connector",)
+
+
+@admin.register(BundleComponent)
+class BundleComponentAdmin(admin.ModelAdmin):
+    """The bundle table admins maintain: each bundle SKU and the component SKUs a sales order
+    carries instead (flows/bundles.py). Writing needs the model permission and the right to
+    manage connectors, since it changes what every imported order contains; support staff
+    may read it."""
+
+    list_display = (
+        "bundle_sku",
+        "component_sku",
+        "quantity",
+        "price_weight",
+        "connector",
+        "updated_at",
+    )
+    list_filter = ("connector",)
+    search_fields = ("bundle_sku", "component_sku")
+    list_select_related = ("connector",)
+    ordering = ("connector", "bundle_sku", "component_sku")
+    readonly_fields = ("created_at", "updated_at")
+
+    def has_add_permission(self, request):
+        return can_manage_connectors(request.user) and super().has_add_permission(request)
+
+    def has_change_permission(self, request, obj=None):
+        return can_manage_connectors(request.user) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return can_manage_connectors(request.user) and super().has_delete_permission(request, obj)
 
 
 class ConnectorFilter(admin.SimpleListFilter):

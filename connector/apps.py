@@ -28,6 +28,7 @@ class ConnectorConfig(AppConfig):
         from .models import (
             SECRET_FIELDS,
             AlertSettings,
+            BundleComponent,
             Connector,
             ConnectorOptions,
             ItemBinding,
@@ -43,6 +44,7 @@ class ConnectorConfig(AppConfig):
         auditlog.register(ConnectorOptions, exclude_fields=["updated_at"])
         auditlog.register(ItemBinding, exclude_fields=["updated_at"])
         auditlog.register(LocationMapping, exclude_fields=["updated_at"])
+        auditlog.register(BundleComponent, exclude_fields=["updated_at"])
         # The webhook URL is a secret: the log says "changed", never any part of it.
         auditlog.register(
             AlertSettings,

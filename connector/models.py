@@ -1,5 +1,7 @@
 """A connector: one Shopify store + one NetSuite account, their credentials and options."""
 
+from decimal import Decimal
+
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -503,6 +505,79 @@ class LocationMapping(models.Model):
 
     def __str__(self) -> str:
         return f"NetSuite location {self.netsuite_location_id} → Shopify {self.shopify_location_id}"
+
+    def get_additional_data(self) -> dict:
+        return {"connector_id": self.connector_id, "connector": str(self.connector)}
+
+
+class BundleComponent(models.Model):
+    """One component of a bundle SKU: a sales order carries the components, not the bundle
+    (the warehouse picks components). `price_weight` is the value of one unit of the
+    component relative to the others (its list price, say): the bundle line's amount and tax
+    are shared out in proportion to weight × quantity (flows/bundles.py)."""
+
+    connector = models.ForeignKey(
+        Connector, on_delete=models.CASCADE, related_name="bundle_components"
+    )
+    bundle_sku = models.CharField(
+        "Bundle SKU", max_length=255, help_text="The SKU the bundle is sold under in Shopify."
+    )
+    component_sku = models.CharField(
+        "Component SKU", max_length=255, help_text="A SKU the NetSuite sales order carries."
+    )
+    quantity = models.PositiveIntegerField(
+        "Quantity per bundle", default=1, validators=[MinValueValidator(1)]
+    )
+    price_weight = models.DecimalField(
+        "Price weight",
+        max_digits=12,
+        decimal_places=4,
+        default=Decimal(1),
+        validators=[MinValueValidator(Decimal("0.0001"))],
+        help_text="The value of one unit relative to the other components (its list price, "
+        "for example). The bundle's amount and tax are shared out by weight × quantity.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "bundle component"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["connector", "bundle_sku", "component_sku"],
+                name="bundle_component_unique",
+            ),
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="bundle_component_qty"),
+            models.CheckConstraint(condition=Q(price_weight__gt=0), name="bundle_component_weight"),
+            models.CheckConstraint(
+                condition=~Q(bundle_sku=models.F("component_sku")),
+                name="bundle_component_not_itself",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.bundle_sku}: {self.quantity} × {self.component_sku}"
+
+    def clean(self) -> None:
+        """One level only: a component is never a bundle itself (the sales order would carry
+        a SKU the warehouse cannot pick), and a bundle is never a component of another."""
+        from django.core.exceptions import ValidationError
+
+        self.bundle_sku = (self.bundle_sku or "").strip()
+        self.component_sku = (self.component_sku or "").strip()
+        if not self.connector_id or not self.bundle_sku or not self.component_sku:
+            return
+        if self.bundle_sku == self.component_sku:
+            raise ValidationError({"component_sku": "A bundle cannot contain itself."})
+        others = BundleComponent.objects.filter(connector_id=self.connector_id).exclude(pk=self.pk)
+        if others.filter(bundle_sku=self.component_sku).exists():
+            raise ValidationError(
+                {"component_sku": f"{self.component_sku} is a bundle itself: list its components."}
+            )
+        if others.filter(component_sku=self.bundle_sku).exists():
+            raise ValidationError(
+                {"bundle_sku": f"{self.bundle_sku} is a component of another bundle."}
+            )
 
     def get_additional_data(self) -> dict:
         return {"connector_id": self.connector_id, "connector": str(self.connector)}

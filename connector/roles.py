@@ -23,6 +23,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "connector.change_locationmapping",
         "connector.delete_locationmapping",
         "connector.view_locationmapping",
+        "connector.add_bundlecomponent",
+        "connector.change_bundlecomponent",
+        "connector.delete_bundlecomponent",
+        "connector.view_bundlecomponent",
         "flows.change_flowschedule",
         "flows.view_flowschedule",
         "flows.run_flow",
@@ -39,6 +43,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "connector.view_connector",
         "connector.view_connectoroptions",
         "connector.view_itembinding",
+        "connector.view_bundlecomponent",
         "flows.view_flowschedule",
         "flows.view_flowrun",
         # Other Transactions: look refunds up by order ID and post them.

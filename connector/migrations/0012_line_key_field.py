@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('connector', '0010_alert_settings'),
+        ('connector', '0011_bundle_components'),
     ]
 
     operations = [

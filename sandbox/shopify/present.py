@@ -309,6 +309,24 @@ class Presenter:
                 self.tax_lines(currency, line.get("tax") or "0", line.get("tax_rate")), first
             ),
             "variant": self.variant(line["variant_id"]),
+            "lineItemGroup": self.line_item_group(line.get("group")),
+        }
+
+    def line_item_group(self, group: dict | None) -> dict | None:
+        """The bundle a component line belongs to (null on other lines). The sandbox has no
+        products, so `productId` is null; on Shopify it is the bundle's product."""
+        if group is None:
+            return None
+        variant_id = group["variant_id"]
+        return {
+            "__typename": "LineItemGroup",
+            "id": gid("LineItemGroup", group["id"]),
+            "title": group["title"],
+            "quantity": group["quantity"],
+            "variantId": gid("ProductVariant", variant_id) if variant_id else None,
+            "variantSku": group["sku"],
+            "productId": None,
+            "customAttributes": [],
         }
 
     def transaction(self, order: dict, record: dict) -> dict:

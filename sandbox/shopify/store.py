@@ -184,6 +184,42 @@ class Store:
             shop.levels[f"{item_id}:{location_id}"] = {"available": 100, "on_hand": 100}
         return variant
 
+    def _line_item_group(
+        self, shop: Shop, groups: dict[str, dict], spec: Any, line_quantity: int
+    ) -> dict | None:
+        """A bundle on an order: Shopify sells it as its component lines, each pointing at one
+        `LineItemGroup` (the bundle's title, variant and quantity). Lines given the same group
+        share it. A component's quantity is a whole multiple of the bundle's, as on Shopify."""
+        if spec is None:
+            return None
+        if not isinstance(spec, dict) or not str(spec.get("title") or "").strip():
+            raise SandboxError("A line's group needs a title")
+        try:
+            quantity = int(spec.get("quantity", 1))
+        except (TypeError, ValueError):
+            raise SandboxError("A line's group quantity must be a whole number") from None
+        if quantity < 1:
+            raise SandboxError("A line's group quantity must be at least 1")
+        if line_quantity % quantity:
+            raise SandboxError(
+                f"A component line's quantity ({line_quantity}) must be a multiple of its "
+                f"group's ({quantity})"
+            )
+        sku = spec.get("sku") or None
+        key = json.dumps([spec["title"], sku, quantity, spec.get("key")])
+        if key not in groups:
+            variant = None
+            if sku:
+                variant = self.variant_for_sku(shop, sku, spec.get("price"), spec["title"])
+            groups[key] = {
+                "id": self.new_id(),
+                "title": spec["title"],
+                "quantity": quantity,
+                "variant_id": variant["id"] if variant else None,
+                "sku": sku,
+            }
+        return dict(groups[key])
+
     def add_customer(self, shop: Shop, email: str, first_name: str = "", last_name: str = ""):
         customer_id = self.new_id()
         shop.customers[customer_id] = {
@@ -273,9 +309,11 @@ class Store:
         if customer_id is None:
             customer_id = self.add_customer(shop, email or f"customer{number}@example.com")["id"]
         line_items = []
+        groups: dict[str, dict] = {}
         for line in lines:
             variant = self.variant_for_sku(shop, line["sku"], line.get("price"), line.get("title"))
             quantity = int(line.get("quantity", 1))
+            group = self._line_item_group(shop, groups, line.get("group"), quantity)
             line_items.append(
                 {
                     "id": self.new_id(),
@@ -293,6 +331,8 @@ class Store:
                     "tax_rate": None,
                     "fulfilled": 0,
                     "refunded": 0,
+                    # The bundle this line is a component of (Shopify's LineItemGroup), or None.
+                    "group": group,
                 }
             )
         _allocate(line_items, "order_discount", money(discount), _line_net_before_order_discount)
