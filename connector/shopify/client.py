@@ -299,6 +299,17 @@ class ShopifyClient:
         query = f"updated_at:>='{_iso(updated_since)}'" if updated_since is not None else None
         yield from self.iter_pages("ordersUpdatedSince", "orders", query, page_size)
 
+    def iter_orders_edited_since(
+        self, updated_since: Any = None, page_size: int = 50
+    ) -> Iterator[dict[str, Any]]:
+        """Orders updated at or after `updated_since` with whether they were ever edited,
+        oldest update first: the order-edit flow's safety net under its webhook."""
+        query = f"updated_at:>='{_iso(updated_since)}'" if updated_since is not None else None
+        yield from self.iter_pages("ordersEditedSince", "orders", query, page_size)
+
+    def get_order_for_edit(self, order_gid: str) -> dict[str, Any] | None:
+        return self.execute("orderForEdit", {"id": order_gid})["order"]
+
     def get_order_for_import(self, order_gid: str) -> dict[str, Any] | None:
         return self.execute("orderForImport", {"id": order_gid})["order"]
 

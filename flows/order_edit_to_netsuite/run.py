@@ -91,13 +91,11 @@ def _orders(ctx: Job) -> Iterator[dict]:
         for order_id in ctx.scope:
             yield {"id": gids.order(order_id), "edited": True}
         return
-    since = ctx.cursor()
-    query = f"updated_at:>='{since.isoformat()}'" if since is not None else None
-    yield from ctx.shopify.iter_pages("ordersEditedSince", "orders", query, 50)
+    yield from ctx.shopify.iter_orders_edited_since(updated_since=ctx.cursor())
 
 
 def read_order(job: Job, order_gid: str) -> dict | None:
-    return job.shopify.execute("orderForEdit", {"id": order_gid})["order"]
+    return job.shopify.get_order_for_edit(order_gid)
 
 
 def _run_batch(ctx: Job, sync: Synchronizer, order_gids: list[str]) -> None:

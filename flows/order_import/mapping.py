@@ -10,10 +10,12 @@ which the import then checks.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from connector import external_ids, gids
+from flows import bundles
 from flows.charges import ChargeItems
 from flows.sync import NeedsPerson as MappingError
 
@@ -133,14 +135,24 @@ class SalesOrderFields:
     extra: dict = field(default_factory=dict)
 
 
-def skus_of(order: dict) -> set[str]:
-    return {(line.get("sku") or "").strip() for line in _lines(order)} - {""}
+def skus_of(order: dict, components: Mapping[str, tuple] | None = None) -> set[str]:
+    """The SKUs the sales order needs: the order's, a bundle's replaced by its components'."""
+    skus = {(line.get("sku") or "").strip() for line in _lines(order)} - {""}
+    for bundle in skus & set(components or ()):
+        skus.discard(bundle)
+        skus |= {part.sku for part in components[bundle]}
+    return skus
 
 
 def sales_order_for_order(
-    order: dict, item_ids: dict[str, str], charges: ChargeItems = NO_CHARGE_ITEMS
+    order: dict,
+    item_ids: dict[str, str],
+    charges: ChargeItems = NO_CHARGE_ITEMS,
+    components: Mapping[str, tuple] | None = None,
 ) -> SalesOrderFields:
-    """The sales order for a Shopify order; `item_ids` maps SKU -> NetSuite internal id."""
+    """The sales order for a Shopify order; `item_ids` maps SKU -> NetSuite internal id;
+    `components` maps a bundle SKU to its components (flows.bundles): such a line becomes
+    its component lines, the bundle's amount allocated across them to the cent."""
     name = order["name"]
     lines = []
     for number, line in enumerate(_lines(order), start=1):
@@ -151,6 +163,9 @@ def sales_order_for_order(
                 f"Line {number} of order {name} (“{title}”) has no SKU in Shopify: give the "
                 "product variant a SKU that exists in NetSuite, then Retry."
             )
+        if components and sku in components:
+            lines += _component_lines(line, number, components[sku], item_ids)
+            continue
         if sku not in item_ids:
             raise MappingError(
                 f"SKU {sku} on line {number} is not an item in NetSuite: create it or map it, "
@@ -202,6 +217,39 @@ def sales_order_for_order(
         total=money(total_bag),
         currency=(total_bag.get("shopMoney") or {}).get("currencyCode"),
     )
+
+
+def _component_lines(line: dict, number: int, parts: tuple, item_ids: dict[str, str]) -> list:
+    quantity = int(line["quantity"])
+    rate = money(line["originalUnitPriceSet"]) or Decimal(0)
+    out = []
+    for part in bundles.explode(
+        {
+            "key": gids.legacy_id(line["id"]) if line.get("id") else str(number),
+            "sku": (line.get("sku") or "").strip(),
+            "quantity": quantity,
+            "amount": rate * quantity,
+            "tax": Decimal(0),  # Shopify's tax travels as one line of the tax item
+            "description": line.get("title") or "",
+        },
+        parts,
+    ):
+        if part["sku"] not in item_ids:
+            raise MappingError(
+                f"SKU {part['sku']}, a component of bundle {line.get('sku')} on line {number}, "
+                "is not an item in NetSuite: create it or map it, then Retry."
+            )
+        out.append(
+            {
+                "key": part["key"],
+                "item_internal_id": item_ids[part["sku"]],
+                "quantity": int(part["quantity"]),
+                "rate": None,
+                "amount": Decimal(part["amount"]),
+                "description": part["description"],
+            }
+        )
+    return out
 
 
 def _lines(order: dict) -> list[dict]:

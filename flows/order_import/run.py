@@ -26,6 +26,7 @@ from connector import gids, items
 from connector.netsuite import records
 from connector.netsuite.errors import NetSuiteError
 from connector.shopify.errors import ShopifyError
+from flows import bundles
 from flows.context import SKIPPED, Job
 from flows.sync import NeedsPerson, Skip, Synchronizer, Written, check_total, money
 from transactions.models import Channel, Kind, Status, Transaction
@@ -213,14 +214,16 @@ class OrderImporter:
             except NeedsPerson as exc:
                 results[txn.pk] = exc
         entity_ids = self._upsert_customers(work, plans, results)
-        skus = set().union(*(mapping.skus_of(work[oid][1]) for oid in entity_ids))
+        ordered = set().union(*(mapping.skus_of(work[oid][1]) for oid in entity_ids))
+        components = bundles.components_for(self.job.connector, ordered)
+        skus = set().union(*(mapping.skus_of(work[oid][1], components) for oid in entity_ids))
         item_ids = self._item_ids(skus)
 
         sales_orders, posting = [], []
         for oid, entity in entity_ids.items():
             txn, order = work[oid]
             try:
-                fields = mapping.sales_order_for_order(order, item_ids, self.charges)
+                fields = mapping.sales_order_for_order(order, item_ids, self.charges, components)
             except NeedsPerson as exc:
                 results[txn.pk] = exc
                 continue

@@ -302,3 +302,73 @@ def test_a_new_shipping_price_and_its_tax_reach_the_sales_order(
     assert Decimal(so["fields"]["total"]) == Decimal(state["totals"]["current_total"])
     message = _edit_txn(created["id"]).events.get(type="posted").message
     assert "Shipping 5.00 → 9.00" in message and "captured" in message
+
+
+def _bundle(wired):
+    from connector.models import BundleComponent
+
+    for sku, quantity, weight in (("SHIRT", 1, "3"), ("MUG", 2, "1")):
+        BundleComponent.objects.create(
+            connector=wired,
+            bundle_sku="GIFTBOX",
+            component_sku=sku,
+            quantity=quantity,
+            price_weight=Decimal(weight),
+        )
+
+
+def test_bundles_become_components_and_follow_edits_and_removal(
+    wired, shopify_sandbox, netsuite_sandbox
+):
+    _bundle(wired)
+    created = _imported(
+        wired,
+        shopify_sandbox,
+        netsuite_sandbox,
+        lines=[
+            {"sku": "GIFTBOX", "quantity": 1, "price": "40.01", "title": "Gift box"},
+            {"sku": "CAP", "quantity": 1, "price": "8.00", "title": "Cap"},
+        ],
+    )
+    so = _so(netsuite_sandbox, created["id"])
+    lines = _lines(so)
+    shirt, mug = lines["SHIRT (bundle GIFTBOX)"], lines["MUG (bundle GIFTBOX)"]
+    assert (Decimal(shirt["quantity"]), Decimal(mug["quantity"])) == (1, 2)
+    # The bundle's price, allocated by weight × quantity (3 : 2), to the cent.
+    assert Decimal(shirt["amount"]) + Decimal(mug["amount"]) == Decimal("40.01")
+    assert Decimal(shirt["amount"]) == Decimal("24.01")
+    state = _shopify(shopify_sandbox, created["id"])
+    assert Decimal(so["fields"]["total"]) == Decimal(state["totals"]["total"])
+
+    box = _line_id(created, "GIFTBOX")
+    shopify_sandbox.control.edit(created["id"], line_item_id=box, quantity=2)
+    assert run_flow(wired, FLOW).posted == 1
+    so = _so(netsuite_sandbox, created["id"])
+    lines = _lines(so)
+    shirt, mug = lines["SHIRT (bundle GIFTBOX)"], lines["MUG (bundle GIFTBOX)"]
+    assert (Decimal(shirt["quantity"]), Decimal(mug["quantity"])) == (2, 4)
+    assert Decimal(shirt["amount"]) + Decimal(mug["amount"]) == Decimal("80.02")
+    state = _shopify(shopify_sandbox, created["id"])
+    assert Decimal(so["fields"]["total"]) == Decimal(state["totals"]["current_total"])
+
+    shopify_sandbox.control.edit(created["id"], line_item_id=box, quantity=0)
+    assert run_flow(wired, FLOW).posted == 1
+    so = _so(netsuite_sandbox, created["id"])
+    lines = _lines(so)
+    for name in ("SHIRT (bundle GIFTBOX)", "MUG (bundle GIFTBOX)"):
+        assert Decimal(lines[name]["quantity"]) == 0
+        assert Decimal(lines[name]["amount"]) == 0
+    state = _shopify(shopify_sandbox, created["id"])
+    assert Decimal(so["fields"]["total"]) == Decimal(state["totals"]["current_total"])
+
+
+def test_a_bundle_added_by_an_edit_becomes_its_components(wired, shopify_sandbox, netsuite_sandbox):
+    _bundle(wired)
+    created = _imported(wired, shopify_sandbox, netsuite_sandbox)
+    shopify_sandbox.control.edit(created["id"], add_sku="GIFTBOX", price="30.00")
+    assert run_flow(wired, FLOW).posted == 1
+    so = _so(netsuite_sandbox, created["id"])
+    added = [line for line in so["fields"]["itemList"] if "bundle GIFTBOX" in line["description"]]
+    assert sum(Decimal(line["amount"]) for line in added) == Decimal("30.00")
+    state = _shopify(shopify_sandbox, created["id"])
+    assert Decimal(so["fields"]["total"]) == Decimal(state["totals"]["current_total"])
