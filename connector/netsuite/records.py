@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 
 from . import wsdl
@@ -212,3 +213,48 @@ def modified_since_search(record_types: Iterable[str], since=None):
         if since is not None
         else None,
     )
+
+
+def address(fields: Mapping[str, str]):
+    """A NetSuite Address (shipping or billing) from flows.addresses' shape."""
+    values = {k: v for k, v in fields.items() if v}
+    return factory("common").Address(**values)
+
+
+@functools.lru_cache(maxsize=1)
+def _countries() -> dict[str, str]:
+    """Normalised country name -> NetSuite's Country value, read from the contract's
+    enumeration (platform.commonTypes.xsd): ``unitedstates`` -> ``_unitedStates``."""
+    from lxml import etree
+
+    path = wsdl.netsuite_contract_dir() / "xsd" / "platform.commonTypes.xsd"
+    tree = etree.parse(str(path))
+    xs = "{http://www.w3.org/2001/XMLSchema}"
+    out = {}
+    for simple in tree.iter(f"{xs}simpleType"):
+        if simple.get("name") == "Country":
+            for value in simple.iter(f"{xs}enumeration"):
+                name = value.get("value")
+                out[_normalise(name)] = name
+    return out
+
+
+def _normalise(text: str) -> str:
+    return "".join(ch for ch in text.lower() if ch.isalnum())
+
+
+# Shopify country codes whose English name differs from NetSuite's value.
+_BY_CODE = {
+    "US": "_unitedStates",
+    "GB": "_unitedKingdom",
+    "KR": "_korea",
+    "RU": "_russianFederation",
+}
+
+
+def country_value(name: str | None, code: str | None = None) -> str | None:
+    """NetSuite's Country value for a Shopify country (name, ISO code), or None."""
+    countries = _countries()
+    if code and code.upper() in _BY_CODE and _BY_CODE[code.upper()] in countries.values():
+        return _BY_CODE[code.upper()]
+    return countries.get(_normalise(name or "")) if name else None

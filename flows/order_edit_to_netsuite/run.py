@@ -26,7 +26,7 @@ from decimal import Decimal
 
 from connector import bindings, external_ids, gids, items
 from connector.netsuite import records
-from flows import bundles
+from flows import addresses, bundles
 from flows.charges import ChargeItems
 from flows.context import SKIPPED, Job, RunLeaseLost
 from flows.order_edits import lines as edit_lines
@@ -464,6 +464,7 @@ def _update_record(internal_id: str, plan: edit_lines.Plan, key_field: str):
         if item_lines
         else None,
         shippingCost=None if plan.shipping is None else float(plan.shipping),
+        shippingAddress=addresses.to_record(plan.address) if plan.address else None,
     )
 
 

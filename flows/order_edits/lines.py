@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from connector import gids
+from flows import addresses
 from flows.charges import ChargeItems
 from flows.sync import NeedsPerson
 
@@ -64,13 +65,16 @@ class Wanted:
     total: Decimal  # Shopify's total after edits (refunds not absorbed added back)
     currency: str
     absorbed_refunds: tuple[str, ...] = ()
+    address: dict | None = None  # flows.addresses' shape
 
     @property
     def quantities(self) -> dict[str, int]:
         return {line.key: line.quantity for line in self.lines}
 
     def version(self) -> str:
-        return fingerprint(self.quantities, self.discount, self.tax, self.shipping)
+        return fingerprint(
+            self.quantities, self.discount, self.tax, self.shipping, address=self.address
+        )
 
 
 @dataclass(frozen=True)
@@ -96,6 +100,7 @@ class Held:
     lines: tuple[HeldLine, ...]
     shipping: Decimal
     total: Decimal
+    address: dict | None = None
 
     @property
     def item_lines(self) -> list[HeldLine]:
@@ -123,10 +128,11 @@ class Held:
             -(discount.amount if discount else Decimal(0)),
             tax.amount if tax else Decimal(0),
             self.shipping,
+            address=self.address,
         )
 
 
-def fingerprint(quantities: Mapping[str, int], discount, tax, shipping) -> str:
+def fingerprint(quantities: Mapping[str, int], discount, tax, shipping, address=None) -> str:
     """A short, stable digest of an order's line state: the version both directions keep
     (bindings) to recognise an edit they applied themselves when it comes back."""
     body = json.dumps(
@@ -135,6 +141,7 @@ def fingerprint(quantities: Mapping[str, int], discount, tax, shipping) -> str:
             "discount": str(Decimal(discount).quantize(CENT)),
             "tax": str(Decimal(tax).quantize(CENT)),
             "shipping": str(Decimal(shipping).quantize(CENT)),
+            "address": sorted((address or {}).items()),
         },
         separators=(",", ":"),
     )
@@ -251,6 +258,7 @@ def wanted_from_order(
         total=money(order.get("currentTotalPriceSet")) + added_total,
         currency=currency,
         absorbed_refunds=tuple(sorted(absorbed)),
+        address=addresses.from_shopify(order.get("shippingAddress")),
     )
 
 
@@ -318,6 +326,7 @@ def held_from_sales_order(so, *, key_field: str, charges: ChargeItems) -> Held:
         lines=tuple(out),
         shipping=money(getattr(so, "shippingCost", None)),
         total=money(getattr(so, "total", None)),
+        address=addresses.from_netsuite(getattr(so, "shippingAddress", None)),
     )
 
 
@@ -332,11 +341,12 @@ class Plan:
     updates: list[dict] = field(default_factory=list)  # {"line", "quantity", "rate", "amount", ...}
     adds: list[dict] = field(default_factory=list)  # {"key", "item_id", "quantity", "rate", ...}
     shipping: Decimal | None = None
+    address: dict | None = None
     changes: list[dict] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
-        return not (self.updates or self.adds or self.shipping is not None)
+        return not (self.updates or self.adds or self.shipping is not None or self.address)
 
 
 def _match(wanted: Wanted, held: Held) -> dict[str, HeldLine]:
@@ -463,6 +473,23 @@ def plan(wanted: Wanted, held: Held, *, charges: ChargeItems) -> Plan:
                 "source_amount": str(wanted.shipping),
                 "target_amount": str(held.shipping),
                 "summary": f"Shipping {held.shipping} → {wanted.shipping}",
+            }
+        )
+    if addresses.differs(wanted.address, held.address):
+        out.address = wanted.address
+        out.changes.append(
+            {
+                "key": "address",
+                "sku": "",
+                "title": "Shipping address",
+                "change": "address",
+                "source_quantity": None,
+                "target_quantity": None,
+                "fulfilled": 0,
+                "source_amount": None,
+                "target_amount": None,
+                "summary": f"Shipping address {addresses.one_line(held.address)} → "
+                f"{addresses.one_line(wanted.address)}",
             }
         )
     return out

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from connector import external_ids, gids
-from flows import bundles
+from flows import addresses, bundles
 from flows.charges import ChargeItems
 from flows.sync import NeedsPerson as MappingError
 
@@ -133,6 +133,7 @@ class SalesOrderFields:
     total: Decimal | None
     currency: str | None
     extra: dict = field(default_factory=dict)
+    ship_address: dict | None = None  # flows.addresses' shape
 
 
 def skus_of(order: dict, components: Mapping[str, tuple] | None = None) -> set[str]:
@@ -216,6 +217,7 @@ def sales_order_for_order(
         discount=discount if discount else None,
         total=money(total_bag),
         currency=(total_bag.get("shopMoney") or {}).get("currencyCode"),
+        ship_address=addresses.from_shopify(order.get("shippingAddress")),
     )
 
 

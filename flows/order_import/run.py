@@ -26,7 +26,7 @@ from connector import gids, items
 from connector.netsuite import records
 from connector.netsuite.errors import NetSuiteError
 from connector.shopify.errors import ShopifyError
-from flows import bundles
+from flows import addresses, bundles
 from flows.context import SKIPPED, Job
 from flows.sync import NeedsPerson, Skip, Synchronizer, Written, check_total, money
 from transactions.models import Channel, Kind, Status, Transaction
@@ -406,6 +406,8 @@ def _sales_order_record(fields: mapping.SalesOrderFields, entity_internal_id: st
         memo=fields.memo,
         other_ref_num=fields.other_ref_num,
     )
+    if fields.ship_address:
+        so.shippingAddress = addresses.to_record(fields.ship_address)
     # Shopify's shipping, copied; tax and discounts travel as lines (see mapping).
     if fields.shipping_cost is not None:
         so.shippingCost = float(fields.shipping_cost)

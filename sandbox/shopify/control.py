@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from sandbox.shopify import fulfilment, inventory, payments, webhook_delivery
 from sandbox.shopify.schema import SUPPORTED_VERSIONS
-from sandbox.shopify.store import SandboxError, Shop, Store, gid, money
+from sandbox.shopify.store import SandboxError, Shop, Store, gid, mailing_address, money
 
 if TYPE_CHECKING:
     from sandbox.shopify.server import ShopifySandbox
@@ -199,6 +199,7 @@ def _create_orders(store: Store, shop: Shop, body: dict) -> dict:
             taxes_included=body.get("taxes_included"),
             presentment_currency=body.get("presentment_currency"),
             exchange_rate=body.get("exchange_rate"),
+            shipping_address=body.get("shipping_address"),
         )
         created.append(order)
     if len(created) == 1:
@@ -247,6 +248,11 @@ def _order_action(store: Store, shop: Shop, order: dict, action: str, body: dict
         _, errors = store.refund(
             order, lines, transactions, body.get("note"), shipping, body.get("reason")
         )
+    elif action == "update":
+        # What orderUpdate does with a new shipping address (an order edit cannot change it).
+        if "shipping_address" in body:
+            order["shipping_address"] = mailing_address(body["shipping_address"])
+            store.touch(order)
     elif action == "edit":
         calc, errors = store.edit_begin(shop, order)
         if calc and "line_item_id" in body:

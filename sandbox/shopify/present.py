@@ -538,6 +538,9 @@ class Presenter:
             "totalRefundedSet": bag(totals["refunded"], currency),
             "netPaymentSet": bag(totals["net"], currency),
             "customer": self.customer(order["customer_id"]),
+            "shippingAddress": dict(order["shipping_address"])
+            if order.get("shipping_address")
+            else None,
             "purchasingEntity": self.purchasing_entity(order),
             "lineItems": lambda **kw: connection(
                 ((li["id"], lambda li=li: self.line_item(order, li)) for li in order["line_items"]),

@@ -287,6 +287,7 @@ class Store:
         shipping_title: str = "Standard",
         presentment_currency: str | None = None,
         exchange_rate: Any = None,
+        shipping_address: dict | None = None,
     ) -> dict:
         if not lines:
             raise SandboxError("An order needs at least one line")
@@ -396,6 +397,7 @@ class Store:
             "discount": str(money(discount)),
             "line_items": line_items,
             "shipping_lines": shipping_lines,
+            "shipping_address": mailing_address(shipping_address),
             "transactions": [],
             "refunds": [],
             "fulfillment_orders": [
@@ -1034,6 +1036,19 @@ class Store:
         webhook = {"id": self.new_id(), "topic": topic, "uri": uri, "format": fmt or "JSON"}
         shop.webhooks[webhook["id"]] = webhook
         return webhook, []
+
+
+ADDRESS_FIELDS = (
+    "name", "company", "address1", "address2", "city", "province", "provinceCode", "zip",
+    "country", "countryCodeV2", "phone",
+)  # fmt: skip
+
+
+def mailing_address(address: dict | None) -> dict | None:
+    """A MailingAddress as Shopify keeps it (only the fields the sandbox serves)."""
+    if not address:
+        return None
+    return {name: address.get(name) for name in ADDRESS_FIELDS}
 
 
 # -- order money ------------------------------------------------------------------------

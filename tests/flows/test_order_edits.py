@@ -372,3 +372,41 @@ def test_a_bundle_added_by_an_edit_becomes_its_components(wired, shopify_sandbox
     assert sum(Decimal(line["amount"]) for line in added) == Decimal("30.00")
     state = _shopify(shopify_sandbox, created["id"])
     assert Decimal(so["fields"]["total"]) == Decimal(state["totals"]["current_total"])
+
+
+ADDRESS = {
+    "name": "Ada Lovelace",
+    "address1": "1 Main St",
+    "city": "Springfield",
+    "provinceCode": "IL",
+    "zip": "62701",
+    "country": "United States",
+    "countryCodeV2": "US",
+}
+
+
+def test_a_new_shipping_address_goes_with_the_edit(wired, shopify_sandbox, netsuite_sandbox):
+    created = _imported(wired, shopify_sandbox, netsuite_sandbox, shipping_address=ADDRESS)
+    imported = _so(netsuite_sandbox, created["id"])["fields"]["shippingAddress"]
+    assert imported["country"] == "_unitedStates" and imported["addr1"] == "1 Main St"
+    moved = {
+        **ADDRESS,
+        "address1": "9 Elm Rd",
+        "country": "United Kingdom",
+        "countryCodeV2": "GB",
+        "provinceCode": "",
+        "city": "London",
+        "zip": "N1 9GU",
+    }
+    shopify_sandbox.control.request(
+        "POST", f"orders/{created['id']}/update", shipping_address=moved
+    )
+    shopify_sandbox.control.edit(created["id"], line_item_id=_line_id(created, "SHIRT"), quantity=1)
+    assert run_flow(wired, FLOW).posted == 1
+    address = _so(netsuite_sandbox, created["id"])["fields"]["shippingAddress"]
+    assert (address["addr1"], address["city"], address["country"]) == (
+        "9 Elm Rd",
+        "London",
+        "_unitedKingdom",
+    )
+    assert "Shipping address" in _edit_txn(created["id"]).events.get(type="posted").message
