@@ -20,6 +20,7 @@ finds nothing to do and an edit the reverse flow made in Shopify is not sent bac
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -48,6 +49,10 @@ def _sync(job: Job) -> Synchronizer:
 
 
 BATCH_SIZE = 20  # orders per getList / updateList / read-back
+BEING_POSTED = "Being posted by another worker."
+# How long a run waits for another worker posting the same order (a batch takes ~3 NetSuite
+# calls); past that the order is left to its next webhook, the delta or the retry sweeper.
+POSTING_WAIT_STEPS, POSTING_WAIT_SECONDS = 40, 0.5
 
 
 @dataclass
@@ -112,9 +117,23 @@ def _run_batch(ctx: Job, sync: Synchronizer, order_gids: list[str]) -> None:
     ctx.record(outcomes)
 
 
-def _claim(job: Job, sync: Synchronizer, order_gid: str):
+def _claim(job: Job, sync: Synchronizer, order_gid: str, *, sleep=time.sleep):
     """Read the order; when its state differs from the version last applied (or sent to
-    review) and from the one the connector last wrote, claim its row."""
+    review) and from the one the connector last wrote, claim its row.
+
+    Edits of one order go one at a time: when another worker is posting this order (it read
+    the order before this edit), wait for it to finish, then read the order again, so the
+    newer state is not skipped as "being posted"."""
+    for _ in range(POSTING_WAIT_STEPS):
+        outcome, claimed = _claim_once(job, sync, order_gid)
+        if claimed is not None or outcome[2] != BEING_POSTED:
+            return outcome, claimed
+        job.check()
+        sleep(POSTING_WAIT_SECONDS)
+    return outcome, claimed
+
+
+def _claim_once(job: Job, sync: Synchronizer, order_gid: str):
     order = read_order(job, order_gid)
     order_id = gids.legacy_id(order_gid)
     if order is None:
@@ -150,7 +169,10 @@ def _claim(job: Job, sync: Synchronizer, order_gid: str):
     else:
         won = bool(sync.claim([txn], message="Order edited in Shopify."))
     if not won:
-        return (txn.pk, SKIPPED, "Being posted by another worker, or not due yet."), None
+        status = Transaction.objects.filter(pk=txn.pk).values_list("status", flat=True).first()
+        if status == Status.POSTING:
+            return (txn.pk, SKIPPED, BEING_POSTED), None
+        return (txn.pk, SKIPPED, "Not due yet: it is retried by itself."), None
     return None, (txn, order)
 
 

@@ -410,3 +410,42 @@ def test_a_new_shipping_address_goes_with_the_edit(wired, shopify_sandbox, netsu
         "_unitedKingdom",
     )
     assert "Shipping address" in _edit_txn(created["id"]).events.get(type="posted").message
+
+
+def test_an_edit_arriving_while_the_order_is_being_posted_waits_for_it_then_applies(
+    wired, shopify_sandbox, netsuite_sandbox
+):
+    import importlib
+
+    from django.utils import timezone
+
+    from flows.context import Job
+    from flows.registry import FLOWS
+
+    edit_run = importlib.import_module("flows.order_edit_to_netsuite.run")
+
+    created = _imported(wired, shopify_sandbox, netsuite_sandbox)
+    shirt = _line_id(created, "SHIRT")
+    shopify_sandbox.control.edit(created["id"], line_item_id=shirt, quantity=3)
+    assert run_flow(wired, FLOW).posted == 1
+    txn = _edit_txn(created["id"])
+    # Another worker is posting this order (it read it before the next edit)...
+    Transaction.objects.filter(pk=txn.pk).update(
+        status=Status.POSTING, posting_started_at=timezone.now()
+    )
+    shopify_sandbox.control.edit(created["id"], line_item_id=shirt, quantity=1)
+    waited = []
+
+    def other_worker_finishes(seconds):
+        waited.append(seconds)
+        Transaction.objects.filter(pk=txn.pk).update(status=Status.POSTED)
+
+    job = Job(wired, FLOWS[FLOW])
+    sync = edit_run._sync(job)
+    outcome, claimed = edit_run._claim(
+        job, sync, f"gid://shopify/Order/{created['id']}", sleep=other_worker_finishes
+    )
+    assert waited and claimed is not None, outcome
+    results = edit_run.apply_batch(job, sync, [claimed])
+    sync.finish_many(results.items())
+    assert Decimal(_lines(_so(netsuite_sandbox, created["id"]))["Shirt"]["quantity"]) == 1
