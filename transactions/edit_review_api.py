@@ -17,7 +17,6 @@ from .serializers import (
     EditReviewDismissSerializer,
     EditReviewFilterSerializer,
     EditReviewSerializer,
-    ErrorSerializer,
 )
 
 
@@ -39,8 +38,9 @@ class QueueOrder(CursorPagination):
     page_size = 50
 
 
-REFUSED = OpenApiResponse(ErrorSerializer, description="Refused: nothing was done.")
-DECIDED = {200: EditReviewSerializer, 400: REFUSED, 404: ErrorSerializer}
+# {"detail": the verb's words}, or {field: [messages]} for a bad body: nothing was done.
+REFUSED = OpenApiResponse(OpenApiTypes.OBJECT, description="Refused: nothing was done.")
+DECIDED = {200: EditReviewSerializer, 400: REFUSED}
 
 
 class EditReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
