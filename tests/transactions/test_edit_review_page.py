@@ -51,7 +51,7 @@ def test_open_reviews_oldest_first_decided_on_their_tab_and_a_connector_filter(c
     assert "Why it was not applied:" in body and "item fulfillments for 1 unit" in body
     # Shopify vs NetSuite, line by line, with the totals of both sides.
     assert "Quantity changed in Shopify: MUG 3 → 1" in body
-    assert "1 × · 12.00" in body and "3 × · 36.00" in body
+    assert "1 unit · 12.00" in body and "3 units · 36.00" in body
     assert "73.70" in body and "100.10" in body
     assert f'href="/transactions/{newer.transaction_id}/timeline/"' in body
     assert f"https://{shop.shopify_shop_domain}/admin/orders/7001" in body
