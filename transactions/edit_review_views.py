@@ -122,7 +122,7 @@ def edit_review_action(request, pk: int, verb: str):
             else:
                 VERBS[verb](request.user, review.pk)
     except edit_reviews.ReviewError as exc:
-        if verb == "dismiss" and len(reason.strip()) < edit_reviews.MIN_REASON:
+        if verb == "dismiss" and review.is_open and len(reason.strip()) < edit_reviews.MIN_REASON:
             # A reason the verb refused: its words next to the field, the reason kept.
             return _render_one(request, review, status=400, dismiss_error=str(exc), reason=reason)
         messages.error(request, str(exc))

@@ -197,11 +197,33 @@ def test_refusals_are_a_message_and_change_nothing(client):
     assert Transaction.objects.get(pk=adds.transaction_id).status == Status.REVIEW
     assert client.post(f"{URL}999999/apply/").status_code == 404
     assert client.get(f"{URL}{adds.pk}/apply/").status_code == 405
+    # A short reason for an edit already decided: no form to put it next to, a message.
+    response = client.post(f"{URL}{decided.pk}/dismiss/", {"reason": "no"}, follow=True)
+    assert response.status_code == 200
+    assert '<div class="alert alert-error">Say why the edit is dismissed' in (
+        response.content.decode()
+    )
     # Someone else's site is not where "Back" goes.
     response = client.post(
         f"{URL}{decided.pk}/dismiss/", {"reason": "again, why", "next": "https://evil.test/"}
     )
     assert "evil.test" not in response["Location"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_apply_queued_for_a_worker_shows_applying_and_polls(client, settings):
+    settings.TRANSACTIONS_POST_SYNC = False  # the post is queued for a worker, not run here
+    review = review_row(make_connector(), 1)
+    client.force_login(make_cs())
+    response = client.post(f"{URL}{review.pk}/apply/", follow=True)
+    body = response.content.decode()
+    assert "Applying the edit of order #1001: the review shows when it is done." in body
+    assert "Applying…" in body and 'hx-trigger="every 2s"' in body
+    assert "Apply anyway</button>" not in body
+    assert Transaction.objects.get(pk=review.transaction_id).status == Status.SCHEDULED
+    # A second click (or a second person) is refused: the review is being applied.
+    again = client.post(f"{URL}{review.pk}/apply/", follow=True)
+    assert "This edit is already applying: nothing was done." in again.content.decode()
 
 
 @pytest.mark.django_db
