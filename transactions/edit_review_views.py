@@ -65,7 +65,7 @@ def _back(request) -> str:
 def _render_one(request, review: EditReview, status: int = 200, **extra):
     edit_queue.present(review)
     back = _back(request)
-    context = {"review": review, "back": back, "single": True, **extra}
+    context = {"review": review, "back": back, **extra}
     template = "transactions/_edit_review.html" if request.htmx else "transactions/edit_review.html"
     return render(request, template, context, status=status)
 
