@@ -6,12 +6,14 @@ from flows.api import FlowRunCreate, FlowRunDetail
 from panel.api import ConnectorViewSet, ObtainToken
 from reconciliation.api import VarianceViewSet
 from transactions.api import TransactionViewSet
+from transactions.edit_review_api import EditReviewViewSet
 from transactions.workbench_api import ErrorViewSet
 
 router = SimpleRouter()
 router.register("connectors", ConnectorViewSet, basename="connector")
 router.register("transactions", TransactionViewSet, basename="transaction")
 router.register("errors", ErrorViewSet, basename="error")
+router.register("edit-reviews", EditReviewViewSet, basename="edit-review")
 router.register("variances", VarianceViewSet, basename="variance")
 
 urlpatterns = [

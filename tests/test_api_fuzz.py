@@ -31,6 +31,7 @@ from schemathesis.specs.openapi.checks import (
 from config.wsgi import application
 from flows.models import FlowRun, Trigger
 from tests.factories import make_admin, make_connector
+from tests.transactions.edit_review_world import review_row
 from transactions import lifecycle
 
 MAX_EXAMPLES = int(os.environ.get("FUZZ_MAX_EXAMPLES", "25"))
@@ -67,10 +68,16 @@ def fuzz_world(transactional_db):
     )
     run = FlowRun.objects.create(connector=connector, flow="order_import", trigger=Trigger.API)
     token, _ = Token.objects.get_or_create(user=admin)
-    txn = connector.transactions.get()
+    txn = connector.transactions.get(kind="refund")
+    review = review_row(connector, 1)
     return {
         "headers": {"Authorization": f"Token {token.key}"},
-        "ids": {"connectors": connector.pk, "transactions": txn.pk, "flow-runs": run.pk},
+        "ids": {
+            "connectors": connector.pk,
+            "transactions": txn.pk,
+            "flow-runs": run.pk,
+            "edit-reviews": review.pk,
+        },
     }
 
 

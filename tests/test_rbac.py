@@ -20,8 +20,9 @@ from drf_spectacular.generators import SchemaGenerator
 from connector.models import Connector
 from flows.models import FlowRun, Trigger
 from tests.factories import UserFactory, make_admin, make_connector, make_cs
+from tests.transactions.edit_review_world import review_row
 from transactions import lifecycle
-from transactions.models import Transaction
+from transactions.models import EditReview, Transaction
 
 pytestmark = pytest.mark.django_db
 
@@ -68,6 +69,11 @@ PAGES = {
     ("/transactions/errors/rows/", "get"): "view",
     ("/transactions/errors/act/", "post"): "post",
     ("/transactions/errors/bind-sku/", "post"): "manage",
+    ("/transactions/edits/", "get"): "view",
+    ("/transactions/edits/{pk}/", "get"): "view",
+    ("/transactions/edits/{pk}/apply/", "post"): "post",
+    ("/transactions/edits/{pk}/dismiss/", "post"): "post",
+    ("/transactions/edits/{pk}/adjust/", "post"): "post",
     ("/", "get"): "view",
     ("/dashboard/live/", "get"): "view",
     ("/connectors/new/", "get"): "add",
@@ -108,6 +114,11 @@ API = {
     ("/api/v1/errors/retry/", "post"): "post",
     ("/api/v1/errors/ignore/", "post"): "post",
     ("/api/v1/errors/bind-sku/", "post"): "manage",
+    ("/api/v1/edit-reviews/", "get"): "view",
+    ("/api/v1/edit-reviews/{id}/", "get"): "view",
+    ("/api/v1/edit-reviews/{id}/apply/", "post"): "post",
+    ("/api/v1/edit-reviews/{id}/dismiss/", "post"): "post",
+    ("/api/v1/edit-reviews/{id}/adjust/", "post"): "post",
 }
 RULES = {**PAGES, **API}
 # Django's admin has its own staff login (tests/connector/test_permissions.py).
@@ -184,19 +195,24 @@ def world():
         defaults={"shopify_order_name": "#1001", "amount": "1.00", "currency": "USD"},
     )
     run = FlowRun.objects.create(connector=connector, flow="order_import", trigger=Trigger.API)
+    # An order edit waiting in the exception queue, for its page and its decisions.
+    review = review_row(connector, 1)
     values = {
         "pk": connector.pk,
         "connector_id": connector.pk,
         "section": "general",
         "flow": "order_import",
         "verb": "post",
+        "review": review.pk,
     }
     return users, connector, txn, run, values
 
 
 def _url(route: str, values: dict, txn, run) -> str:
     own = dict(values)
-    if route.startswith(("/transactions/", "/api/v1/transactions/")):
+    if route.startswith(("/transactions/edits/", "/api/v1/edit-reviews/")):
+        own["pk"] = own["id"] = values["review"]
+    elif route.startswith(("/transactions/", "/api/v1/transactions/")):
         own["pk"] = own["id"] = txn.pk
     elif route.startswith("/api/v1/flow-runs/"):
         own["id"] = run.pk
@@ -216,6 +232,7 @@ def _state(connector, txn):
         c.updated_at,
         t.status,
         FlowRun.objects.count(),
+        list(EditReview.objects.values_list("state", "resolution")),
     )
 
 

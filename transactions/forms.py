@@ -91,3 +91,9 @@ class BindSkuForm(forms.Form):
     connector = forms.ModelChoiceField(Connector.objects.all())
     sku = forms.CharField(label="SKU", max_length=100)
     netsuite_item_id = forms.CharField(label="NetSuite item id", max_length=40)
+
+
+class EditReviewFilterForm(forms.Form):
+    connector = forms.ModelChoiceField(
+        Connector.objects.order_by("name"), required=False, empty_label="All connectors"
+    )

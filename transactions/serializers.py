@@ -2,7 +2,8 @@ from rest_framework import serializers
 
 from connector.models import Connector
 
-from .models import Channel, Transaction, TransactionEvent
+from . import edit_queue
+from .models import Channel, EditReview, Transaction, TransactionEvent
 
 
 class TransactionEventSerializer(serializers.ModelSerializer):
@@ -180,3 +181,71 @@ class ErrorOutcomeSerializer(serializers.Serializer):
     skipped = serializers.IntegerField(help_text="No longer in Error: left as they were.")
     remaining = serializers.IntegerField(help_text="Rows of the group beyond this request.")
     ids = serializers.ListField(child=serializers.IntegerField(), help_text="Rows acted on.")
+
+
+# --- order edits to review, the exception queue (/api/v1/edit-reviews/) -------------------
+
+
+class EditReviewFilterSerializer(serializers.Serializer):
+    state = serializers.ChoiceField(
+        choices=[*EditReview.State.values, "decided"],
+        required=False,
+        help_text="A state, or `decided` (applied, dismissed, adjusted, no longer needed).",
+    )
+    connector = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False)
+
+
+class EditReviewSerializer(serializers.ModelSerializer):
+    resolved_by = serializers.CharField(
+        source="resolved_by.get_username", default=None, read_only=True, allow_null=True
+    )
+    can_adjust = serializers.SerializerMethodField(
+        help_text="A credit memo may be created: the edit takes something away."
+    )
+    transaction_status = serializers.CharField(source="transaction.status", read_only=True)
+    transaction_error = serializers.CharField(source="transaction.last_error", read_only=True)
+    changes = serializers.ListField(
+        child=serializers.DictField(),
+        read_only=True,
+        help_text="Each change: key, sku, title, change (added, removed, quantity, charge, "
+        "shipping), source_quantity, target_quantity, fulfilled, source_amount, "
+        "target_amount, summary. Source is the side the edit came from.",
+    )
+    source_state = serializers.DictField(read_only=True, help_text="The edit's side: lines, total.")
+    target_state = serializers.DictField(read_only=True, help_text="The other side, as it is.")
+
+    class Meta:
+        model = EditReview
+        fields = [
+            "id",
+            "connector",
+            "transaction",
+            "transaction_status",
+            "transaction_error",
+            "direction",
+            "shopify_order_id",
+            "shopify_order_name",
+            "netsuite_sales_order_id",
+            "version",
+            "reason",
+            "changes",
+            "source_state",
+            "target_state",
+            "state",
+            "resolution",
+            "resolved_by",
+            "resolved_at",
+            "adjustment_id",
+            "can_adjust",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    def get_can_adjust(self, review) -> bool:
+        return review.is_open and edit_queue.offers_adjustment(review)
+
+
+class EditReviewDismissSerializer(serializers.Serializer):
+    # The verb decides what a reason must be (its message comes back as a 400).
+    reason = serializers.CharField(max_length=2000, allow_blank=True, default="")

@@ -8,6 +8,7 @@ import pytest
 from flows.models import FlowRun, RunStatus, Trigger
 from tests.e2e.conftest import axe_check, login
 from tests.factories import PASSWORD, make_admin, make_connector, make_cs
+from tests.transactions.edit_review_world import review_row
 from transactions import lifecycle
 from transactions.models import Status, Transaction, TransactionEvent
 
@@ -44,6 +45,9 @@ def _data():
         posted=3,
         failed=1,
     )
+    # The exception queue: one edit waiting, one decided.
+    review_row(connector, 50)
+    review_row(connector, 51, state="dismissed", resolution="Customer kept the old order")
     return connector, txn
 
 
@@ -81,6 +85,8 @@ def test_every_page_as_admin(sized_page, live_server):
         "timeline-page": f"/transactions/{txn.pk}/timeline/",
         "errors": "/transactions/errors/",
         "errors-resolved": "/transactions/errors/?tab=resolved",
+        "edits": "/transactions/edits/",
+        "edits-decided": "/transactions/edits/?tab=decided",
     }
     for section in ("general", "credentials", "orders", "cancellation", "refunds", "b2b"):
         pages[f"settings-{section}"] = f"/connectors/{connector.pk}/settings/{section}/"
@@ -88,7 +94,7 @@ def test_every_page_as_admin(sized_page, live_server):
         _visit(page, base + path, name, OUTPUT)
 
     nav = page.get_by_role("navigation", name="Main")
-    for label in ("Connectors", "Data Flows", "Other Transactions", "Errors"):
+    for label in ("Connectors", "Data Flows", "Other Transactions", "Errors", "Order edits"):
         assert nav.get_by_role("link", name=label).is_visible()
 
     # Each row keeps its status and its action menu in view, also at 400 px.
