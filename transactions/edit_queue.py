@@ -45,7 +45,7 @@ def offers_adjustment(review: EditReview) -> bool:
     """A credit memo is offered for an edit to NetSuite that takes something away (the same
     test the verb applies before it accepts the request)."""
     return review.direction == EditReview.Direction.TO_NETSUITE and any(
-        change.get("change") in REDUCING and edit_reviews._reduces(change)
+        change.get("change") in REDUCING and edit_reviews.reduces(change)
         for change in review.changes or ()
     )
 
@@ -90,7 +90,7 @@ def change_rows(review: EditReview) -> list[ChangeRow]:
                 netsuite_quantity=change.get(f"{netsuite}_quantity"),
                 netsuite_amount=change.get(f"{netsuite}_amount"),
                 fulfilled=change.get("fulfilled") or 0,
-                reduces=change.get("change") in REDUCING and edit_reviews._reduces(change),
+                reduces=change.get("change") in REDUCING and edit_reviews.reduces(change),
             )
         )
     return rows

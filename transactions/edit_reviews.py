@@ -43,7 +43,7 @@ def _request(user, review_id: int, action: str) -> EditReview:
     with transaction.atomic():
         review = _locked_open(review_id)
         if action == "adjust" and not any(
-            c.get("change") in ("removed", "quantity", "charge", "shipping") and _reduces(c)
+            c.get("change") in ("removed", "quantity", "charge", "shipping") and reduces(c)
             for c in review.changes
         ):
             raise ReviewError("The edit removes nothing: there is nothing to credit.")
@@ -64,7 +64,8 @@ def _request(user, review_id: int, action: str) -> EditReview:
     return review
 
 
-def _reduces(change: dict) -> bool:
+def reduces(change: dict) -> bool:
+    """Whether a change takes something off the order (what a credit memo can carry)."""
     try:
         if change.get("source_quantity") is not None and change.get("target_quantity") is not None:
             return int(change["source_quantity"]) < int(change["target_quantity"])
@@ -83,10 +84,10 @@ def create_adjustment(user, review_id: int) -> EditReview:
 
 def dismiss(user, review_id: int, reason: str) -> EditReview:
     reason = (reason or "").strip()
-    if len(reason) < MIN_REASON:
-        raise ReviewError("Say why the edit is dismissed (a few words): nothing was done.")
     with transaction.atomic():
         review = _locked_open(review_id)
+        if len(reason) < MIN_REASON:
+            raise ReviewError("Say why the edit is dismissed (a few words): nothing was done.")
         if not actions.ignore(
             user,
             review.transaction_id,

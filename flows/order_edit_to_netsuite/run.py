@@ -25,6 +25,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.utils import timezone
+
 from connector import bindings, external_ids, gids, items
 from connector.netsuite import records
 from flows import addresses, bundles
@@ -369,6 +371,7 @@ def _decide(job: Job, sync: Synchronizer, txn: Transaction, order: dict, so, net
         }
     )
     fields = {
+        "status_reason": "",  # a "waits in the exception queue" reason is history now
         "payload": payload,
         "netsuite_sales_order_id": held.internal_id,
         "shopify_order_name": name,
@@ -627,6 +630,7 @@ def _adjust(job, sync, order, so, held, wanted, version, fields) -> Written:
         state__in=(EditReview.State.OPEN, EditReview.State.APPLYING),
     ).update(
         state=EditReview.State.ADJUSTED,
+        resolved_at=timezone.now(),
         adjustment_id=memo_id,
         resolution=f"Credit memo {memo_id} for {owed} {wanted.currency}.",
     )

@@ -197,10 +197,10 @@ def test_refusals_are_a_message_and_change_nothing(client):
     assert Transaction.objects.get(pk=adds.transaction_id).status == Status.REVIEW
     assert client.post(f"{URL}999999/apply/").status_code == 404
     assert client.get(f"{URL}{adds.pk}/apply/").status_code == 405
-    # A short reason for an edit already decided: no form to put it next to, a message.
+    # A short reason for an edit already decided: the decision is what the person learns.
     response = client.post(f"{URL}{decided.pk}/dismiss/", {"reason": "no"}, follow=True)
     assert response.status_code == 200
-    assert '<div class="alert alert-error">Say why the edit is dismissed' in (
+    assert '<div class="alert alert-error">This edit is already dismissed' in (
         response.content.decode()
     )
     # Someone else's site is not where "Back" goes.
