@@ -48,7 +48,10 @@ class Plan:
     set_quantities: list[dict] = field(default_factory=list)  # line_id, sku, title, quantity
     adds: list[dict] = field(default_factory=list)  # so_line, item_id, sku, quantity, title
     keys: dict[str, str] = field(default_factory=dict)  # SO line number -> Shopify line id
-    blocked: list[str] = field(default_factory=list)  # why a person must decide
+    # Why a person must decide; the set_quantities above then include the blocked ones,
+    # sent only when a person applies the edit anyway.
+    blocked: list[str] = field(default_factory=list)
+    bundles: bool = False  # a bundle component changed: nothing Shopify can take
     changes: list[dict] = field(default_factory=list)  # as the exception queue shows them
 
     @property
@@ -108,6 +111,7 @@ def plan(
                     f"{quantity}): Shopify sells the bundle as one line, so a person decides."
                 )
                 out.changes.append(_change(key, sku, sku, "bundle", want.get(key, 0), quantity))
+                out.bundles = True
             continue
         if key in shopify:
             _compare(out, shopify[key], want.get(key, 0), quantity)
@@ -170,6 +174,16 @@ def _compare(out: Plan, line: ShopifyLine, wanted: int, held: int) -> None:
         f"{max(target, 0)}",
     )
     out.changes.append(change)
+    if target < line.fulfilled or target < 0:
+        # Sent only when a person applies it anyway (Shopify then says why it refuses).
+        out.set_quantities.append(
+            {
+                "line_id": line.line_id,
+                "sku": line.sku,
+                "title": line.title,
+                "quantity": max(target, 0),
+            }
+        )
     if target < line.fulfilled:
         out.blocked.append(
             f"Fulfilled lines cannot be reduced in Shopify: {line.sku or line.title} has "

@@ -281,6 +281,11 @@ class ReverseEdits:
                 status=Status.REVIEW,
                 **fields,
             )
+        if plan.bundles:
+            raise NeedsPerson(
+                "A bundle's component was changed in NetSuite: Shopify sells the bundle as one "
+                "line and cannot take it. Change the order in Shopify by hand, or dismiss."
+            )
         edited = ""
         if plan.edits_shopify:
             edited = self.edit_shopify(order, plan, held)
@@ -314,17 +319,23 @@ class ReverseEdits:
             "Applied anyway by a person." if forced else "Applied: Shopify could take it now.",
         )
         payload["version"] = held_after.version()
-        if not edited:
+        if not edited and not wrote_back:
             raise Skip(
-                f"Shopify's order {name} already had the sales order's items"
-                f"{'; the Shopify line ids were written to NetSuite' if wrote_back else ''}.",
+                f"Shopify's order {name} already has the sales order's items.",
                 **{**fields, "amount": wanted.total},
+            )
+        if edited:
+            what = f"Shopify order {name} edited{' anyway' if forced else ''}: {edited}."
+        else:
+            # An earlier attempt committed the edit and stopped before the write-back.
+            what = (
+                f"Shopify order {name} already had the edit (an earlier attempt committed it); "
+                "its line ids, tax and discount were written to NetSuite."
             )
         return Written(
             target_id=order_id,
             message=(
-                f"Shopify order {name} edited{' anyway' if forced else ''}: {edited}. Total "
-                f"{wanted.total} {wanted.currency}, equal to NetSuite sales order "
+                f"{what} Total {wanted.total} {wanted.currency}, equal to NetSuite sales order "
                 f"{held.internal_id}'s."
             ),
             fields={**fields, "amount": wanted.total},

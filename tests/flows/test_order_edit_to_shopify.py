@@ -9,7 +9,10 @@ import pytest
 
 from connector import bindings, external_ids
 from connector.netsuite import records
-from flows.models import RunStatus
+from flows import engine
+from flows.models import RunStatus, Trigger
+from tests.factories import make_admin
+from transactions import actions, edit_reviews
 from transactions.actions import run_post
 from transactions.models import EditReview, Kind, Status, Transaction
 
@@ -30,7 +33,9 @@ EDIT_MUTATIONS = {
 
 @pytest.fixture
 def reverse(wired):
-    set_options(wired, post_order_modifications_to_shopify=True, allow_netsuite_order_corrections=True)
+    set_options(
+        wired, post_order_modifications_to_shopify=True, allow_netsuite_order_corrections=True
+    )
     return wired
 
 
@@ -175,3 +180,178 @@ def test_line_added_in_netsuite_is_added_in_shopify_and_keyed_back(
     _totals_equal(shopify_sandbox, netsuite_sandbox, order_id)
     assert run_flow(reverse, FLOW).posted == 0
     assert len(_edits(shopify_sandbox)) == 3
+
+
+@pytest.mark.parametrize(
+    "off, label",
+    [
+        ("post_order_modifications_to_shopify", "PostOrderModificationsToShopify"),
+        ("allow_netsuite_order_corrections", "AllowNetSuiteOrderCorrections"),
+    ],
+)
+def test_either_flag_off_stops_the_flow_and_the_card_says_why(reverse, client, off, label):
+    set_options(reverse, **{off: False})
+    with pytest.raises(engine.FlowNotRunnable, match=f"needs the option “{label}” switched on"):
+        engine.request_run(reverse, FLOW, Trigger.BUTTON)
+    client.force_login(make_admin())
+    page = client.get(f"/connectors/{reverse.pk}/settings/order-edits/")
+    assert page.status_code == 200
+    assert (
+        f"Does not run: “NetSuite Sales Order Edit to Shopify Order Edit” needs the option "
+        f"“{label}” switched on."
+    ) in page.content.decode()
+    # Both on: the card shows no such warning and a run starts.
+    set_options(reverse, **{off: True})
+    page = client.get(f"/connectors/{reverse.pk}/settings/order-edits/")
+    assert "Does not run:" not in page.content.decode()
+    assert run_flow(reverse, FLOW).status == RunStatus.SUCCEEDED
+
+
+def test_an_edit_made_in_shopify_and_applied_to_netsuite_does_not_come_back(
+    reverse, shopify_sandbox, netsuite_sandbox
+):
+    created = _imported(reverse, shopify_sandbox, netsuite_sandbox)
+    order_id = created["id"]
+    shopify_sandbox.control.edit(order_id, line_item_id=_line_id(created, "MUG"), quantity=3)
+    forward = run_flow(reverse, FORWARD)
+    assert forward.posted == 1, (forward.error, forward.skip_reasons)
+    before = len(shopify_sandbox.control.mutations())
+
+    run = run_flow(reverse, FLOW)
+    assert run.status == RunStatus.SUCCEEDED, run.error
+    assert run.posted == 0 and run.failed == 0
+    assert len(shopify_sandbox.control.mutations()) == before
+    assert not Transaction.objects.filter(kind=Kind.ORDER_EDIT, source_channel="netsuite")
+
+
+def test_an_order_also_edited_in_shopify_waits_for_that_edit_to_reach_netsuite(
+    reverse, shopify_sandbox, netsuite_sandbox
+):
+    created = _imported(reverse, shopify_sandbox, netsuite_sandbox)
+    order_id = created["id"]
+    so = _so(netsuite_sandbox, order_id)
+    shopify_sandbox.control.edit(order_id, line_item_id=_line_id(created, "MUG"), quantity=3)
+    shirt = _so_line(so, _line_id(created, "SHIRT"))["line"]
+    _edit_in_netsuite(netsuite_sandbox, so["internalId"], lines=[(shirt, 3)])
+
+    run_flow(reverse, FLOW)
+    txn = _row(so["internalId"])
+    assert txn.status == Status.WAITING
+    assert "also edited in Shopify" in txn.last_error or "also edited in Shopify" in str(
+        txn.events.last().message
+    )
+    assert _edits(shopify_sandbox) == []
+    # Shopify's quantity is not put back to the sales order's.
+    assert _shopify_line(shopify_sandbox, order_id, "MUG")["current_quantity"] == 3
+
+
+def test_a_fulfilled_line_reduced_in_netsuite_goes_to_the_exception_queue(
+    reverse, shopify_sandbox, netsuite_sandbox
+):
+    created = _imported(reverse, shopify_sandbox, netsuite_sandbox)
+    order_id = created["id"]
+    shirt = _line_id(created, "SHIRT")
+    shopify_sandbox.control.fulfil(order_id, lines=[{"line_item_id": shirt, "quantity": 2}])
+    so = _so(netsuite_sandbox, order_id)
+    _edit_in_netsuite(netsuite_sandbox, so["internalId"], lines=[(_so_line(so, shirt)["line"], 1)])
+
+    run = run_flow(reverse, FLOW)
+    assert run.failed == 0, run.error
+    txn = _row(so["internalId"])
+    assert txn.status == Status.REVIEW
+    review = EditReview.objects.get(transaction=txn)
+    assert review.direction == EditReview.Direction.TO_SHOPIFY
+    assert review.state == EditReview.State.OPEN
+    assert review.reason.startswith("Fulfilled lines cannot be reduced in Shopify: SHIRT")
+    assert review.changes[0]["source_quantity"] == 1
+    assert review.changes[0]["target_quantity"] == 2
+    assert _edits(shopify_sandbox) == []
+    assert _shopify_line(shopify_sandbox, order_id, "SHIRT")["current_quantity"] == 2
+    # Seen again (a later delta run): the same review, nothing written.
+    run_flow(reverse, FLOW)
+    assert EditReview.objects.filter(transaction=txn).count() == 1
+    assert _edits(shopify_sandbox) == []
+
+    # Apply anyway: Shopify refuses (its userErrors), and the row says so.
+    edit_reviews.apply_anyway(make_admin(), review.pk)
+    run_post(txn.pk)
+    txn.refresh_from_db()
+    assert txn.status == Status.ERROR
+    assert "Shopify refused orderEditSetQuantity" in txn.last_error
+    assert "Fulfilled line items cannot be edited" in txn.last_error
+    assert "orderEditCommit" not in _edits(shopify_sandbox)
+
+
+def test_a_fulfilled_line_dismissed_stays_as_it_is(reverse, shopify_sandbox, netsuite_sandbox):
+    created = _imported(reverse, shopify_sandbox, netsuite_sandbox)
+    order_id = created["id"]
+    shirt = _line_id(created, "SHIRT")
+    shopify_sandbox.control.fulfil(order_id, lines=[{"line_item_id": shirt, "quantity": 2}])
+    so = _so(netsuite_sandbox, order_id)
+    _edit_in_netsuite(netsuite_sandbox, so["internalId"], lines=[(_so_line(so, shirt)["line"], 0)])
+    run_flow(reverse, FLOW)
+    review = EditReview.objects.get(direction=EditReview.Direction.TO_SHOPIFY)
+    edit_reviews.dismiss(make_admin(), review.pk, "The customer keeps the shirts.")
+    assert _row(so["internalId"]).status == Status.IGNORED
+    run_flow(reverse, FLOW)  # seen again: the person decided on this version
+    assert _row(so["internalId"]).status == Status.IGNORED
+    assert _edits(shopify_sandbox) == []
+
+
+def test_shopify_user_errors_become_a_visible_error(reverse, shopify_sandbox, netsuite_sandbox):
+    created = _imported(reverse, shopify_sandbox, netsuite_sandbox)
+    order_id = created["id"]
+    shirt = _line_id(created, "SHIRT")
+    # One of two shirts shipped: NetSuite asks for 1, no fewer than fulfilled, but Shopify
+    # edits only unfulfilled lines and refuses.
+    shopify_sandbox.control.fulfil(order_id, lines=[{"line_item_id": shirt, "quantity": 1}])
+    so = _so(netsuite_sandbox, order_id)
+    _edit_in_netsuite(netsuite_sandbox, so["internalId"], lines=[(_so_line(so, shirt)["line"], 1)])
+
+    run = run_flow(reverse, FLOW)
+    assert run.failed == 1
+    txn = _row(so["internalId"])
+    assert txn.status == Status.ERROR
+    assert "Shopify refused orderEditSetQuantity" in txn.last_error
+    assert txn.next_attempt_at is None  # a refusal waits for a person, not a backoff
+    assert "orderEditCommit" not in _edits(shopify_sandbox)
+
+
+def test_a_retry_after_a_failed_write_back_does_not_edit_shopify_twice(
+    reverse, shopify_sandbox, netsuite_sandbox
+):
+    created = _imported(reverse, shopify_sandbox, netsuite_sandbox)
+    order_id = created["id"]
+    shopify_sandbox.control.request(
+        "POST", "inventory/items", items=[{"sku": "CAP", "price": "8.00", "title": "Cap"}]
+    )
+    cap = netsuite_sandbox.control.items("CAP")[0]
+    so = _so(netsuite_sandbox, order_id)
+    shirt = _so_line(so, _line_id(created, "SHIRT"))["line"]
+    _edit_in_netsuite(
+        netsuite_sandbox, so["internalId"], lines=[(shirt, 3)], adds=[(cap["internalId"], 1, "8")]
+    )
+    # Shopify commits; then NetSuite refuses the write-back of the keys, tax and discount.
+    netsuite_sandbox.control.fail_next(1, "auth", operation="update")
+
+    run = run_flow(reverse, FLOW)
+    assert run.failed == 1
+    txn = _row(so["internalId"])
+    assert txn.status == Status.ERROR
+    committed = _edits(shopify_sandbox)
+    assert committed.count("orderEditCommit") == 1
+    assert _shopify_line(shopify_sandbox, order_id, "SHIRT")["current_quantity"] == 3
+
+    actions.retry(make_admin(), txn.pk)
+    run_post(txn.pk)
+    txn.refresh_from_db()
+    assert txn.status == Status.POSTED, txn.last_error
+    assert _edits(shopify_sandbox) == committed  # read before write: no second edit
+    lines = shopify_sandbox.control.order(order_id)["line_items"]
+    assert [li["sku"] for li in lines].count("CAP") == 1
+    cap_line = _shopify_line(shopify_sandbox, order_id, "CAP")
+    _so_line(_so(netsuite_sandbox, order_id), str(cap_line["id"]))  # keyed now
+    _totals_equal(shopify_sandbox, netsuite_sandbox, order_id)
+    # And the next delta run finds its own write: nothing more.
+    assert run_flow(reverse, FLOW).posted == 0
+    assert _edits(shopify_sandbox) == committed
