@@ -142,13 +142,25 @@ class ReverseEdits:
             return None, SKIPPED, "Cancelled or closed: the cancellation flows handle it."
         held = self.held(so)
         if self.marker(order_id) == held.version():
-            return None, SKIPPED, ECHO
+            in_review = self._row(so, status=Status.REVIEW)
+            if in_review is None:
+                return None, SKIPPED, ECHO
+            # Back at the synced state while a person was to decide: the review is moot.
+            if not self.sync.reclaim(
+                in_review, message="Sales order edited again.", from_statuses=(Status.REVIEW,)
+            ):
+                return in_review.pk, SKIPPED, "Being posted by another worker."
+            return self.sync.one(in_review, lambda: self.apply(so, in_review))
         order = self.read_order(order_id)
         if order is None:
             return None, SKIPPED, f"Shopify has no order {order_id}."
         wanted = self.wanted(order)
         plan = self.plan(held, wanted, order)
         if not (plan.edits_shopify or plan.blocked or plan.keys):
+            if held.version() == wanted.version():
+                # Both sides hold the same state: remember it, so this order's next change
+                # on either side is told apart (and the overlap re-reads nothing).
+                self._bind(order_id, held.internal_id, held.version())
             return None, SKIPPED, "Shopify's order already has the sales order's items."
         txn = self.sync.records(
             {
@@ -175,6 +187,15 @@ class ReverseEdits:
         if not won:
             return txn.pk, SKIPPED, "Being posted by another worker, or not due yet."
         return self.sync.one(txn, lambda: self.apply(so, txn))
+
+    def _row(self, so, **filters) -> Transaction | None:
+        return Transaction.objects.filter(
+            connector=self.job.connector,
+            kind=Kind.ORDER_EDIT,
+            source_channel=Channel.NETSUITE,
+            source_id=str(so.internalId),
+            **filters,
+        ).first()
 
     def read_order(self, order_id: str) -> dict | None:
         return self.job.shopify.execute("orderForEdit", {"id": gids.order(order_id)})["order"]

@@ -355,3 +355,42 @@ def test_a_retry_after_a_failed_write_back_does_not_edit_shopify_twice(
     # And the next delta run finds its own write: nothing more.
     assert run_flow(reverse, FLOW).posted == 0
     assert _edits(shopify_sandbox) == committed
+
+
+def test_a_review_is_superseded_when_netsuite_goes_back_to_the_synced_state(
+    reverse, shopify_sandbox, netsuite_sandbox
+):
+    created = _imported(reverse, shopify_sandbox, netsuite_sandbox)
+    order_id = created["id"]
+    assert run_flow(reverse, FLOW).posted == 0  # in sync: the state is remembered
+    shirt = _line_id(created, "SHIRT")
+    shopify_sandbox.control.fulfil(order_id, lines=[{"line_item_id": shirt, "quantity": 2}])
+    so = _so(netsuite_sandbox, order_id)
+    line = _so_line(so, shirt)["line"]
+    _edit_in_netsuite(netsuite_sandbox, so["internalId"], lines=[(line, 1)])
+    run_flow(reverse, FLOW)
+    review = EditReview.objects.get(direction=EditReview.Direction.TO_SHOPIFY)
+    assert review.state == EditReview.State.OPEN
+
+    _edit_in_netsuite(netsuite_sandbox, so["internalId"], lines=[(line, 2)])
+    run_flow(reverse, FLOW)
+    review.refresh_from_db()
+    assert review.state == EditReview.State.SUPERSEDED
+    txn = _row(so["internalId"])
+    assert txn.status == Status.SKIPPED
+    assert _edits(shopify_sandbox) == []
+
+
+def test_an_item_shopify_does_not_sell_needs_a_person(reverse, shopify_sandbox, netsuite_sandbox):
+    created = _imported(reverse, shopify_sandbox, netsuite_sandbox)
+    order_id = created["id"]
+    hat = netsuite_sandbox.control.items("HAT-NOT-IN-SHOPIFY")[0]
+    so = _so(netsuite_sandbox, order_id)
+    _edit_in_netsuite(netsuite_sandbox, so["internalId"], adds=[(hat["internalId"], 1, "9")])
+
+    run = run_flow(reverse, FLOW)
+    assert run.failed == 1
+    txn = _row(so["internalId"])
+    assert txn.status == Status.ERROR
+    assert "SKU HAT-NOT-IN-SHOPIFY was added to the sales order in NetSuite" in txn.last_error
+    assert _edits(shopify_sandbox) == []
