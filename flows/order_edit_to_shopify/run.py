@@ -37,11 +37,19 @@ from connector.netsuite import records
 from connector.netsuite.errors import NetSuiteRecordError
 from flows import bundles
 from flows.charges import ChargeItems
-from flows.context import SKIPPED, Job
+from flows.context import SKIPPED, Job, RunLeaseLost
 from flows.inventory.mapping import search_terms
 from flows.order_edits import lines as edit_lines
 from flows.order_edits.reviews import close_open, open_review, pending_action
-from flows.sync import NeedsPerson, Skip, Synchronizer, Wait, Written, check_total
+from flows.sync import (
+    NeedsPerson,
+    Skip,
+    Synchronizer,
+    Wait,
+    Written,
+    check_total,
+    message_of,
+)
 from transactions.models import Channel, EditReview, Kind, Status, Transaction
 
 from . import mapping
@@ -86,7 +94,25 @@ def run(ctx: Job) -> None:
 def post_one(job: Job, txn: Transaction) -> None:
     """Retry, the sweeper, and a person's Apply anyway from the exception queue."""
     work = ReverseEdits(job)
-    work.sync.one(txn, lambda: work.apply(work.netsuite.get(RECORD_TYPE, txn.source_id), txn))
+    asked = pending_action(txn)
+    try:
+        job.check()
+        result = work.apply(work.netsuite.get(RECORD_TYPE, txn.source_id), txn)
+    except RunLeaseLost:
+        raise
+    except Exception as exc:  # finished as the row's outcome
+        result = exc
+    if asked is not None and isinstance(result, Exception) and not isinstance(result, Skip):
+        # The person's action failed: the review is theirs to decide on again (and a plain
+        # Retry later does not apply it anyway in their name).
+        EditReview.objects.filter(transaction=txn, state=EditReview.State.APPLYING).update(
+            state=EditReview.State.OPEN,
+            resolution=f"Apply failed: {message_of(result)}"[:2000],
+        )
+        payload = dict(txn.payload or {})
+        payload.pop("review_action", None)
+        Transaction.objects.filter(pk=txn.pk).update(payload=payload)
+    work.sync.finish(txn, result)
 
 
 def position(moment: datetime) -> str:

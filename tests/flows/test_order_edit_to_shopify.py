@@ -280,6 +280,10 @@ def test_a_fulfilled_line_reduced_in_netsuite_goes_to_the_exception_queue(
     assert "Shopify refused orderEditSetQuantity" in txn.last_error
     assert "Fulfilled line items cannot be edited" in txn.last_error
     assert "orderEditCommit" not in _edits(shopify_sandbox)
+    # The review is the person's to decide on again, with what went wrong.
+    review.refresh_from_db()
+    assert review.state == EditReview.State.OPEN
+    assert review.resolution.startswith("Apply failed: Shopify refused orderEditSetQuantity")
 
 
 def test_a_fulfilled_line_dismissed_stays_as_it_is(reverse, shopify_sandbox, netsuite_sandbox):
