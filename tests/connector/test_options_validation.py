@@ -175,6 +175,8 @@ def test_api_create_connector_with_defaults(api_client, admin_user):
         "refund_to_netsuite",
         "payment_to_shopify",
         "payout_to_netsuite",
+        "order_edit_to_netsuite",
+        "order_edit_to_shopify",
     }
 
 
