@@ -7,10 +7,11 @@ from decimal import Decimal
 
 import pytest
 
-from connector import bindings, external_ids
+from connector import bindings, external_ids, gids
 from connector.netsuite import records
 from flows import engine
 from flows.models import RunStatus, Trigger
+from flows.order_edits import lines as edit_lines
 from tests.factories import make_admin
 from transactions import actions, edit_reviews
 from transactions.actions import run_post
@@ -144,6 +145,10 @@ def test_quantity_changed_in_netsuite_edits_the_shopify_order_once(
     assert txn.amount == total
     bound = bindings.find(reverse, "order_edit", shopify_id=str(order_id))
     assert bound is not None and bound.marker == txn.payload["version"]
+    # The version kept is also the forward flow's version of Shopify's order now, so the
+    # orders/edited webhook our commit caused is recognised as ours.
+    order = shopify_sandbox.client().execute("orderForEdit", {"id": gids.order(order_id)})
+    assert edit_lines.wanted_from_order(order["order"]).version() == bound.marker
 
     # Loop prevention: our own NetSuite write-back (it stamped the sales order) comes back
     # to this flow, and the orders/edited our commit caused comes to the forward flow.
@@ -178,7 +183,13 @@ def test_line_added_in_netsuite_is_added_in_shopify_and_keyed_back(
     # Shopify's unit price is the rate: both sides hold the same order, to the cent.
     assert Decimal(keyed["rate"]) == Decimal("8.00")
     _totals_equal(shopify_sandbox, netsuite_sandbox, order_id)
+    bound = bindings.find(reverse, "order_edit", shopify_id=str(order_id))
+    order = shopify_sandbox.client().execute("orderForEdit", {"id": gids.order(order_id)})
+    assert edit_lines.wanted_from_order(order["order"]).version() == bound.marker
+    writes = _netsuite_writes(netsuite_sandbox)
     assert run_flow(reverse, FLOW).posted == 0
+    assert run_flow(reverse, FORWARD, scope=[str(order_id)]).failed == 0
+    assert _netsuite_writes(netsuite_sandbox) == writes
     assert len(_edits(shopify_sandbox)) == 3
 
 
@@ -397,4 +408,18 @@ def test_an_item_shopify_does_not_sell_needs_a_person(reverse, shopify_sandbox, 
     txn = _row(so["internalId"])
     assert txn.status == Status.ERROR
     assert "SKU HAT-NOT-IN-SHOPIFY was added to the sales order in NetSuite" in txn.last_error
+    assert _edits(shopify_sandbox) == []
+
+
+def test_sales_orders_not_from_shopify_are_ignored_without_a_row(
+    reverse, shopify_sandbox, netsuite_sandbox
+):
+    _imported(reverse, shopify_sandbox, netsuite_sandbox)
+    customer = netsuite_sandbox.control.customer(companyName="Walk-in", email="w@example.com")
+    netsuite_sandbox.control.sales_order(customer["internalId"], [{"sku": "MUG", "quantity": 4}])
+
+    run = run_flow(reverse, FLOW)
+    assert run.status == RunStatus.SUCCEEDED, run.error
+    assert run.skip_reasons.get("Not an order synced from Shopify.") == 1
+    assert not Transaction.objects.filter(kind=Kind.ORDER_EDIT, source_channel="netsuite")
     assert _edits(shopify_sandbox) == []
