@@ -247,7 +247,12 @@ class ReverseEdits:
         )
 
     def plan(self, held, wanted, order) -> mapping.Plan:
-        unkeyed = {line.item_id for line in held.item_lines if not line.key}
+        charges = {self.charges.tax, self.charges.discount, self.charges.adjustment}
+        unkeyed = {
+            line.item_id
+            for line in held.item_lines
+            if not line.key and line.quantity > 0 and line.item_id not in charges
+        }
         skus = items.skus_for(self.job.connector, unkeyed, self._item_sku) if unkeyed else {}
         return mapping.plan(held, wanted, order, charges=self.charges, skus=skus)
 
