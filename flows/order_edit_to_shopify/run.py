@@ -271,6 +271,12 @@ class ReverseEdits:
     # -- apply ----------------------------------------------------------------------------------
     def apply(self, so, txn: Transaction) -> Written:
         order_id = txn.shopify_order_id or _shopify_id(so) or ""
+        if not self.key_field:
+            # Without line keys a line cannot be told from another: nothing safe to edit.
+            raise NeedsPerson(
+                "Set the Shopify line id field (a NetSuite line custom field) in Settings › "
+                "Order edits, then Retry."
+            )
         held = self.held(so)
         version = held.version()
         payload = dict(txn.payload or {})
@@ -314,8 +320,9 @@ class ReverseEdits:
             if edited_in_shopify and shopify_version != version:
                 raise Wait(
                     f"Order {name} was also edited in Shopify, and that edit is not in NetSuite "
-                    "yet: it goes to NetSuite first (Shopify Order Edit flow, or its exception "
-                    "queue), then the NetSuite edit is compared again."
+                    "yet: Shopify's order goes to NetSuite first (the Shopify Order Edit flow, "
+                    "or its exception queue). If it replaces this NetSuite change, make the "
+                    "change again in NetSuite if it is still wanted."
                 )
         if plan.blocked and asked is None:
             reason = " ".join(plan.blocked)
@@ -495,9 +502,7 @@ class ReverseEdits:
                     line=int(so_line),
                     rate=str(rate),
                     amount=float(rate * quantity),
-                    customFieldList=records.string_fields({self.key_field: line_id})
-                    if self.key_field
-                    else None,
+                    customFieldList=records.string_fields({self.key_field: line_id}),
                 )
             )
         for kind, amount in (("discount", -wanted.discount), ("tax", wanted.tax)):

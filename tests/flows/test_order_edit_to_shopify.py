@@ -255,6 +255,15 @@ def test_an_order_also_edited_in_shopify_waits_for_that_edit_to_reach_netsuite(
     # Shopify's quantity is not put back to the sales order's.
     assert _shopify_line(shopify_sandbox, order_id, "MUG")["current_quantity"] == 3
 
+    # Shopify's order reaches NetSuite (Shopify's state wins there); the waiting row, checked
+    # again, finds the state the connector synced: nothing goes back to Shopify.
+    assert run_flow(reverse, FORWARD).failed == 0
+    actions.retry(make_admin(), txn.pk)
+    run_post(txn.pk)
+    txn.refresh_from_db()
+    assert txn.status == Status.SKIPPED, txn.last_error
+    assert _edits(shopify_sandbox) == []
+
 
 def test_a_fulfilled_line_reduced_in_netsuite_goes_to_the_exception_queue(
     reverse, shopify_sandbox, netsuite_sandbox
