@@ -35,17 +35,22 @@ def why_choice_not_met(options, flow: Flow) -> str | None:
     return None
 
 
+def why_options_block(options, flow: Flow) -> str | None:
+    """The connector option (a switch off, a choice at another value) that keeps the flow from
+    running, in words the flow's card shows; None when its options allow it."""
+    for name in flow.required_options:
+        if not getattr(options, name):
+            label = options._meta.get_field(name).verbose_name
+            return f"“{flow.label}” needs the option “{label}” switched on."
+    return why_choice_not_met(options, flow)
+
+
 def why_not_runnable(connector: Connector, flow: Flow, trigger: str) -> str | None:
     if not flow.available:
         return f"“{flow.label}” is not available yet."
     if not connector.is_active:
         return f"Connector “{connector}” is inactive: it runs no flows."
-    options = connector.options
-    for name in flow.required_options:
-        if not getattr(options, name):
-            label = options._meta.get_field(name).verbose_name
-            return f"“{flow.label}” needs the option “{label}” switched on."
-    if (reason := why_choice_not_met(options, flow)) is not None:
+    if (reason := why_options_block(connector.options, flow)) is not None:
         return reason
     if trigger in (Trigger.SCHEDULE, Trigger.WEBHOOK):
         # Manual runs (button, API) work on a flow that is not scheduled; automatic ones don't.

@@ -26,6 +26,7 @@ from connector.permissions import (
     can_run_flows,
 )
 from flows import alerts, engine
+from flows.gates import why_options_block
 from flows.models import AlertMessage, FlowRun, FlowSchedule, Trigger
 from flows.registry import FLOWS, SOURCE_OF, flows_in_section
 from flows.schedules import schedule_name
@@ -303,6 +304,7 @@ def flow_panels(connector, flows) -> dict[str, dict]:
     """What a flow card shows: the recent runs (the newest first), the next scheduled run, and
     the records still failing or waiting, linked to the list filtered to them."""
     counts = open_counts([connector.pk])
+    options = getattr(connector, "options", None)
     next_runs = dict(
         Schedule.objects.filter(
             name__in=[schedule_name(connector.pk, f.api_name) for f in flows]
@@ -325,6 +327,8 @@ def flow_panels(connector, flows) -> dict[str, dict]:
             "open_waiting": counts.get((connector.pk, flow.kind, channel, Status.WAITING), 0),
             "errors_url": open_transactions_url(connector.pk, flow),
             "waiting_url": open_transactions_url(connector.pk, flow, Status.WAITING),
+            # An option it needs is off: the card says so (the reason it does not run).
+            "blocked": why_options_block(options, flow) if options is not None else None,
         }
     return panels
 

@@ -176,6 +176,7 @@ def test_api_create_connector_with_defaults(api_client, admin_user):
         "payment_to_shopify",
         "payout_to_netsuite",
         "order_edit_to_netsuite",
+        "order_edit_to_shopify",
     }
 
 
