@@ -34,11 +34,14 @@ when the numbers differ from the ones it wrote, and our fulfilments get
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from connector import bindings, external_ids, gids, items
 from connector.netsuite.errors import NetSuiteRecordError
 from flows.context import SKIPPED, Job
+from flows.positions import from_position as _from_position
+from flows.positions import oldest_first, position
+from flows.positions import utc as _utc
 from flows.sync import NeedsPerson, Skip, Synchronizer, Wait, Written
 from transactions.models import Channel, Kind, Status, Transaction
 
@@ -62,7 +65,7 @@ def run(ctx: Job) -> None:
     if since is None:
         return  # no order imported yet: no item fulfillment can be of one of ours
     found = ctx.netsuite().find_modified_since([RECORD_TYPE], since)
-    found.sort(key=lambda r: (_utc(r.lastModifiedDate), int(r.internalId)))
+    found = oldest_first(found)
     ctx.add_total(len(found))
     for record in found:
         ctx.check()
@@ -75,19 +78,6 @@ def post_one(job: Job, txn: Transaction) -> None:
     """Post one claimed row again (Retry, the retry sweeper): the same path as a run."""
     work = Fulfilments(job)
     work.sync.one(txn, lambda: work.post(work.netsuite.get(RECORD_TYPE, txn.source_id), txn))
-
-
-def position(moment: datetime) -> str:
-    """A cursor position: fixed-width UTC text, so text order is time order."""
-    return _utc(moment).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def _utc(moment: datetime) -> datetime:
-    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def _from_position(text: str) -> datetime:
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
 
 
 class Fulfilments:

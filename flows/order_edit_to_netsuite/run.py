@@ -33,7 +33,7 @@ from flows import addresses, bundles
 from flows.charges import ChargeItems
 from flows.context import SKIPPED, Job, RunLeaseLost
 from flows.order_edits import lines as edit_lines
-from flows.order_edits.lock import lock_reason, status_label
+from flows.order_edits.lock import lock_reason
 from flows.order_edits.reviews import close_open, open_review, pending_action
 from flows.sync import NeedsPerson, Skip, Synchronizer, Wait, Written, check_total, message_of
 from transactions.models import Channel, EditReview, Kind, Status, Transaction
@@ -405,7 +405,7 @@ def _decide(job: Job, sync: Synchronizer, txn: Transaction, order: dict, so, net
             reason=lock,
             changes=plan.changes,
             source_state=_shopify_state(wanted),
-            target_state=_netsuite_state(held),
+            target_state=held.state(),
         )
         raise Skip(
             f"Not applied by itself: {lock} The edit waits in the exception queue.",
@@ -510,28 +510,6 @@ def _shopify_state(wanted: edit_lines.Wanted) -> dict:
         "shipping": str(wanted.shipping),
         "total": str(wanted.total),
         "currency": wanted.currency,
-    }
-
-
-def _netsuite_state(held: edit_lines.Held) -> dict:
-    return {
-        "status": status_label(held.status),
-        "lines": [
-            {
-                "line": h.line,
-                "key": h.key,
-                "item": h.item_id,
-                "title": h.description,
-                "quantity": h.quantity,
-                "fulfilled": h.fulfilled,
-                "amount": str(h.amount),
-                "charge": h.charge,
-                "closed": h.closed,
-            }
-            for h in held.lines
-        ],
-        "shipping": str(held.shipping),
-        "total": str(held.total),
     }
 
 

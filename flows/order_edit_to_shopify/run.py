@@ -41,6 +41,7 @@ from flows.context import SKIPPED, Job, RunLeaseLost
 from flows.inventory.mapping import search_terms
 from flows.order_edits import lines as edit_lines
 from flows.order_edits.reviews import close_open, open_review, pending_action
+from flows.positions import oldest_first, position
 from flows.sync import (
     NeedsPerson,
     Skip,
@@ -82,7 +83,7 @@ def run(ctx: Job) -> None:
     if since is None:
         return  # nothing imported yet: no sales order can be one of ours
     found = work.netsuite.find_modified_since([RECORD_TYPE], since)
-    found.sort(key=lambda r: (_utc(r.lastModifiedDate), int(r.internalId)))
+    found = oldest_first(found)
     ctx.add_total(len(found))
     for so in found:
         ctx.check()
@@ -113,15 +114,6 @@ def post_one(job: Job, txn: Transaction) -> None:
         payload.pop("review_action", None)
         Transaction.objects.filter(pk=txn.pk).update(payload=payload)
     work.sync.finish(txn, result)
-
-
-def position(moment: datetime) -> str:
-    """A cursor position: fixed-width UTC text, so text order is time order."""
-    return _utc(moment).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def _utc(moment: datetime) -> datetime:
-    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _shopify_id(so) -> str | None:
@@ -332,7 +324,7 @@ class ReverseEdits:
                 version=version,
                 reason=reason,
                 changes=plan.changes,
-                source_state=_netsuite_state(held),
+                source_state=held.state(),
                 target_state=_shopify_state(order),
             )
             raise Skip(
@@ -547,28 +539,6 @@ class ReverseEdits:
 
     def _superseded(self, order_id: str, resolution: str) -> None:
         close_open(self.job.connector, DIRECTION, order_id, EditReview.State.SUPERSEDED, resolution)
-
-
-def _netsuite_state(held: edit_lines.Held) -> dict:
-    return {
-        "status": held.status,
-        "lines": [
-            {
-                "line": h.line,
-                "key": h.key,
-                "item": h.item_id,
-                "title": h.description,
-                "quantity": h.quantity,
-                "fulfilled": h.fulfilled,
-                "amount": str(h.amount),
-                "charge": h.charge,
-                "closed": h.closed,
-            }
-            for h in held.lines
-        ],
-        "shipping": str(held.shipping),
-        "total": str(held.total),
-    }
 
 
 def _shopify_state(order: dict) -> dict:

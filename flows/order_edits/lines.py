@@ -27,6 +27,7 @@ from decimal import Decimal
 from connector import gids
 from flows import addresses
 from flows.charges import ChargeItems
+from flows.order_edits.lock import status_label
 from flows.sync import NeedsPerson
 
 CENT = Decimal("0.01")
@@ -119,6 +120,28 @@ class Held:
             key = line.key or f"ns-line:{line.line}:{line.item_id}"
             out[key] = out.get(key, 0) + line.quantity
         return out
+
+    def state(self) -> dict:
+        """What the exception queue shows of the sales order."""
+        return {
+            "status": status_label(self.status),
+            "lines": [
+                {
+                    "line": h.line,
+                    "key": h.key,
+                    "item": h.item_id,
+                    "title": h.description,
+                    "quantity": h.quantity,
+                    "fulfilled": h.fulfilled,
+                    "amount": str(h.amount),
+                    "charge": h.charge,
+                    "closed": h.closed,
+                }
+                for h in self.lines
+            ],
+            "shipping": str(self.shipping),
+            "total": str(self.total),
+        }
 
     def version(self) -> str:
         tax = self.charge_line("tax")

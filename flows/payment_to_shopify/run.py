@@ -34,13 +34,16 @@ connector's alert recipients, once per kind (flows/alerts).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from django.utils import timezone
 
 from connector import bindings, external_ids, gids
 from connector.netsuite.errors import NetSuiteRecordError
 from flows.context import SKIPPED, Job
+from flows.positions import from_position as _from_position
+from flows.positions import oldest_first, position
+from flows.positions import utc as _utc
 from flows.sync import NeedsPerson, Skip, Synchronizer, Written, check_total
 from transactions.models import Channel, Kind, Status, Transaction
 
@@ -62,7 +65,7 @@ NOT_CLAIMED = {
 def run(ctx: Job) -> None:
     work = Payments(ctx)
     found = ctx.netsuite().find_modified_since([RECORD_TYPE], work.since())
-    found.sort(key=lambda r: (_utc(r.lastModifiedDate), int(r.internalId)))
+    found = oldest_first(found)
     for record in found:
         ctx.check()
         outcomes = work.handle(record)
@@ -88,19 +91,6 @@ def post_one(job: Job, txn: Transaction) -> None:
         )
 
     work.sync.one(txn, again)
-
-
-def position(moment: datetime) -> str:
-    """A cursor position: fixed-width UTC text, so text order is time order."""
-    return _utc(moment).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def _utc(moment: datetime) -> datetime:
-    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def _from_position(text: str) -> datetime:
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
 
 
 def _shopify_time(moment: datetime | None) -> str | None:

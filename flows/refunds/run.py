@@ -34,6 +34,7 @@ from django.utils import timezone
 
 from connector import bindings, external_ids, gids
 from flows.context import SKIPPED, Job
+from flows.positions import oldest_first, position
 from flows.sync import Synchronizer
 from transactions.models import Channel, Kind, Status, Transaction
 from transactions.orders import find_synced_order, synced_orders
@@ -85,12 +86,12 @@ def _post(job: Job, sync: Synchronizer, txn: Transaction) -> tuple[int | None, s
 
 def run_to_netsuite(ctx: Job) -> None:
     sync = Synchronizer(ctx, kind=Kind.REFUND, source_channel=Channel.SHOPIFY)
-    for order, position in _refunded_orders(ctx):
+    for order, cursor in _refunded_orders(ctx):
         ctx.check()
         ctx.record(_shopify_order(ctx, sync, order))
-        if position:
+        if cursor:
             # Every refund of this order is handled or due for retry by itself: move past it.
-            ctx.advance_cursor(position)
+            ctx.advance_cursor(cursor)
 
 
 def _refunded_orders(ctx: Job):
@@ -190,21 +191,12 @@ def run_to_shopify(ctx: Job) -> None:
     if since is None:
         return
     found = work.client.find_modified_since(list(netsuite.REFUND_TYPES), since)
-    found.sort(key=lambda r: (_utc(r.lastModifiedDate), int(r.internalId)))
+    found = oldest_first(found)
     ctx.add_total(len(found))
     for record in found:
         ctx.check()
         ctx.record([work.handle(record)])
         ctx.advance_cursor(position(record.lastModifiedDate))
-
-
-def position(moment: datetime) -> str:
-    """A cursor position: fixed-width UTC text, so text order is time order."""
-    return _utc(moment).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def _utc(moment: datetime) -> datetime:
-    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 class NetSuiteRefunds:

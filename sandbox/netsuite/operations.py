@@ -283,16 +283,20 @@ class Operations:
         return resp
 
     def op_upsertList(self, payload, headers):
+        return self._write_list("upsertList", payload, headers, self._upsert_one)
+
+    def _write_list(self, operation: str, payload, headers, write_one):
+        """A list write: at most 100 records, each answered in its own writeResponse."""
         if len(payload) > 100:
             raise SoapFault(
-                "exceededRecordCountFault", "MAX_RCRDS_EXCEEDED", "upsertList allows 100 records."
+                "exceededRecordCountFault", "MAX_RCRDS_EXCEEDED", f"{operation} allows 100 records."
             )
-        resp = etree.Element(q(MSGS, "upsertListResponse"), nsmap=soap.NSMAP)
+        resp = etree.Element(q(MSGS, f"{operation}Response"), nsmap=soap.NSMAP)
         wrl = etree.SubElement(resp, q(MSGS, "writeResponseList"))
         soap.status(wrl)
         for el in payload:
             try:
-                self._write_response(wrl, self._upsert_one(el, headers))
+                self._write_response(wrl, write_one(el, headers))
             except _RecordError as exc:
                 self._write_response(wrl, error=exc)
         return resp
@@ -320,19 +324,7 @@ class Operations:
         return resp
 
     def op_updateList(self, payload, headers):
-        if len(payload) > 100:
-            raise SoapFault(
-                "exceededRecordCountFault", "MAX_RCRDS_EXCEEDED", "updateList allows 100 records."
-            )
-        resp = etree.Element(q(MSGS, "updateListResponse"), nsmap=soap.NSMAP)
-        wrl = etree.SubElement(resp, q(MSGS, "writeResponseList"))
-        soap.status(wrl)
-        for el in payload:
-            try:
-                self._write_response(wrl, self._update_one(el, headers))
-            except _RecordError as exc:
-                self._write_response(wrl, error=exc)
-        return resp
+        return self._write_list("updateList", payload, headers, self._update_one)
 
     def op_update(self, payload, headers):
         resp = etree.Element(q(MSGS, "updateResponse"), nsmap=soap.NSMAP)
