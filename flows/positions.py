@@ -22,3 +22,14 @@ def from_position(text: str) -> datetime:
 def oldest_first(found: list) -> list:
     """Records by last change, then internal id: the cursor moves past each in turn."""
     return sorted(found, key=lambda r: (utc(r.lastModifiedDate), int(r.internalId)))
+
+
+def walk(ctx, found: list, handle) -> None:
+    """Handle each record oldest first, moving the run's cursor past it: a record is then
+    handled, or due for retry by itself, so the next delta need not see it again."""
+    found = oldest_first(found)
+    ctx.add_total(len(found))
+    for record in found:
+        ctx.check()
+        ctx.record([handle(record)])
+        ctx.advance_cursor(position(record.lastModifiedDate))

@@ -40,7 +40,7 @@ from connector import bindings, external_ids, gids, items
 from connector.netsuite.errors import NetSuiteRecordError
 from flows.context import SKIPPED, Job
 from flows.positions import from_position as _from_position
-from flows.positions import oldest_first, position
+from flows.positions import position, walk
 from flows.positions import utc as _utc
 from flows.sync import NeedsPerson, Skip, Synchronizer, Wait, Written
 from transactions.models import Channel, Kind, Status, Transaction
@@ -64,14 +64,7 @@ def run(ctx: Job) -> None:
     since = work.since()
     if since is None:
         return  # no order imported yet: no item fulfillment can be of one of ours
-    found = ctx.netsuite().find_modified_since([RECORD_TYPE], since)
-    found = oldest_first(found)
-    ctx.add_total(len(found))
-    for record in found:
-        ctx.check()
-        ctx.record([work.handle(record)])
-        # Handled, or due for retry by itself: the cursor may move past it.
-        ctx.advance_cursor(position(record.lastModifiedDate))
+    walk(ctx, ctx.netsuite().find_modified_since([RECORD_TYPE], since), work.handle)
 
 
 def post_one(job: Job, txn: Transaction) -> None:

@@ -41,7 +41,7 @@ from flows.context import SKIPPED, Job, RunLeaseLost
 from flows.inventory.mapping import search_terms
 from flows.order_edits import lines as edit_lines
 from flows.order_edits.reviews import close_open, open_review, pending_action
-from flows.positions import oldest_first, position
+from flows.positions import walk
 from flows.sync import (
     NeedsPerson,
     Skip,
@@ -82,14 +82,7 @@ def run(ctx: Job) -> None:
     since = work.since()
     if since is None:
         return  # nothing imported yet: no sales order can be one of ours
-    found = work.netsuite.find_modified_since([RECORD_TYPE], since)
-    found = oldest_first(found)
-    ctx.add_total(len(found))
-    for so in found:
-        ctx.check()
-        ctx.record([work.handle(so)])
-        # Handled, or due for retry by itself: the cursor may move past it.
-        ctx.advance_cursor(position(so.lastModifiedDate))
+    walk(ctx, work.netsuite.find_modified_since([RECORD_TYPE], since), work.handle)
 
 
 def post_one(job: Job, txn: Transaction) -> None:

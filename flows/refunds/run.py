@@ -34,7 +34,7 @@ from django.utils import timezone
 
 from connector import bindings, external_ids, gids
 from flows.context import SKIPPED, Job
-from flows.positions import oldest_first, position
+from flows.positions import walk
 from flows.sync import Synchronizer
 from transactions.models import Channel, Kind, Status, Transaction
 from transactions.orders import find_synced_order, synced_orders
@@ -190,13 +190,7 @@ def run_to_shopify(ctx: Job) -> None:
     since = work.since()
     if since is None:
         return
-    found = work.client.find_modified_since(list(netsuite.REFUND_TYPES), since)
-    found = oldest_first(found)
-    ctx.add_total(len(found))
-    for record in found:
-        ctx.check()
-        ctx.record([work.handle(record)])
-        ctx.advance_cursor(position(record.lastModifiedDate))
+    walk(ctx, work.client.find_modified_since(list(netsuite.REFUND_TYPES), since), work.handle)
 
 
 class NetSuiteRefunds:
