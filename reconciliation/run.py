@@ -21,7 +21,7 @@ from django.utils import timezone
 from connector.clients import netsuite_client, shopify_client
 from connector.models import Connector
 
-from . import read
+from . import expected, read
 from .compare import MISSING_IN_SHOPIFY, ORDER, Finding, compare_order
 from .models import Run, Variance
 
@@ -96,6 +96,7 @@ def reconcile(
 
 
 def _check(connector, run, netsuite, orders, order_ids, seen_records, extra=()):
+    orders = expected.for_chunk(connector, orders) if orders else []
     facts = read.netsuite_facts(connector, netsuite, orders) if orders else []
     findings = [f for fact in facts for f in compare_order(fact)] + list(extra)
     for fact in facts:
