@@ -23,6 +23,12 @@ matched by two or more on the other side is a duplicate; a 1:1 pair is compared 
                 reported as item lines. The tax item's lines are the record's tax (above).
 An order or refund whose lines Shopify did not send in full (more than the query asks for) is
 compared per record and by its charges only.
+
+What the Shopify side holds is what NetSuite should hold (expected.py): an edited order's
+figures are the edit flow's, and on it a line at quantity 0 with no line on the other side
+(removed in Shopify; closed at 0 in NetSuite, or never written) is no variance. A refund an
+edit absorbed is expected nowhere in NetSuite: no credit is right, one credit or more is a
+duplicate (the sales order already took it off).
 """
 
 from __future__ import annotations
