@@ -31,6 +31,8 @@ from connector.shopify.pacing import CostBudget
 logger = logging.getLogger(__name__)
 # Orders read by id in one call (ordersForImportByIds): about 50 requested points each.
 IMPORT_IDS_PER_CALL = 20
+EDIT_IDS_PER_CALL = 10  # ordersForEditByIds: ~75 points an order at its sizes
+EDIT_BATCH_SIZES = {"lines": 30, "refunds": 3}  # the operation's defaults
 
 DEFAULT_API_VERSION = "2026-10"
 
@@ -310,6 +312,21 @@ class ShopifyClient:
     def get_order_for_edit(self, order_gid: str) -> dict[str, Any] | None:
         return self.execute("orderForEdit", {"id": order_gid})["order"]
 
+    def get_orders_for_edit(self, order_gids: list[str]) -> dict[str, dict | None]:
+        """Order gid -> the order in the order-edit flow's shape (None: Shopify has no such
+        order), EDIT_IDS_PER_CALL ids a call; an order with more lines or refunds than the
+        batch reads is read again in full."""
+        out: dict[str, dict | None] = dict.fromkeys(order_gids)
+        for start in range(0, len(order_gids), EDIT_IDS_PER_CALL):
+            ids = order_gids[start : start + EDIT_IDS_PER_CALL]
+            for node in self.execute("ordersForEditByIds", {"ids": ids})["nodes"] or []:
+                if node and node.get("__typename") == "Order":
+                    out[node["id"]] = node
+        for gid, order in out.items():
+            if order is not None and _truncated_edit(order):
+                out[gid] = self.get_order_for_edit(gid)
+        return out
+
     def get_order_for_import(self, order_gid: str) -> dict[str, Any] | None:
         return self.execute("orderForImport", {"id": order_gid})["order"]
 
@@ -571,3 +588,15 @@ def _iso(value: Any) -> str:
         text = value.isoformat()
         return text.replace("+00:00", "Z")
     return str(value)
+
+
+def _truncated_edit(order: dict) -> bool:
+    """Whether a batch read of an order stopped at one of its sizes."""
+    if ((order.get("lineItems") or {}).get("pageInfo") or {}).get("hasNextPage"):
+        return True
+    refunds = order.get("refunds") or []
+    if len(refunds) >= EDIT_BATCH_SIZES["refunds"]:
+        return True
+    return any(
+        ((r.get("refundLineItems") or {}).get("pageInfo") or {}).get("hasNextPage") for r in refunds
+    )

@@ -108,8 +108,9 @@ def read_order(job: Job, order_gid: str) -> dict | None:
 def _run_batch(ctx: Job, sync: Synchronizer, order_gids: list[str]) -> None:
     ctx.add_total(len(order_gids))
     outcomes, work = [], []
+    orders = ctx.shopify.get_orders_for_edit(order_gids)  # one call per 10 orders
     for order_gid in order_gids:
-        outcome, claimed = _claim(ctx, sync, order_gid)
+        outcome, claimed = _claim(ctx, sync, order_gid, order=orders.get(order_gid))
         if claimed is None:
             outcomes.append(outcome)
         else:
@@ -119,7 +120,7 @@ def _run_batch(ctx: Job, sync: Synchronizer, order_gids: list[str]) -> None:
     ctx.record(outcomes)
 
 
-def _claim(job: Job, sync: Synchronizer, order_gid: str, *, sleep=time.sleep):
+def _claim(job: Job, sync: Synchronizer, order_gid: str, *, order=None, sleep=time.sleep):
     """Read the order; when its state differs from the version last applied (or sent to
     review) and from the one the connector last wrote, claim its row.
 
@@ -127,7 +128,10 @@ def _claim(job: Job, sync: Synchronizer, order_gid: str, *, sleep=time.sleep):
     the order before this edit), wait for it to finish, then read the order again, so the
     newer state is not skipped as "being posted"."""
     for _ in range(POSTING_WAIT_STEPS):
-        outcome, claimed = _claim_once(job, sync, order_gid)
+        if order is None:
+            order = read_order(job, order_gid)
+        outcome, claimed = _claim_once(job, sync, order_gid, order)
+        order = None  # after a wait, the order is read again
         if claimed is not None or outcome[2] != BEING_POSTED:
             return outcome, claimed
         job.check()
@@ -135,8 +139,7 @@ def _claim(job: Job, sync: Synchronizer, order_gid: str, *, sleep=time.sleep):
     return outcome, claimed
 
 
-def _claim_once(job: Job, sync: Synchronizer, order_gid: str):
-    order = read_order(job, order_gid)
+def _claim_once(job: Job, sync: Synchronizer, order_gid: str, order: dict | None):
     order_id = gids.legacy_id(order_gid)
     if order is None:
         return (None, SKIPPED, f"Shopify has no order {order_id}."), None

@@ -449,3 +449,20 @@ def test_an_edit_arriving_while_the_order_is_being_posted_waits_for_it_then_appl
     results = edit_run.apply_batch(job, sync, [claimed])
     sync.finish_many(results.items())
     assert Decimal(_lines(_so(netsuite_sandbox, created["id"]))["Shirt"]["quantity"]) == 1
+
+
+def test_a_batch_read_rereads_an_order_it_could_not_read_whole(shopify_sandbox):
+    client = shopify_sandbox.client()
+    big = shopify_sandbox.control.create_order(
+        lines=[{"sku": f"SKU-{n}", "quantity": 1, "price": "1.00"} for n in range(35)]
+    )
+    small = shopify_sandbox.control.create_order(lines=[{"sku": "SKU-1", "quantity": 2}])
+    for _ in range(3):
+        shopify_sandbox.control.refund(small["id"], amount="0.50")
+    gids = [f"gid://shopify/Order/{o}" for o in (big["id"], small["id"], 999999)]
+    orders = client.get_orders_for_edit(gids)
+    assert len(orders[gids[0]]["lineItems"]["nodes"]) == 35
+    assert len(orders[gids[1]]["refunds"]) == 3
+    assert orders[gids[2]] is None
+    calls = [c for c in shopify_sandbox.control.stats().get("operations", [])] or None
+    del calls
