@@ -285,6 +285,8 @@ class EditsBench(Bench):
             f"run seconds: {spread(sorted(lasted))}",
             flush=True,
         )
+        calls = Counter(e["operation"] for e in self.ns.get("log") if e["at"] >= first)
+        print(f"  NetSuite calls since the first edit (the last 1000): {dict(calls)}")
         print(
             f"  mean over samples: runs queued {mean('queued'):.1f}, running "
             f"{mean('running'):.1f}; NetSuite slots held urgent "
