@@ -77,7 +77,7 @@ def _line(order: dict, sku: str) -> int:
 
 
 class EditsBench(Bench):
-    FLOWS = ("order_import", FLOW, "inventory_to_shopify")
+    FLOWS = ("order_import", FLOW)
 
     # -- set-up ---------------------------------------------------------------------------
     def imported_orders(self, count: int) -> list[dict]:
@@ -243,9 +243,11 @@ class EditsBench(Bench):
 
     def breakdown(self, edited: dict[str, float], by_order: dict[str, float], samples) -> None:
         """Where an edit's seconds went: until the records run that carried it started (a
-        worker), then in that run (NetSuite calls and budget waits); run sizes; the queue."""
+        free worker), reading its orders from Shopify and claiming their rows, then the
+        NetSuite calls (budget waits included) and the finish; run sizes; the queues."""
         from connector.netsuite.budget import Priority
         from flows.models import FlowRun, Lane
+        from transactions.models import Kind, Transaction
 
         first = min(edited.values())
         runs = list(
@@ -255,14 +257,26 @@ class EditsBench(Bench):
         )
         runs = [(s, a.timestamp(), b.timestamp() if b else None) for s, a, b in runs]
         runs = [r for r in runs if r[1] >= first]
-        to_start, in_run = [], []
-        for order_id, took in by_order.items():
+        claimed = {
+            source: at.timestamp()
+            for source, at in Transaction.objects.filter(
+                kind=Kind.ORDER_EDIT, source_id__in=list(by_order), posting_started_at__isnull=False
+            ).values_list("source_id", "posting_started_at")
+        }
+        carried: dict[str, float] = {}  # order -> start of the run that applied its edit
+        for order_id in by_order:
             at = edited[order_id]
             starts = [start for scope, start, _end in runs if order_id in scope and start >= at]
-            if starts:
-                wait = min(starts) - at
-                to_start.append(wait)
-                in_run.append(took - wait)
+            if starts and order_id in claimed:
+                carried[order_id] = min(starts)
+        last_claim: dict[float, float] = {}  # a run's start -> its last row claimed
+        for order_id, start in carried.items():
+            last_claim[start] = max(last_claim.get(start, 0.0), claimed[order_id])
+        to_start, reading, writing = [], [], []
+        for order_id, start in carried.items():
+            to_start.append(start - edited[order_id])
+            reading.append(last_claim[start] - start)
+            writing.append(edited[order_id] + by_order[order_id] - last_claim[start])
         sizes = [len(scope) for scope, _s, _e in runs]
         lasted = [end - start for _scope, start, end in runs if end]
 
@@ -276,8 +290,9 @@ class EditsBench(Bench):
             return sum(values) / max(1, len(values))
 
         print(
-            f"  until its run started (s): {spread(sorted(to_start))}; in the run (s): "
-            f"{spread(sorted(in_run))}",
+            f"  seconds until its run started: {spread(sorted(to_start))}; reading and "
+            f"claiming the run's orders: {spread(sorted(reading))}; NetSuite and finish: "
+            f"{spread(sorted(writing))}",
             flush=True,
         )
         print(
@@ -315,6 +330,7 @@ class EditsBench(Bench):
             self.diagnose()
             raise SystemExit("the warm-up edit did not reach NetSuite: see above")
 
+        self.settle()
         unloaded = self.phase("edits, idle budget", orders, raise_quantity)
         if unloaded["lost"] == len(orders):
             raise SystemExit("no edit reached NetSuite: see above")
