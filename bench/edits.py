@@ -40,6 +40,8 @@ Goal (issue 14): A under 10 s and R under 2.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import threading
 import time
 from collections import Counter
@@ -53,7 +55,16 @@ TEE, MUG, CAP = "LATENCY-TEE", "EDIT-MUG", "EDIT-CAP"
 
 
 def main() -> None:
-    args = deployed_arguments(__doc__.splitlines()[0], orders=300, seconds=60).parse_args()
+    parser = deployed_arguments(__doc__.splitlines()[0], orders=300, seconds=60)
+    parser.add_argument(
+        "--fill",
+        type=int,
+        default=int(os.environ.get("FILL") or -1),
+        help="BULK callers beside the resyncs (default: the limit; 0: the resyncs alone)",
+    )
+    args = parser.parse_args()
+    if args.fill < 0:
+        args.fill = args.limit
     with deployed(args, database="panel_edits", redis_db=10) as urls:
         EditsBench(args, *urls).run()
 
@@ -311,6 +322,24 @@ class EditsBench(Bench):
             flush=True,
         )
 
+    def fill_budget(self, stop: threading.Event) -> None:
+        """A BULK caller keeping one NetSuite slot busy back to back (an item lookup, as the
+        inventory and product flows make) until `stop`. A full resync reads NetSuite for a
+        few seconds and then writes Shopify for minutes, so the resyncs alone leave the
+        budget mostly free; `limit` of these keep it full, as issue 14's load says."""
+        from django.db import connection
+
+        from connector.clients import netsuite_client
+        from connector.netsuite.budget import Priority
+
+        client = netsuite_client(self.connector, priority=Priority.BULK)
+        try:
+            while not stop.is_set():
+                with contextlib.suppress(Exception):  # a refusal is a call like another
+                    client.find_item_by_sku("LOAD-00000")
+        finally:
+            connection.close()
+
     @staticmethod
     def figures(result: dict) -> str:
         return f"{Bench.figures(result)}  totals_differ: {result.get('totals_differ', 0)}"
@@ -336,8 +365,10 @@ class EditsBench(Bench):
             raise SystemExit("no edit reached NetSuite: see above")
 
         stop, seen = threading.Event(), []
-        load = threading.Thread(target=self.saturate, args=(stop, seen))
-        load.start()
+        load = [threading.Thread(target=self.saturate, args=(stop, seen))]
+        load += [threading.Thread(target=self.fill_budget, args=(stop,)) for _ in range(args.fill)]
+        for thread in load:
+            thread.start()
         time.sleep(5)  # the first resync has the budget
         try:
             current = {str(o["id"]): o for o in self.shop.get("orders")["orders"]}
@@ -346,7 +377,8 @@ class EditsBench(Bench):
             loaded = self.phase(label, orders, lower_quantity, seen)
         finally:
             stop.set()
-            load.join()
+            for thread in load:
+                thread.join()
         if self.refused:
             print(f"deliveries not answered 200: {dict(self.refused)}")
         p95, loaded_p95 = pct(unloaded["latencies"], 95), pct(loaded["latencies"], 95)
