@@ -76,7 +76,7 @@ bench-reconcile: install
 bench-latency: install
 	$(PY) -m bench.latency
 
-## make bench-edits [N=300 DURATION=60 SKUS=10000]: Shopify order edit -> NetSuite sales order
+## make bench-edits [N=300 DURATION=60 SKUS=10000 FILL=5]: Shopify order edit -> NetSuite sales order
 ## seconds (orders/edited webhooks), idle and while inventory resyncs fill the NetSuite budget
 bench-edits: install
 	$(PY) -m bench.edits

@@ -4,7 +4,7 @@ deployed (bench/harness.py `deployed`: gunicorn, a qcluster on Redis, PostgreSQL
 sandboxes in processes of their own, NetSuite at 1 s per request and 5 requests in flight).
 
     make bench-edits                   # 300 orders, edited over 60 s, idle then under load
-    make bench-edits N=100 DURATION=20 SKUS=3000
+    make bench-edits N=100 DURATION=20 SKUS=3000 FILL=0
 
 Set-up (not timed): N orders (two lines, a tax rate, shipping) created in Shopify and imported
 into NetSuite by the order import (NetSuite without latency for it), the flow
@@ -16,8 +16,10 @@ into NetSuite by the order import (NetSuite without latency for it), the flow
    `order_edit` row Posted (written, read back, total equal to Shopify's) with a new version,
    at or after the edit.
 2. Loaded: each order edited again (a quantity down, one in four a line removed) while the
-   inventory flow's full resyncs of SKUS items run back to back (BULK priority) and keep the
-   NetSuite budget full, as bench-latency's phase 3 does.
+   inventory flow's full resyncs of SKUS items run back to back (BULK priority), as
+   bench-latency's phase 3 does, and FILL more BULK callers (default: the limit, 5) keep
+   every NetSuite slot busy: a resync reads NetSuite for seconds and writes Shopify for
+   minutes, so alone it fills the budget only a fifth of the time (FILL=0 shows that).
 
 The arithmetic: a records run takes up to 20 edits (the flow's `records_per_run`) and makes
 three NetSuite calls per batch (getList of the sales orders, one updateList, a getList reading
