@@ -7,7 +7,7 @@ PORT ?= 8000
 export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: run test lint fmt check install clean audit bench-transactions bench-flows bench-inventory \
-	bench-reconcile bench-latency
+	bench-reconcile bench-latency bench-edits
 
 # The virtual environment is rebuilt only when the dependency list changes.
 $(VENV)/.installed: pyproject.toml constraints.txt
@@ -75,3 +75,8 @@ bench-reconcile: install
 ## through gunicorn, a qcluster on Redis and PostgreSQL, idle and under an inventory load
 bench-latency: install
 	$(PY) -m bench.latency
+
+## make bench-edits [N=300 DURATION=60 SKUS=10000 FILL=5]: Shopify order edit -> NetSuite sales order
+## seconds (orders/edited webhooks), idle and while inventory resyncs fill the NetSuite budget
+bench-edits: install
+	$(PY) -m bench.edits

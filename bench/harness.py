@@ -1,11 +1,15 @@
 """What every benchmark needs to start the two sandboxes as processes of their own (the
-clients then reach them over real HTTP, as in production)."""
+clients then reach them over real HTTP, as in production), and, for the benches that time the
+product as deployed (bench-latency, bench-edits), gunicorn and a qcluster on PostgreSQL and
+Redis beside them."""
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import os
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -110,3 +114,111 @@ def bench_connector(shopify_url: str, netsuite_url: str, *, limit: int | None = 
         options=options,
     )
     return user, connector
+
+
+# -- the product as deployed (bench-latency, bench-edits) --------------------------------------
+def deployed_arguments(description: str, *, orders: int, seconds: float) -> argparse.ArgumentParser:
+    """The knobs every deployed-product bench has (make's N, DURATION, SKUS overrides)."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--orders", type=int, default=int(os.environ.get("N") or orders))
+    parser.add_argument(
+        "--seconds", type=float, default=float(os.environ.get("DURATION") or seconds)
+    )
+    parser.add_argument("--skus", type=int, default=int(os.environ.get("SKUS") or 10000))
+    parser.add_argument("--limit", type=int, default=5, help="NetSuite concurrency limit")
+    parser.add_argument("--latency", type=float, default=1.0, help="NetSuite seconds/request")
+    parser.add_argument("--workers", type=int, default=4, help="django-q2 workers")
+    return parser
+
+
+@contextlib.contextmanager
+def deployed(args, *, database: str, redis_db: int):
+    """Both sandboxes (Shopify unthrottled, NetSuite at the concurrency limit), a fresh
+    PostgreSQL database and Redis broker, gunicorn and a qcluster on them; yields the URLs
+    (Shopify, NetSuite, web)."""
+    unthrottled = ["--restore-rate", "1000000", "--maximum-available", "1000000"]
+    with sandboxes(unthrottled, ["--limit", str(args.limit)]) as (shopify_url, netsuite_url):
+        fresh_database_and_broker(database, redis_db)
+        with Product(args.workers) as web_url:
+            yield shopify_url, netsuite_url, web_url
+
+
+def fresh_database_and_broker(database: str, redis_db: int) -> None:
+    """A new PostgreSQL database (several processes write at once, as in production) and a
+    Redis database of its own for the task broker; Django set up on them here too. Each bench
+    has its own names, so two benches on one machine do not drop each other's database."""
+    url = os.environ.get("BENCH_DATABASE_URL", f"postgres://postgres@127.0.0.1:5432/{database}")
+    server, name = url.rsplit("/", 1)
+    import psycopg
+
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as db:
+        db.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        db.execute(f'CREATE DATABASE "{name}"')
+    redis_url = os.environ.get("BENCH_REDIS_URL", f"redis://127.0.0.1:6379/{redis_db}")
+    import redis
+
+    redis.Redis.from_url(redis_url).flushdb()
+    os.environ.update(
+        DATABASE_URL=url,
+        REDIS_URL=redis_url,
+        DJANGO_SETTINGS_MODULE="config.settings_test",
+        ALLOWED_HOSTS="127.0.0.1",
+    )
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+class Product:
+    """gunicorn and a qcluster of `workers` on the bench database; stopped on exit."""
+
+    def __init__(self, workers: int):
+        self.workers = workers
+        self.procs: list[subprocess.Popen] = []
+
+    def __enter__(self) -> str:
+        port = free_port()
+        os.environ["Q_WORKERS"] = str(self.workers)
+        web = start(
+            [
+                "-m",
+                "gunicorn",
+                "config.wsgi:application",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                "2",
+            ],
+            f"http://127.0.0.1:{port}/healthz",
+        )
+        self.procs.append(web)
+        self.procs.append(
+            subprocess.Popen(
+                [sys.executable, "manage.py", "qcluster"],
+                cwd=ROOT,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        )
+        return f"http://127.0.0.1:{port}"
+
+    def __exit__(self, *exc):
+        for proc in self.procs:
+            proc.terminate()
+        for proc in self.procs:
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+def pct(values: list[float], pct: int) -> float:
+    if not values:
+        return float("nan")
+    if len(values) == 1:
+        return values[0]
+    return statistics.quantiles(values, n=100, method="inclusive")[pct - 1]

@@ -27,113 +27,34 @@ Last line: `p50_s: A  p95_s: B  max_s: C  lost: 0  twice: 0` for 1, after lines 
 
 from __future__ import annotations
 
-import argparse
 import contextlib
+import logging
 import os
-import statistics
-import subprocess
-import sys
 import threading
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
-from bench.harness import ROOT, bench_connector, free_port, sandboxes, start
+from bench.harness import bench_connector, deployed, deployed_arguments, pct
 
 GIVE_UP_AFTER = float(os.environ.get("GIVE_UP_AFTER") or 120)  # seconds after the last event
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--orders", type=int, default=int(os.environ.get("N") or 300))
-    parser.add_argument("--seconds", type=float, default=float(os.environ.get("DURATION") or 60))
+    parser = deployed_arguments(__doc__.splitlines()[0], orders=300, seconds=60)
     parser.add_argument("--refunds", type=int, default=int(os.environ.get("REFUNDS") or 30))
-    parser.add_argument("--skus", type=int, default=int(os.environ.get("SKUS") or 10000))
-    parser.add_argument("--limit", type=int, default=5, help="NetSuite concurrency limit")
-    parser.add_argument("--latency", type=float, default=1.0, help="NetSuite seconds/request")
-    parser.add_argument("--workers", type=int, default=4, help="django-q2 workers")
     args = parser.parse_args()
-
-    unthrottled = ["--restore-rate", "1000000", "--maximum-available", "1000000"]
-    with sandboxes(unthrottled, ["--limit", str(args.limit)]) as (shopify_url, netsuite_url):
-        _fresh_database_and_broker()
-        with _product(args) as web_url:
-            Bench(args, shopify_url, netsuite_url, web_url).run()
-
-
-def _fresh_database_and_broker() -> None:
-    """A new PostgreSQL database (several processes write at once, as in production) and a
-    Redis database of its own for the task broker; Django set up on them here too."""
-    url = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/panel_latency")
-    server, name = url.rsplit("/", 1)
-    import psycopg
-
-    with psycopg.connect(f"{server}/postgres", autocommit=True) as db:
-        db.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        db.execute(f'CREATE DATABASE "{name}"')
-    redis_url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/9")
-    import redis
-
-    redis.Redis.from_url(redis_url).flushdb()
-    os.environ.update(
-        DATABASE_URL=url,
-        REDIS_URL=redis_url,
-        DJANGO_SETTINGS_MODULE="config.settings_test",
-        ALLOWED_HOSTS="127.0.0.1",
-    )
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-
-
-class _product:
-    """gunicorn and a qcluster on the bench database; stopped on exit."""
-
-    def __init__(self, args):
-        self.args = args
-        self.procs: list[subprocess.Popen] = []
-
-    def __enter__(self) -> str:
-        port = free_port()
-        os.environ["Q_WORKERS"] = str(self.args.workers)
-        web = start(
-            [
-                "-m",
-                "gunicorn",
-                "config.wsgi:application",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                "2",
-            ],
-            f"http://127.0.0.1:{port}/healthz",
-        )
-        self.procs.append(web)
-        self.procs.append(
-            subprocess.Popen(
-                [sys.executable, "manage.py", "qcluster"],
-                cwd=ROOT,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-        )
-        return f"http://127.0.0.1:{port}"
-
-    def __exit__(self, *exc):
-        for proc in self.procs:
-            proc.terminate()
-        for proc in self.procs:
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+    with deployed(args, database="panel_latency", redis_db=9) as urls:
+        Bench(args, *urls).run()
 
 
 class Bench:
+    # Switched on: the flows webhooks start. Not the inventory flow: switched on, its schedule
+    # starts a full sync of the stock at once, which would run through the idle phase and
+    # swallow the load's full resyncs (a request meeting an active delta run only marks it
+    # to run again, as a plain delta); the load requests its runs itself (Trigger.API).
+    FLOWS = ("order_import", "refund_to_netsuite")
+
     def __init__(self, args, shopify_url: str, netsuite_url: str, web_url: str):
         from sandbox.control_client import ControlClient
 
@@ -143,6 +64,9 @@ class Bench:
         self.web_url = web_url
         self.pool = ThreadPoolExecutor(16, thread_name_prefix="deliver")
         self.refused: Counter = Counter()
+        # More delivery threads than the control client's pooled connections: a connection
+        # is opened anew now and then, which is fine; its warning is noise in the figures.
+        logging.getLogger("urllib3.connectionpool").setLevel(logging.ERROR)
 
     # -- set-up ---------------------------------------------------------------------------
     def setup(self) -> None:
@@ -165,7 +89,7 @@ class Bench:
         )
         # Switched on (webhooks start only switched-on flows), with the delta schedule a day
         # away: what is measured is the webhook path, not a lucky schedule.
-        for flow in ("order_import", "refund_to_netsuite", "inventory_to_shopify"):
+        for flow in self.FLOWS:
             flow_actions.update_flow_schedule(
                 self.user, self.connector, flow, {"enabled": True, "interval_minutes": 1440}
             )
@@ -256,6 +180,17 @@ class Bench:
         )
         return sum(1 for n in counts.values() if n > 1)
 
+    def settle(self, timeout: float = 600) -> None:
+        """Wait until no flow run is queued or running (a schedule's first run, the warm-up):
+        an idle phase starts idle."""
+        from flows.models import ACTIVE_RUN_STATUSES, FlowRun
+
+        deadline = time.time() + timeout
+        while FlowRun.objects.filter(status__in=ACTIVE_RUN_STATUSES).exists():
+            if time.time() > deadline:
+                raise SystemExit("flow runs still active after the set-up: see the admin")
+            time.sleep(1)
+
     def saturate(self, stop: threading.Event, seen: list[int]) -> None:
         """Full inventory resyncs back to back (BULK), through the cluster, until `stop`."""
         from django.db import connection
@@ -313,6 +248,7 @@ class Bench:
             self.diagnose()
             raise SystemExit("the warm-up order did not reach NetSuite: see above")
 
+        self.settle()
         orders = self.orders(args.orders, args.seconds)
         unloaded = self.wait_posted(Kind.ORDER, orders)
         unloaded["twice"] = self.twice("salesOrder", orders)
@@ -342,7 +278,7 @@ class Bench:
         self.line(f"orders, inventory saturating the budget ({saturated:.0%} of samples)", loaded)
         if self.refused:
             print(f"deliveries not answered 200: {dict(self.refused)}")
-        p95, loaded_p95 = _pct(unloaded["latencies"], 95), _pct(loaded["latencies"], 95)
+        p95, loaded_p95 = pct(unloaded["latencies"], 95), pct(loaded["latencies"], 95)
         print(f"loaded_p95_s: {loaded_p95:.2f}  ratio: {loaded_p95 / max(p95, 1e-9):.2f}")
         print(self.figures(unloaded))
 
@@ -375,18 +311,10 @@ class Bench:
     def figures(result: dict) -> str:
         lat = result["latencies"]
         return (
-            f"p50_s: {_pct(lat, 50):.2f}  p95_s: {_pct(lat, 95):.2f}  "
+            f"p50_s: {pct(lat, 50):.2f}  p95_s: {pct(lat, 95):.2f}  "
             f"max_s: {max(lat, default=float('nan')):.2f}  lost: {result['lost']}  "
             f"twice: {result['twice']}"
         )
-
-
-def _pct(values: list[float], pct: int) -> float:
-    if not values:
-        return float("nan")
-    if len(values) == 1:
-        return values[0]
-    return statistics.quantiles(values, n=100, method="inclusive")[pct - 1]
 
 
 if __name__ == "__main__":
