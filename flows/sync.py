@@ -214,16 +214,22 @@ class Synchronizer:
         tracking number typed later in NetSuite, an order edited again): the same conditional
         UPDATE, from Posted (or the given done states), so two workers still cannot both take
         it."""
+        return bool(self.reclaim_many([txn], message=message, from_statuses=from_statuses))
+
+    def reclaim_many(
+        self, txns: Iterable[Transaction], *, message: str, from_statuses=(Status.POSTED,)
+    ) -> set[int]:
+        """`reclaim` for many rows in one UPDATE; returns the ids this call won."""
         marker = timezone.now()
         won = lifecycle.claim_many(
-            [txn.pk],
+            [t.pk for t in txns],
             from_statuses=from_statuses,
             message=message,
             flow_run_id=self.job.run_id,
             marker=marker,
         )
         self._claims.update(dict.fromkeys(won, marker))
-        return bool(won)
+        return won
 
     def record(self, source_id: str, fields: Mapping[str, Any], *, message: str = ""):
         """records() + claim() for one record: (txn, won)."""

@@ -27,7 +27,8 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from connector import bindings, external_ids, gids, items
+from connector import external_ids, gids, items
+from connector.models import Binding
 from connector.netsuite import records
 from flows import addresses, bundles
 from flows.charges import ChargeItems
@@ -105,12 +106,76 @@ def read_order(job: Job, order_gid: str) -> dict | None:
     return job.shopify.get_order_for_edit(order_gid)
 
 
+@dataclass
+class Known:
+    """What a run already has about its orders, read once per batch (not once per order):
+    their edit rows, the versions the connector last wrote, the bundles among their SKUs."""
+
+    txns: dict[str, Transaction]
+    markers: dict[str, str]
+    components: dict
+
+    @classmethod
+    def load(cls, job: Job, orders: list[dict]) -> Known:
+        ids = [gids.legacy_id(o["id"]) for o in orders]
+        txns = {
+            t.source_id: t
+            for t in Transaction.objects.filter(
+                connector=job.connector,
+                kind=Kind.ORDER_EDIT,
+                source_channel=Channel.SHOPIFY,
+                source_id__in=ids,
+            )
+        }
+        markers = dict(
+            Binding.objects.filter(
+                connector=job.connector, kind=BINDING_KIND, shopify_id__in=ids
+            ).values_list("shopify_id", "marker")
+        )
+        skus = {
+            (n.get("sku") or "").strip()
+            for o in orders
+            for n in edit_lines._nodes(o.get("lineItems"))
+        } - {""}
+        return cls(txns, markers, bundles.components_for(job.connector, skus))
+
+
 def _run_batch(ctx: Job, sync: Synchronizer, order_gids: list[str]) -> None:
+    """One batch: the orders read ten a call, their rows found, made and claimed in one
+    query each, then apply_batch."""
     ctx.add_total(len(order_gids))
     outcomes, work = [], []
-    orders = ctx.shopify.get_orders_for_edit(order_gids)  # one call per 10 orders
+    orders = ctx.shopify.get_orders_for_edit(order_gids)
+    known = Known.load(ctx, [o for o in orders.values() if o is not None])
+    candidates: dict[str, dict] = {}
     for order_gid in order_gids:
-        outcome, claimed = _claim(ctx, sync, order_gid, order=orders.get(order_gid))
+        order = orders.get(order_gid)
+        if order is None:
+            outcomes.append((None, SKIPPED, f"Shopify has no order {gids.legacy_id(order_gid)}."))
+            continue
+        skipped = _screen(ctx, order, known)
+        if skipped is not None:
+            outcomes.append(skipped)
+        else:
+            candidates[gids.legacy_id(order_gid)] = order
+    missing = {oid: _row_fields(o) for oid, o in candidates.items() if oid not in known.txns}
+    if missing:
+        known.txns.update(sync.records(missing, message="Order edit retrieved from Shopify."))
+    rows = [known.txns[oid] for oid in candidates]
+    won = sync.reclaim_many(
+        [t for t in rows if t.status in DONE],
+        message="Order edited in Shopify.",
+        from_statuses=DONE,
+    )
+    won |= sync.claim([t for t in rows if t.status not in DONE], message="Order edited in Shopify.")
+    for oid, order in candidates.items():
+        txn = known.txns[oid]
+        if txn.pk in won:
+            work.append((txn, order))
+            continue
+        # Not won: another worker is posting it (wait for it, then read it again), or it is
+        # an error whose next attempt is not due.
+        outcome, claimed = _claim(ctx, sync, order["id"])
         if claimed is None:
             outcomes.append(outcome)
         else:
@@ -120,65 +185,64 @@ def _run_batch(ctx: Job, sync: Synchronizer, order_gids: list[str]) -> None:
     ctx.record(outcomes)
 
 
-def _claim(job: Job, sync: Synchronizer, order_gid: str, *, order=None, sleep=time.sleep):
-    """Read the order; when its state differs from the version last applied (or sent to
-    review) and from the one the connector last wrote, claim its row.
-
-    Edits of one order go one at a time: when another worker is posting this order (it read
-    the order before this edit), wait for it to finish, then read the order again, so the
-    newer state is not skipped as "being posted"."""
-    for _ in range(POSTING_WAIT_STEPS):
-        if order is None:
-            order = read_order(job, order_gid)
-        outcome, claimed = _claim_once(job, sync, order_gid, order)
-        order = None  # after a wait, the order is read again
-        if claimed is not None or outcome[2] != BEING_POSTED:
-            return outcome, claimed
-        job.check()
-        sleep(POSTING_WAIT_SECONDS)
-    return outcome, claimed
+def _row_fields(order: dict) -> dict:
+    return {
+        "shopify_order_id": gids.legacy_id(order["id"]),
+        "shopify_order_name": order.get("name", ""),
+        "source_type": "order_edit",
+    }
 
 
-def _claim_once(job: Job, sync: Synchronizer, order_gid: str, order: dict | None):
-    order_id = gids.legacy_id(order_gid)
-    if order is None:
-        return (None, SKIPPED, f"Shopify has no order {order_id}."), None
-    txn = Transaction.objects.filter(
-        connector=job.connector,
-        kind=Kind.ORDER_EDIT,
-        source_channel=Channel.SHOPIFY,
-        source_id=order_id,
-    ).first()
+def _screen(job: Job, order: dict, known: Known):
+    """The outcome of an order with nothing to do (this version handled already, or the
+    connector's own write coming back), or None when its row should be claimed."""
+    order_id = gids.legacy_id(order["id"])
+    txn = known.txns.get(order_id)
     payload = (txn.payload if txn else None) or {}
-    version = _wanted(job, order, payload.get("absorbed_refunds", ())).version()
+    version = _wanted(
+        job, order, payload.get("absorbed_refunds", ()), components=known.components
+    ).version()
     if txn is not None and payload.get("version") == version and txn.status in HANDLED:
-        return (txn.pk, SKIPPED, "Already handled: this version of the order was seen."), None
-    bound = bindings.find(job.connector, BINDING_KIND, shopify_id=order_id)
-    if bound is not None and bound.marker == version and (txn is None or txn.status in HANDLED):
+        return (txn.pk, SKIPPED, "Already handled: this version of the order was seen.")
+    if known.markers.get(order_id) == version and (txn is None or txn.status in HANDLED):
         # The state the connector itself wrote (the reverse flow's edit coming back): no
         # row, nothing written.
-        return (txn.pk if txn else None, SKIPPED, "The connector made this edit."), None
-    if txn is None:
-        txn = sync.records(
-            {
-                order_id: {
-                    "shopify_order_id": order_id,
-                    "shopify_order_name": order.get("name", ""),
-                    "source_type": "order_edit",
-                }
-            },
-            message="Order edit retrieved from Shopify.",
-        )[order_id]
-    if txn.status in DONE:
-        won = sync.reclaim(txn, message="Order edited in Shopify.", from_statuses=DONE)
-    else:
-        won = bool(sync.claim([txn], message="Order edited in Shopify."))
-    if not won:
+        return (txn.pk if txn else None, SKIPPED, "The connector made this edit.")
+    return None
+
+
+def _claim(job: Job, sync: Synchronizer, order_gid: str, *, sleep=time.sleep):
+    """One order read and claimed by itself (Retry paths, and an order another worker is
+    posting). Edits of one order go one at a time: when another worker is posting it (it
+    read the order before this edit), wait for it to finish, then read the order again, so
+    the newer state is not skipped as "being posted"."""
+    for _ in range(POSTING_WAIT_STEPS):
+        order = read_order(job, order_gid)
+        if order is None:
+            return (None, SKIPPED, f"Shopify has no order {gids.legacy_id(order_gid)}."), None
+        known = Known.load(job, [order])
+        skipped = _screen(job, order, known)
+        if skipped is not None:
+            return skipped, None
+        order_id = gids.legacy_id(order_gid)
+        txn = (
+            known.txns.get(order_id)
+            or sync.records(
+                {order_id: _row_fields(order)}, message="Order edit retrieved from Shopify."
+            )[order_id]
+        )
+        if txn.status in DONE:
+            won = sync.reclaim(txn, message="Order edited in Shopify.", from_statuses=DONE)
+        else:
+            won = bool(sync.claim([txn], message="Order edited in Shopify."))
+        if won:
+            return None, (txn, order)
         status = Transaction.objects.filter(pk=txn.pk).values_list("status", flat=True).first()
-        if status == Status.POSTING:
-            return (txn.pk, SKIPPED, BEING_POSTED), None
-        return (txn.pk, SKIPPED, "Not due yet: it is retried by itself."), None
-    return None, (txn, order)
+        if status != Status.POSTING:
+            return (txn.pk, SKIPPED, "Not due yet: it is retried by itself."), None
+        job.check()
+        sleep(POSTING_WAIT_SECONDS)
+    return (txn.pk, SKIPPED, BEING_POSTED), None
 
 
 def post_one(job: Job, txn: Transaction) -> None:
@@ -303,9 +367,10 @@ def _verified(job: Job, sync: Synchronizer, p: Pending, so) -> Written | BaseExc
     )
 
 
-def _wanted(job: Job, order: dict, absorbed) -> edit_lines.Wanted:
-    skus = {(n.get("sku") or "").strip() for n in edit_lines._nodes(order.get("lineItems"))}
-    components = bundles.components_for(job.connector, skus - {""})
+def _wanted(job: Job, order: dict, absorbed, components=None) -> edit_lines.Wanted:
+    if components is None:
+        skus = {(n.get("sku") or "").strip() for n in edit_lines._nodes(order.get("lineItems"))}
+        components = bundles.components_for(job.connector, skus - {""})
     return edit_lines.wanted_from_order(
         order, absorbed_refunds=absorbed, components=components, explode=bundles.explode
     )
