@@ -174,7 +174,10 @@ def _compare(out: Plan, line: ShopifyLine, wanted: int, held: int) -> None:
         f"{max(target, 0)}",
     )
     out.changes.append(change)
-    if target < line.fulfilled or target < 0:
+    # Shopify edits only unfulfilled lines (DOMAIN.md): a line with units fulfilled cannot
+    # lose units by an edit, even down to its fulfilled count.
+    shrinks_fulfilled = line.fulfilled > 0 and target < line.current
+    if shrinks_fulfilled or target < 0:
         # Sent only when a person applies it anyway (Shopify then says why it refuses).
         out.set_quantities.append(
             {
@@ -184,7 +187,7 @@ def _compare(out: Plan, line: ShopifyLine, wanted: int, held: int) -> None:
                 "quantity": max(target, 0),
             }
         )
-    if target < line.fulfilled:
+    if shrinks_fulfilled:
         out.blocked.append(
             f"Fulfilled lines cannot be reduced in Shopify: {line.sku or line.title} has "
             f"{line.fulfilled} unit(s) fulfilled, and NetSuite asks for {max(target, 0)}."
