@@ -237,7 +237,8 @@ class Outcome:
     SYNCED = (Status.POSTED, Status.ORDER_POSTED, Status.COMPLETE)
     FAILED = (Status.ERROR,)
     SKIPPED = (Status.SKIPPED,)
-    WAITING = (Status.WAITING,)
+    # An edit in the exception queue waits too (for a person, not for another system).
+    WAITING = (Status.WAITING, Status.REVIEW)
 
 
 class HourlyOutcome(models.Model):

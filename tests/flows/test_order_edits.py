@@ -127,6 +127,10 @@ def test_past_the_lock_the_edit_waits_in_the_queue_and_a_person_dismisses_it(
     assert review.transaction_id == txn.pk and review.netsuite_sales_order_id == so_id
     change = next(c for c in review.changes if c["sku"] == "SHIRT")
     assert (change["source_quantity"], change["target_quantity"], change["fulfilled"]) == (1, 2, 2)
+    from transactions.models import HourlyOutcome
+
+    counted = HourlyOutcome.objects.get(kind=Kind.ORDER_EDIT)
+    assert (counted.waiting, counted.failed) == (1, 0)  # the dashboard: waiting for a person
     # The same edit seen again (a duplicate delivery): still one review, nothing new.
     run_flow(wired, FLOW, scope=[str(created["id"])])
     assert EditReview.objects.count() == 1
