@@ -22,7 +22,7 @@ from transactions.models import Channel, Kind, Status, Transaction
 
 from . import mapping
 
-COMPANY, LOCATION = "company", "company_location"  # the bindings' kinds
+COMPANY, LOCATION = bindings.COMPANY, bindings.COMPANY_LOCATION  # the bindings' kinds
 
 NOT_CLAIMED = {
     Status.IGNORED: "Ignored by a person.",
