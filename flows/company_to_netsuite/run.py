@@ -95,33 +95,52 @@ def _unchanged(job: Job, company: dict) -> bool:
         plan = mapping.customers_for_company(company)
     except NeedsPerson:
         return False
-    return all(_bound_marker(job, c) == c.fingerprint() for c in plan.all)
+    return not _to_write(job, plan)
 
 
-def _bound_marker(job: Job, customer: mapping.CompanyCustomer) -> str | None:
+def _bound(job: Job, customer: mapping.CompanyCustomer):
     kind = LOCATION if customer.parent_external_id else COMPANY
     found = bindings.find(job.connector, kind, shopify_id=customer.shopify_id)
-    return found.marker if found is not None and found.netsuite_id else None
+    return found if found is not None and found.netsuite_id else None
+
+
+def _to_write(job: Job, plan: mapping.CompanyPlan) -> list[mapping.CompanyCustomer]:
+    """The customers whose binding does not carry the fingerprint of what Shopify shows now
+    (never written, changed since, or refused last time)."""
+    out = []
+    for customer in plan.all:
+        found = _bound(job, customer)
+        if found is None or found.marker != customer.fingerprint():
+            out.append(customer)
+    return out
 
 
 def _write(job: Job, sync: Synchronizer, netsuite, company: dict) -> Written:
+    """Upsert what changed: the parent first (a sub-customer names it by externalId), then the
+    changed locations in one upsertList."""
     plan = mapping.customers_for_company(company)
-    job.check()
-    (parent,) = netsuite.upsert_list_outcomes([_customer_record(plan.parent)])
-    if isinstance(parent, Exception):
-        raise parent
-    _bind(sync, plan.parent, parent.internal_id)
-    failed = []
-    if plan.locations:
+    due = _to_write(job, plan)
+    if plan.parent in due:
         job.check()
-        written = netsuite.upsert_list_outcomes([_customer_record(c) for c in plan.locations])
-        for customer, result in zip(plan.locations, written, strict=True):
+        (parent,) = netsuite.upsert_list_outcomes([_customer_record(plan.parent)])
+        if isinstance(parent, Exception):
+            raise parent
+        parent_id = str(parent.internal_id)
+        _bind(sync, plan.parent, parent_id)
+    else:
+        parent_id = _bound(job, plan.parent).netsuite_id
+    locations = [c for c in plan.locations if c in due]
+    failed = []
+    if locations:
+        job.check()
+        written = netsuite.upsert_list_outcomes([_customer_record(c) for c in locations])
+        for customer, result in zip(locations, written, strict=True):
             if isinstance(result, Exception):
                 failed.append((customer, result))
             else:
                 _bind(sync, customer, result.internal_id)
     if failed:
-        # The locations written stay bound; a retry writes again only what changed or failed.
+        # The locations written stay bound; a retry writes only the ones still different.
         customer, exc = failed[0]
         if isinstance(exc, NetSuiteRecordError):
             raise NetSuiteRecordError(
@@ -132,9 +151,9 @@ def _write(job: Job, sync: Synchronizer, netsuite, company: dict) -> Written:
         raise exc
     count = len(plan.locations)
     return Written(
-        target_id=parent.internal_id,
-        message=f"NetSuite customer {parent.internal_id} with {count} location "
-        f"sub-customer{'s' if count != 1 else ''}.",
+        target_id=parent_id,
+        message=f"NetSuite customer {parent_id} with {count} location "
+        f"sub-customer{'s' if count != 1 else ''}; {len(due)} written.",
     )
 
 

@@ -145,6 +145,41 @@ def test_a_refused_company_is_an_error_and_a_retry_writes_it_once(
     assert _upserts(netsuite_sandbox) == upserts
 
 
+def test_a_refused_location_keeps_the_others_and_a_retry_writes_only_it(
+    wired, shopify_sandbox, netsuite_sandbox
+):
+    set_options(wired, b2b_sync_enabled=True)
+    company = _company(shopify_sandbox)
+    assert run_flow(wired, "company_to_netsuite").posted == 1
+    hq_loc, depot_loc = company["locations"]
+    for loc, name in ((hq_loc, "Head office"), (depot_loc, "Warehouse")):
+        shopify_sandbox.control.update_company_location(company["id"], loc["id"], name=name)
+    upserts = _upserts(netsuite_sandbox)
+    # Only the two renamed locations are written (the parent is unchanged); NetSuite refuses
+    # the first of them.
+    netsuite_sandbox.control.fail_next(1, fault="record_unexpected", operation="upsertList")
+    run = run_flow(wired, "company_to_netsuite")
+    assert run.failed == 1
+    assert _upserts(netsuite_sandbox) == upserts + 1
+    txn = Transaction.objects.get(kind=Kind.COMPANY, source_id=str(company["id"]))
+    assert txn.status == Status.ERROR
+    assert "Head office" in txn.last_error
+    customers = _customers(netsuite_sandbox)
+    hq_id = external_ids.company_location(hq_loc["id"])
+    depot_id = external_ids.company_location(depot_loc["id"])
+    assert customers[hq_id]["fields"]["companyName"] == "Acme : HQ"
+    assert customers[depot_id]["fields"]["companyName"] == "Acme : Warehouse"
+
+    actions.retry(make_admin(), txn.pk)
+    run_post(txn.pk)
+    txn.refresh_from_db()
+    assert txn.status == Status.POSTED, txn.last_error
+    customers = _customers(netsuite_sandbox)
+    assert len(customers) == 3
+    assert customers[hq_id]["fields"]["companyName"] == "Acme : Head office"
+    assert _upserts(netsuite_sandbox) == upserts + 2  # the refused location alone, once
+
+
 def test_a_b2b_order_after_the_company_sync_uses_the_bound_customers(
     wired, shopify_sandbox, netsuite_sandbox
 ):
