@@ -13,6 +13,11 @@ from .models import Binding, Connector
 
 Origin = Binding.Origin
 
+# The kinds the company sync binds: a Shopify company and its locations to NetSuite customers
+# (the parent and its sub-customers). The B2B order import reads them.
+COMPANY = "company"
+COMPANY_LOCATION = "company_location"
+
 
 def bind(
     connector: Connector,
@@ -61,6 +66,18 @@ def find(
     if netsuite_id:
         return qs.filter(netsuite_id=str(netsuite_id)).first()
     return None
+
+
+def netsuite_ids(connector: Connector, kind: str, shopify_ids) -> dict[str, str]:
+    """shopify id -> netsuite id of the bound records among `shopify_ids`, in one query."""
+    ids = [str(i) for i in shopify_ids]
+    if not ids:
+        return {}
+    return dict(
+        Binding.objects.filter(connector=connector, kind=kind, shopify_id__in=ids)
+        .exclude(netsuite_id="")
+        .values_list("shopify_id", "netsuite_id")
+    )
 
 
 def parts(connector: Connector, kind: str, netsuite_id: str) -> dict[str, str]:

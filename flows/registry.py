@@ -7,6 +7,7 @@ text (no choices, no migration), and webhook topics come from the declarations.
 from __future__ import annotations
 
 from . import (
+    company_to_netsuite,
     fulfilment,
     inventory,
     netsuite_cancellation,
@@ -34,6 +35,7 @@ FLOWS: dict[str, Flow] = {
         inventory.FLOW,
         payment_to_shopify.FLOW,
         payout_to_netsuite.FLOW,
+        company_to_netsuite.FLOW,
     ]
 }
 

@@ -84,8 +84,10 @@ def customer(
     parent_internal_id=None,
     parent_external_id=None,
     subsidiary_internal_id=None,
+    addressbook=None,
 ):
-    """A customer; ``parent_*`` makes it a B2B sub-customer of a company customer."""
+    """A customer; ``parent_*`` makes it a B2B sub-customer of a company customer;
+    ``addressbook``: entries for ``addressbook_list``."""
     parent = None
     if parent_internal_id or parent_external_id:
         parent = ref(parent_internal_id, parent_external_id)
@@ -101,6 +103,25 @@ def customer(
         isPerson=is_person,
         parent=parent,
         subsidiary=subsidiary,
+        addressbookList=addressbook_list(addressbook) if addressbook else None,
+    )
+
+
+def addressbook_list(entries: Iterable[Mapping]):
+    """A customer's CustomerAddressbookList from entries {address (flows.addresses' shape),
+    default_shipping, default_billing}. replaceAll (the XSD's default, said out loud): the
+    list sent is the whole address book, so writing it again adds no copies."""
+    rel = factory("relationships")
+    return rel.CustomerAddressbookList(
+        addressbook=[
+            rel.CustomerAddressbook(
+                defaultShipping=entry.get("default_shipping"),
+                defaultBilling=entry.get("default_billing"),
+                addressbookAddress=address(entry["address"]),
+            )
+            for entry in entries
+        ],
+        replaceAll=True,
     )
 
 

@@ -347,6 +347,19 @@ class ShopifyClient:
         query = " AND ".join(terms)
         yield from self.iter_pages("ordersCancelledSince", "orders", query, page_size)
 
+    def iter_companies(
+        self, updated_since: Any = None, page_size: int = 5
+    ) -> Iterator[dict[str, Any]]:
+        """B2B companies updated at or after `updated_since`, oldest update first, with their
+        locations (addresses included) and contacts. A location's change bumps its company's
+        updatedAt, so the company search finds it."""
+        query = f"updated_at:>='{_iso(updated_since)}'" if updated_since is not None else None
+        yield from self.iter_pages("companies", "companies", query, page_size)
+
+    def get_company(self, company_gid: str) -> dict[str, Any] | None:
+        """One company in `iter_companies`' shape, or None if Shopify has no such company."""
+        return self.execute("company", {"id": company_gid})["company"]
+
     def get_order(self, order_gid: str) -> dict[str, Any] | None:
         return self.execute("order", {"id": order_gid})["order"]
 

@@ -68,6 +68,9 @@ class CustomerPlan:
     parents: tuple[CustomerFields, ...]
     customers: tuple[CustomerFields, ...]
     entity_external_id: str
+    # B2B: the company location's Shopify id. When the company sync has bound it, the order
+    # goes to that customer and the import writes no customer itself.
+    location_shopify_id: str | None = None
 
 
 def customers_for_order(order: dict, *, b2b_sync: bool) -> CustomerPlan:
@@ -96,7 +99,12 @@ def customers_for_order(order: dict, *, b2b_sync: bool) -> CustomerPlan:
             is_person=False,
             parent_external_id=parent.external_id,
         )
-        return CustomerPlan((parent,), (child,), child.external_id)
+        return CustomerPlan(
+            (parent,),
+            (child,),
+            child.external_id,
+            location_shopify_id=gids.legacy_id(location["id"]),
+        )
     customer = order.get("customer")
     if not customer:
         raise MappingError(

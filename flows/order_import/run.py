@@ -22,7 +22,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 
 from django.db import close_old_connections
 
-from connector import gids, items
+from connector import bindings, gids, items
 from connector.netsuite import records
 from connector.netsuite.errors import NetSuiteError
 from connector.shopify.errors import ShopifyError
@@ -290,6 +290,20 @@ class OrderImporter:
             return [exc] * len(recs)
 
     def _upsert_customers(self, work, plans, results) -> dict[str, str]:
+        """Order id -> entity internal id. A B2B order whose company location the company
+        sync has bound goes to that customer as it is; the other customers are upserted,
+        parents first."""
+        located = {p.location_shopify_id for p in plans.values() if p.location_shopify_id}
+        bound = bindings.netsuite_ids(self.job.connector, bindings.COMPANY_LOCATION, located)
+        entity_ids = {
+            oid: bound[plan.location_shopify_id]
+            for oid, plan in plans.items()
+            if plan.location_shopify_id in bound
+        }
+        unbound = {oid: plan for oid, plan in plans.items() if oid not in entity_ids}
+        return {**entity_ids, **self._write_customers(work, unbound, results)}
+
+    def _write_customers(self, work, plans, results) -> dict[str, str]:
         """Upsert parents, then customers; returns order id -> entity internal id."""
         failed: dict[str, Exception] = {}  # customer externalId -> why it was not written
         internal: dict[str, str] = {}

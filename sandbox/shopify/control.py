@@ -117,6 +117,12 @@ def _route(sandbox, store: Store, method, path, query, body):
             body.get("contact_email"),
         )
         return 201, {**company, "admin_graphql_api_id": gid("Company", company["id"])}
+    match = re.fullmatch(r"/_control/companies/(\d+)/locations/(\d+)", path)
+    if match and method == "POST":
+        company = store.update_company_location(
+            _shop(store, query, body), int(match[1]), int(match[2]), body
+        )
+        return 200, {**company, "admin_graphql_api_id": gid("Company", company["id"])}
     if path == "/_control/products" and method == "POST":
         variant = store.variant_for_sku(
             _shop(store, query, body), body["sku"], body.get("price"), body.get("title")
@@ -189,6 +195,7 @@ def _create_orders(store: Store, shop: Shop, body: dict) -> dict:
             paid=body.get("paid", True),
             email=body.get("email"),
             company_id=company_id,
+            location_id=body.get("location_id"),
             tax=body.get("tax", "0"),
             shipping=body.get("shipping", "0"),
             discount=body.get("discount", "0"),

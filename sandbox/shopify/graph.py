@@ -19,7 +19,14 @@ from graphql import (
 
 from sandbox.shopify import fulfilment, inventory, payments
 from sandbox.shopify.present import Presenter, connection
-from sandbox.shopify.store import Shop, Store, gid, gid_number, order_matches
+from sandbox.shopify.store import (
+    Shop,
+    Store,
+    company_matches,
+    gid,
+    gid_number,
+    order_matches,
+)
 
 
 def field_resolver(source: Any, info: GraphQLResolveInfo, **args: Any) -> Any:
@@ -126,12 +133,19 @@ class QueryRoot(_Root):
     def locations(self, _info, **kw):
         return inventory.locations(self._shop, **kw)
 
+    def company(self, _info, id: str):
+        number = gid_number(id, "Company")
+        record = self._shop.companies.get(number) if number is not None else None
+        return self._present.company(record) if record else None
+
     def companies(self, _info, query: str | None = None, sortKey: str | None = None, **kw):
-        records = list(self._shop.companies.values())
-        if query:
-            needle = query.split(":", 1)[-1].strip("'\" ").lower()
-            records = [c for c in records if needle in c["name"].lower()]
-        return connection(((c["id"], lambda c=c: self._present.company(c)) for c in records), **kw)
+        def key(company: dict):
+            if sortKey == "UPDATED_AT":
+                return (company.get("updated_at") or "", company["id"])
+            return company["id"]
+
+        records = [c for c in self._shop.companies.values() if company_matches(c, query)]
+        return connection(((key(c), lambda c=c: self._present.company(c)) for c in records), **kw)
 
 
 def idempotency_key(info: GraphQLResolveInfo) -> str | None:

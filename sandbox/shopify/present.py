@@ -168,6 +168,26 @@ class Presenter:
                 "id": gid("CompanyLocation", loc["id"]),
                 "name": loc["name"],
                 "externalId": loc.get("external_id"),
+                "updatedAt": loc.get("updated_at"),
+                "shippingAddress": company_address(loc.get("shipping_address")),
+                "billingAddress": company_address(loc.get("billing_address")),
+            }
+
+        def company_address(address: dict | None) -> dict | None:
+            if not address:
+                return None
+            return {
+                "__typename": "CompanyAddress",
+                "id": gid("CompanyAddress", address["id"]),
+                "companyName": address.get("company_name") or record["name"],
+                "recipient": address.get("recipient"),
+                "address1": address.get("address1") or "",
+                "address2": address.get("address2"),
+                "city": address.get("city"),
+                "zip": address.get("zip"),
+                "countryCode": address.get("country_code") or "US",
+                "zoneCode": address.get("zone_code"),
+                "phone": address.get("phone"),
             }
 
         def contact(c: dict) -> dict:
@@ -184,6 +204,7 @@ class Presenter:
             "id": gid("Company", record["id"]),
             "name": record["name"],
             "externalId": record.get("external_id"),
+            "updatedAt": record.get("updated_at"),
             "mainContact": contact(main) if main else None,
             "locations": lambda **kw: connection(
                 ((loc["id"], lambda loc=loc: location(loc)) for loc in record["locations"]), **kw

@@ -235,26 +235,66 @@ class Store:
         shop: Shop,
         name: str,
         external_id: str | None = None,
-        locations: list[str] | None = None,
+        locations: list | None = None,
         contact_email: str | None = None,
     ) -> dict:
+        """A B2B company. A location is a name, or a dict with `name` and optional
+        `shipping_address` / `billing_address` (CompanyAddress fields in snake_case:
+        address1, address2, city, zip, country_code, zone_code, recipient, phone)."""
         company_id = self.new_id()
         contact_customer = self.add_customer(
             shop, contact_email or f"buyer{company_id}@example.com", "Buyer", name
         )
+        now = self.now()
         company = {
             "id": company_id,
             "name": name,
             "external_id": external_id,
+            "created_at": now,
+            "updated_at": now,
             "locations": [
-                {"id": self.new_id(), "name": loc, "external_id": None}
-                for loc in (locations or [f"{name} HQ"])
+                self._company_location(name, loc, now) for loc in (locations or [f"{name} HQ"])
             ],
             "contacts": [
                 {"id": self.new_id(), "customer_id": contact_customer["id"], "is_main": True}
             ],
         }
         shop.companies[company_id] = company
+        return company
+
+    def _company_location(self, company_name: str, loc, now: str) -> dict:
+        loc = {"name": loc} if isinstance(loc, str) else dict(loc)
+        out = {"id": self.new_id(), "name": loc["name"], "external_id": None, "updated_at": now}
+        for kind in ("shipping_address", "billing_address"):
+            address = loc.get(kind)
+            out[kind] = (
+                {"id": self.new_id(), "company_name": company_name, **address} if address else None
+            )
+        return out
+
+    def update_company_location(
+        self, shop: Shop, company_id: int, location_id: int, changes: dict
+    ) -> dict:
+        """Rename a location or change its addresses; bumps the location's and the
+        company's updatedAt (what the company search filters on)."""
+        company = shop.companies.get(int(company_id))
+        if company is None:
+            raise SandboxError(f"No company {company_id} in shop {shop.domain}", status=404)
+        location = next((x for x in company["locations"] if x["id"] == int(location_id)), None)
+        if location is None:
+            raise SandboxError(f"No location {location_id} in company {company_id}", status=404)
+        now = self.now()
+        if "name" in changes:
+            location["name"] = changes["name"]
+        for kind in ("shipping_address", "billing_address"):
+            if kind in changes:
+                address = changes[kind]
+                location[kind] = (
+                    {"id": self.new_id(), "company_name": company["name"], **address}
+                    if address
+                    else None
+                )
+        location["updated_at"] = company["updated_at"] = now
         return company
 
     # -- orders ---------------------------------------------------------------------------
@@ -275,6 +315,7 @@ class Store:
         email: str | None = None,
         customer_id: int | None = None,
         company_id: int | None = None,
+        location_id: int | None = None,
         tax: Any = "0",
         shipping: Any = "0",
         discount: Any = "0",
@@ -303,7 +344,8 @@ class Store:
             contact = record["contacts"][0]
             company = {
                 "company_id": record["id"],
-                "location_id": record["locations"][0]["id"],
+                # The location the order is for (the company's first one unless named).
+                "location_id": int(location_id or record["locations"][0]["id"]),
                 "contact_id": contact["id"],
             }
             customer_id = contact["customer_id"]
@@ -1149,5 +1191,24 @@ def order_matches(store: Store, order: dict, query: str | None) -> bool:
             if status == "closed" and not order["closed"]:
                 return False
         elif field == "financial_status" and store.financial_status(order).lower() != value.lower():
+            return False
+    return True
+
+
+def company_matches(company: dict, query: str | None) -> bool:
+    """Shopify's company search, the part the connector uses: `updated_at` / `created_at`
+    comparisons and `name` (a bare word searches the name too)."""
+    if not query:
+        return True
+    terms = _terms(query)
+    if not terms:
+        return query.strip("'\" ").lower() in company["name"].lower()
+    for field, op, raw in terms:
+        value = raw.strip("'\"")
+        if field in ("updated_at", "created_at"):
+            actual = company.get(field) or company.get("created_at")
+            if actual is None or not _compare(parse_time(actual), op, parse_time(value)):
+                return False
+        elif field == "name" and value.lower() not in company["name"].lower():
             return False
     return True

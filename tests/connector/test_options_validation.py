@@ -177,6 +177,7 @@ def test_api_create_connector_with_defaults(api_client, admin_user):
         "payout_to_netsuite",
         "order_edit_to_netsuite",
         "order_edit_to_shopify",
+        "company_to_netsuite",
     }
 
 
