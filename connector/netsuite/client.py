@@ -188,6 +188,19 @@ class NetSuiteClient:
                     out.append(exc)
         return out
 
+    def item_sku(self, internal_id: str) -> str | None:
+        """An item's SKU (`itemId`) by its internal id, whatever kind of sale item it is;
+        None when no such item exists."""
+        for record_type in ("inventoryItem", "nonInventorySaleItem", "kitItem", "assemblyItem"):
+            try:
+                item = self.get(record_type, internal_id)
+            except NetSuiteRecordError as exc:
+                if exc.retryable:
+                    raise
+                continue
+            return getattr(item, "itemId", None)
+        return None
+
     def find_item_by_sku(self, sku: str):
         """The inventory item whose ``itemId`` is this SKU, or None."""
         search = records.item_search_by_sku(sku)

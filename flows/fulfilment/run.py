@@ -178,7 +178,9 @@ class Fulfilments:
         wanted = mapping.match_lines(
             lines,
             order,
-            items.skus_for(self.job.connector, {li.item_id for li in lines}, self._item_sku),
+            items.skus_for(
+                self.job.connector, {li.item_id for li in lines}, self.netsuite.item_sku
+            ),
             {
                 ns: gids.gid("Location", shopify)
                 for ns, shopify in items.shopify_location_for(self.job.connector).items()
@@ -277,18 +279,6 @@ class Fulfilments:
             ):
                 others.add(legacy)
         return others
-
-    def _item_sku(self, item_id: str) -> str | None:
-        """An item's SKU (`itemId`) from NetSuite, for an item no binding names yet."""
-        for record_type in ("inventoryItem", "nonInventorySaleItem", "kitItem", "assemblyItem"):
-            try:
-                item = self.netsuite.get(record_type, item_id)
-            except NetSuiteRecordError as exc:
-                if exc.retryable:
-                    raise
-                continue
-            return getattr(item, "itemId", None)
-        return None
 
 
 def _payload(record) -> dict:

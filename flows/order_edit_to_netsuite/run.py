@@ -291,9 +291,25 @@ def apply_batch(job: Job, sync: Synchronizer, work: list[tuple[Transaction, dict
     except Exception as exc:  # NetSuite unavailable: every row retries
         return {txn.pk: exc for txn, _o in work}
     pending: list[Pending] = []
+    try:
+        # The batch's bundles and NetSuite items, read once for all its orders.
+        components = bundles.components_for(
+            job.connector,
+            {
+                (n.get("sku") or "").strip()
+                for _t, o in work
+                for n in edit_lines._nodes(o.get("lineItems"))
+            }
+            - {""},
+        )
+        item_ids = _item_ids(job, netsuite, _skus(job, work, components))
+    except RunLeaseLost:
+        raise
+    except Exception as exc:  # an item lookup NetSuite could not answer: every row retries
+        return {txn.pk: exc for txn, _o in work}
     for (txn, order), so in zip(work, sales_orders, strict=True):
         try:
-            decided = _decide(job, sync, txn, order, so, netsuite)
+            decided = _decide(job, sync, txn, order, so, components, item_ids)
         except RunLeaseLost:
             raise
         except Exception as exc:  # the row's outcome
@@ -376,6 +392,18 @@ def _wanted(job: Job, order: dict, absorbed, components=None) -> edit_lines.Want
     )
 
 
+def _skus(job: Job, work, components) -> set[str]:
+    """The SKUs the batch's sales orders need (a bundle's replaced by its components'); an
+    order that cannot be mapped is left to its own outcome in _decide."""
+    skus: set[str] = set()
+    for _txn, order in work:
+        try:
+            skus |= {line.sku for line in _wanted(job, order, (), components).lines}
+        except NeedsPerson:
+            continue
+    return skus
+
+
 def _item_ids(job: Job, netsuite, skus: set[str]) -> dict[str, str]:
     def lookup(sku: str) -> str | None:
         item = netsuite.find_item_by_sku(sku)
@@ -402,7 +430,7 @@ def _unposted_refunds(job: Job, order: dict) -> set[str]:
     return ids - posted
 
 
-def _decide(job: Job, sync: Synchronizer, txn: Transaction, order: dict, so, netsuite):
+def _decide(job: Job, sync, txn: Transaction, order: dict, so, components, item_ids):
     """What to do with one claimed edit: a Pending update, or the row's outcome."""
     order_id = gids.legacy_id(order["id"])
     name = order.get("name") or order_id
@@ -424,11 +452,9 @@ def _decide(job: Job, sync: Synchronizer, txn: Transaction, order: dict, so, net
     absorbed = set(payload.get("absorbed_refunds") or ())
     if lock is None:
         absorbed |= _unposted_refunds(job, order)
-    wanted = _wanted(job, order, absorbed)
+    wanted = _wanted(job, order, absorbed, components)
     version = wanted.version()
-    wanted = edit_lines.with_items(
-        wanted, _item_ids(job, netsuite, {line.sku for line in wanted.lines})
-    )
+    wanted = edit_lines.with_items(wanted, item_ids)
     plan = edit_lines.plan(wanted, held, charges=charges)
     payload.update(
         {

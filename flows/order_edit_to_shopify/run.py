@@ -34,7 +34,6 @@ from datetime import UTC, datetime, timedelta
 
 from connector import bindings, external_ids, gids, items
 from connector.netsuite import records
-from connector.netsuite.errors import NetSuiteRecordError
 from flows import bundles
 from flows.charges import ChargeItems
 from flows.context import SKIPPED, Job, RunLeaseLost
@@ -238,20 +237,10 @@ class ReverseEdits:
             for line in held.item_lines
             if not line.key and line.quantity > 0 and line.item_id not in charges
         }
-        skus = items.skus_for(self.job.connector, unkeyed, self._item_sku) if unkeyed else {}
+        skus = (
+            items.skus_for(self.job.connector, unkeyed, self.netsuite.item_sku) if unkeyed else {}
+        )
         return mapping.plan(held, wanted, order, charges=self.charges, skus=skus)
-
-    def _item_sku(self, item_id: str) -> str | None:
-        """An item's SKU (`itemId`) from NetSuite, for an item no binding names yet."""
-        for record_type in ("inventoryItem", "nonInventorySaleItem", "kitItem", "assemblyItem"):
-            try:
-                item = self.netsuite.get(record_type, item_id)
-            except NetSuiteRecordError as exc:
-                if exc.retryable:
-                    raise
-                continue
-            return getattr(item, "itemId", None)
-        return None
 
     # -- apply ----------------------------------------------------------------------------------
     def apply(self, so, txn: Transaction) -> Written:

@@ -232,14 +232,18 @@ class Operations:
                 del self.store.records[rec.internal_id]
                 raise
         else:
-            before = copy.deepcopy(rec.fields)
-            try:
-                self._apply_fields(rec, el, headers)
-            except _RecordError:
-                rec.fields = before
-                raise
-            self.account.on_save(rec)
+            self._change(rec, el, headers)
         return rec
+
+    def _change(self, rec: Record, el: etree._Element, headers) -> None:
+        """Apply an update to a stored record: all of it, or nothing (as NetSuite does)."""
+        before = copy.deepcopy(rec.fields)
+        try:
+            self._apply_fields(rec, el, headers)
+        except _RecordError:
+            rec.fields = before
+            raise
+        self.account.on_save(rec)
 
     def _lookup(self, ref_el: etree._Element) -> Record:
         type_name = soap.TYPE_BY_RECORD_TYPE.get(ref_el.get("type") or "")
@@ -343,13 +347,7 @@ class Operations:
                 f"Invalid {soap.RECORD_TYPES[type_name][1]} reference key "
                 f"{el.get('internalId') or el.get('externalId')}.",
             )
-        before = copy.deepcopy(rec.fields)
-        try:
-            self._apply_fields(rec, el, headers)
-        except _RecordError:
-            rec.fields = before
-            raise
-        self.account.on_save(rec)
+        self._change(rec, el, headers)
         return rec
 
     def _read_response(self, parent, ref_el):
