@@ -15,6 +15,7 @@ from .models import (
     ConnectorOptions,
     ItemBinding,
     LocationMapping,
+    PriceLevelMapping,
 )
 from .permissions import can_manage_connectors
 
@@ -85,6 +86,13 @@ class ItemBindingAdmin(admin.ModelAdmin):
 @admin.register(LocationMapping)
 class LocationMappingAdmin(admin.ModelAdmin):
     list_display = ("netsuite_location_id", "shopify_location_id", "connector", "updated_at")
+    list_filter = ("connector",)
+    list_select_related = ("connector",)
+
+
+@admin.register(PriceLevelMapping)
+class PriceLevelMappingAdmin(admin.ModelAdmin):
+    list_display = ("netsuite_price_level_id", "shopify_price_list_id", "connector", "updated_at")
     list_filter = ("connector",)
     list_select_related = ("connector",)
 

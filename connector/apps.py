@@ -33,6 +33,7 @@ class ConnectorConfig(AppConfig):
             ConnectorOptions,
             ItemBinding,
             LocationMapping,
+            PriceLevelMapping,
         )
 
         auditlog.register(
@@ -44,6 +45,7 @@ class ConnectorConfig(AppConfig):
         auditlog.register(ConnectorOptions, exclude_fields=["updated_at"])
         auditlog.register(ItemBinding, exclude_fields=["updated_at"])
         auditlog.register(LocationMapping, exclude_fields=["updated_at"])
+        auditlog.register(PriceLevelMapping, exclude_fields=["updated_at"])
         auditlog.register(BundleComponent, exclude_fields=["updated_at"])
         # The webhook URL is a secret: the log says "changed", never any part of it.
         auditlog.register(

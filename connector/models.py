@@ -343,6 +343,60 @@ class ConnectorOptions(models.Model):
         "corrections): an other-deposit line of each deposit.",
     )
 
+    # Settings › Products (flows/product_to_shopify)
+    product_price_level_id = models.CharField(
+        "Price level of the Shopify price (NetSuite internal id)",
+        max_length=20,
+        default="1",
+        validators=[validate_internal_id],
+        help_text="The NetSuite price level each variant's price is copied from (1 is NetSuite's "
+        "Base Price).",
+    )
+    product_compare_at_price_level_id = models.CharField(
+        "Price level of the compare-at price (NetSuite internal id)",
+        max_length=20,
+        blank=True,
+        validators=[validate_internal_id],
+        help_text="Empty: the panel leaves compare-at prices empty (unless Shopify keeps them).",
+    )
+    shopify_keeps_title = models.BooleanField(
+        "Shopify keeps product titles",
+        default=False,
+        help_text="Titles are set when a product is created, then left to the merchant.",
+    )
+    shopify_keeps_description = models.BooleanField(
+        "Shopify keeps product descriptions",
+        default=False,
+        help_text="Descriptions are set when a product is created, then left to the merchant.",
+    )
+    shopify_keeps_status = models.BooleanField(
+        "Shopify keeps product status",
+        default=False,
+        help_text="Otherwise an item made inactive in NetSuite is archived in Shopify.",
+    )
+    shopify_keeps_barcode = models.BooleanField(
+        "Shopify keeps barcodes",
+        default=False,
+        help_text="Otherwise each variant's barcode is the NetSuite item's UPC code.",
+    )
+    shopify_keeps_weight = models.BooleanField(
+        "Shopify keeps weights",
+        default=False,
+        help_text="Otherwise each variant's weight is the NetSuite item's weight.",
+    )
+    shopify_keeps_compare_at_price = models.BooleanField(
+        "Shopify keeps compare-at prices",
+        default=False,
+        help_text="Compare-at prices are then never written, even with a price level set.",
+    )
+    product_bulk_threshold = models.PositiveIntegerField(
+        "Bulk operation above (products)",
+        default=500,
+        validators=[MinValueValidator(1), MaxValueValidator(1_000_000)],
+        help_text="A run that updates more products than this sends them as one Shopify bulk "
+        "operation (outside the API's rate limit) instead of one call each.",
+    )
+
     # Settings › B2B
     b2b_sync_enabled = models.BooleanField(
         "Sync B2B orders",
@@ -505,6 +559,43 @@ class LocationMapping(models.Model):
 
     def __str__(self) -> str:
         return f"NetSuite location {self.netsuite_location_id} → Shopify {self.shopify_location_id}"
+
+    def get_additional_data(self) -> dict:
+        return {"connector_id": self.connector_id, "connector": str(self.connector)}
+
+
+class PriceLevelMapping(models.Model):
+    """A NetSuite price level and the Shopify B2B catalog price list its prices go to, as
+    fixed prices per variant (flows/product_to_shopify)."""
+
+    connector = models.ForeignKey(
+        Connector, on_delete=models.CASCADE, related_name="price_level_mappings"
+    )
+    netsuite_price_level_id = models.CharField(
+        "NetSuite price level (internal id)", max_length=20, validators=[validate_internal_id]
+    )
+    shopify_price_list_id = models.CharField(
+        "Shopify price list id",
+        max_length=30,
+        validators=[validate_shopify_legacy_id],
+        help_text="Legacy (numeric) id of the B2B catalog's price list. Its currency is the "
+        "currency the price level's prices are in.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["connector", "shopify_price_list_id"], name="price_level_mapping_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"NetSuite price level {self.netsuite_price_level_id} → Shopify price list "
+            f"{self.shopify_price_list_id}"
+        )
 
     def get_additional_data(self) -> dict:
         return {"connector_id": self.connector_id, "connector": str(self.connector)}

@@ -16,6 +16,7 @@ from . import (
     order_import,
     payment_to_shopify,
     payout_to_netsuite,
+    product_to_shopify,
     refunds,
     shopify_cancellation,
 )
@@ -33,6 +34,7 @@ FLOWS: dict[str, Flow] = {
         refunds.TO_NETSUITE,
         fulfilment.FLOW,
         inventory.FLOW,
+        product_to_shopify.FLOW,
         payment_to_shopify.FLOW,
         payout_to_netsuite.FLOW,
         company_to_netsuite.FLOW,

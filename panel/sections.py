@@ -72,6 +72,25 @@ SECTIONS: dict[str, Section] = {
             "are copied to the mapped Shopify locations.",
         ),
         Section(
+            "products",
+            "Products",
+            "NetSuite items become Shopify products (matrix items: one product with "
+            "variants). NetSuite's prices and SKUs always win; the fields ticked below stay "
+            "as the merchant sets them in Shopify. Price levels go to B2B price lists as "
+            "mapped in the admin (Price level mappings).",
+            option_fields=(
+                "product_price_level_id",
+                "product_compare_at_price_level_id",
+                "shopify_keeps_title",
+                "shopify_keeps_description",
+                "shopify_keeps_status",
+                "shopify_keeps_barcode",
+                "shopify_keeps_weight",
+                "shopify_keeps_compare_at_price",
+                "product_bulk_threshold",
+            ),
+        ),
+        Section(
             "refunds",
             "Refunds",
             "Refunds sync in one direction only.",

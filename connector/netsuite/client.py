@@ -23,7 +23,7 @@ from lxml import etree
 from zeep.exceptions import Fault
 from zeep.exceptions import TransportError as ZeepTransportError
 
-from . import inventory, records, wsdl
+from . import catalogue, inventory, records, wsdl
 from .budget import Priority
 from .errors import (
     NetSuiteError,
@@ -227,6 +227,46 @@ class NetSuiteClient:
             pageIndex=page_index,
             _raw=inventory.parse_page,
         )
+
+    def item_catalogue(self, modified_since=None, page_size: int = 1000):
+        """The first page of inventory items (modified at or after ``modified_since``) as
+        products: ``catalogue.ItemProduct``s with prices, matrix options and the fields a
+        Shopify product is made of (the same search as ``item_stock``, read another way)."""
+        search = records.item_stock_search(modified_since)
+        prefs = self._msg("SearchPreferences")(
+            bodyFieldsOnly=False, returnSearchColumns=False, pageSize=page_size
+        )
+        return self._call(
+            "search", searchRecord=search, _search_prefs=prefs, _raw=catalogue.parse_page
+        )
+
+    def item_catalogue_page(self, search_id: str, page_index: int):
+        return self._call(
+            "searchMoreWithId",
+            searchId=search_id,
+            pageIndex=page_index,
+            _raw=catalogue.parse_page,
+        )
+
+    def items_by_id(self, internal_ids: Iterable[str], page_size: int = 1000) -> list:
+        """Inventory items by internal id, as ``catalogue.ItemProduct``s (the matrix parents
+        of changed children, which a delta does not bring)."""
+        ids = sorted({str(i) for i in internal_ids if i})
+        if not ids:
+            return []
+        prefs = self._msg("SearchPreferences")(
+            bodyFieldsOnly=False, returnSearchColumns=False, pageSize=page_size
+        )
+        page = self._call(
+            "search",
+            searchRecord=records.items_by_id_search(ids),
+            _search_prefs=prefs,
+            _raw=catalogue.parse_page,
+        )
+        found = list(page.items)
+        for index in range(2, page.total_pages + 1):
+            found.extend(self.item_catalogue_page(page.search_id, index).items)
+        return found
 
     def add(self, record) -> Ref:
         """Create a record (used for initialized refunds); safe to retry when it has an

@@ -38,7 +38,7 @@ class ItemStock:
 
 @dataclass
 class ItemPage:
-    items: list[ItemStock]
+    items: list  # ItemStock here; catalogue.ItemProduct for the product sync
     search_id: str | None
     total_pages: int
     page_index: int

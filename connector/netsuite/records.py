@@ -207,6 +207,16 @@ def item_stock_search(modified_since=None):
     return factory("common").ItemSearchBasic(**criteria)
 
 
+def items_by_id_search(internal_ids: Iterable[str]):
+    """Inventory items by internal id (``internalId`` anyOf)."""
+    core = factory("core")
+    return factory("common").ItemSearchBasic(
+        internalId=core.SearchMultiSelectField(
+            operator="anyOf", searchValue=[ref(str(i)) for i in internal_ids]
+        )
+    )
+
+
 def created_from_search(internal_ids: Iterable[str], record_types: Iterable[str] = ()):
     """A basic transaction search for records created from others, e.g. the cash refunds and
     credit memos created from a cash sale (``record_types`` as RecordType values)."""

@@ -427,10 +427,19 @@ class Operations:
         return self._search_page("searchResponse", search_id, 1)
 
     def _item_search(self, search, page_size):
-        """Items by SKU: ``itemId`` with operator ``is`` (exact) or ``anyOf``-like lists are
-        not simulated; no criterion returns every item."""
+        """Items by SKU (``itemId`` with operator ``is``: exact) and/or by ``internalId``
+        (anyOf), modified in a window (``lastModifiedDate``); no criterion returns every
+        item."""
         criterion = next((c for c in search if etree.QName(c).localname == "itemId"), None)
         items = sorted(self.store.items(), key=lambda r: r.seq)
+        by_id = next((c for c in search if etree.QName(c).localname == "internalId"), None)
+        if by_id is not None:
+            if (by_id.get("operator") or "anyOf") != "anyOf":
+                raise SoapFault(
+                    None, None, "The sandbox simulates internalId anyOf only.", "soapenv:Client"
+                )
+            wanted = {v.get("internalId") for v in by_id.iter(q(CORE, "searchValue"))}
+            items = [r for r in items if r.internal_id in wanted]
         if criterion is not None:
             operator = criterion.get("operator") or "is"
             value = criterion.findtext(q(CORE, "searchValue")) or ""

@@ -171,6 +171,7 @@ def test_api_create_connector_with_defaults(api_client, admin_user):
         "shopify_cancellation_to_netsuite",
         "fulfilment_to_shopify",
         "inventory_to_shopify",
+        "product_to_shopify",
         "refund_to_shopify",
         "refund_to_netsuite",
         "payment_to_shopify",
