@@ -7,7 +7,7 @@ PORT ?= 8000
 export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: run test lint fmt check install clean audit bench-transactions bench-flows bench-inventory \
-	bench-reconcile bench-latency bench-edits
+	bench-reconcile bench-latency bench-edits bench-products
 
 # The virtual environment is rebuilt only when the dependency list changes.
 $(VENV)/.installed: pyproject.toml constraints.txt
@@ -80,3 +80,8 @@ bench-latency: install
 ## seconds (orders/edited webhooks), idle and while inventory resyncs fill the NetSuite budget
 bench-edits: install
 	$(PY) -m bench.edits
+
+## make bench-products [N=5000]: the product sync, N changed matrix items x 2 variants into a
+## Standard-plan Shopify (100 points/s), direct and bulk (not in the tests)
+bench-products: install
+	$(PY) -m bench.products $(if $(N),--products $(N))

@@ -403,6 +403,12 @@ class ConnectorOptions(models.Model):
         default=False,
         help_text="Companies become NetSuite customers, their locations sub-customers.",
     )
+    b2b_only = models.BooleanField(
+        "Sync B2B orders only",
+        default=False,
+        help_text="Orders placed without a B2B company (B2C) are skipped by the order import, "
+        "for stores whose B2C orders reach NetSuite another way. Needs “Sync B2B orders”.",
+    )
     b2b_sync_window_days = models.SmallIntegerField(
         "B2B order sync window (days)",
         default=90,
@@ -432,6 +438,14 @@ class ConnectorOptions(models.Model):
 
     def __str__(self) -> str:
         return f"Options of {self.connector}"
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        if self.b2b_only and not self.b2b_sync_enabled:
+            raise ValidationError(
+                {"b2b_only": "Switch on “Sync B2B orders” too: B2B-only means B2B orders only."}
+            )
 
     def get_additional_data(self) -> dict:
         return {"connector_id": self.connector_id, "connector": str(self.connector)}

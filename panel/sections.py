@@ -128,7 +128,7 @@ SECTIONS: dict[str, Section] = {
             "b2b",
             "B2B",
             "Shopify B2B companies and their orders.",
-            option_fields=("b2b_sync_enabled", "b2b_sync_window_days"),
+            option_fields=("b2b_sync_enabled", "b2b_only", "b2b_sync_window_days"),
         ),
     ]
 }

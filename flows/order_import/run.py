@@ -207,6 +207,11 @@ class OrderImporter:
                     status=Status.CANCELED,
                 )
                 continue
+            if self.job.options.b2b_only and not mapping.is_b2b(order):
+                results[txn.pk] = Skip(
+                    "A B2C order: this connector syncs B2B orders only (Settings › B2B)."
+                )
+                continue
             try:
                 plans[oid] = mapping.customers_for_order(
                     order, b2b_sync=self.job.options.b2b_sync_enabled

@@ -580,18 +580,22 @@ class Products:
 
     # -- bindings and records ----------------------------------------------------------------------
     def _bind(self, pairs) -> None:
-        """Bindings written or found: (kind, shopify id, netsuite id[, marker])."""
+        """Bindings written or found, (kind, shopify id, netsuite id[, marker]): a few queries
+        a kind, whatever their number."""
+        by_kind: dict[str, tuple[dict[str, str], dict[str, str]]] = {}
         for entry in pairs:
-            kind, shopify_id, netsuite_id = entry[0], entry[1], entry[2]
-            marker = entry[3] if len(entry) > 3 else ""
-            bindings.bind(
+            kind, shopify_id, netsuite_id = entry[0], str(entry[1]), str(entry[2])
+            ids, markers = by_kind.setdefault(kind, ({}, {}))
+            ids[shopify_id] = netsuite_id
+            markers[shopify_id] = entry[3] if len(entry) > 3 else ""
+        for kind, (ids, markers) in by_kind.items():
+            bindings.bind_many(
                 self.connector,
                 kind,
-                shopify_id=shopify_id,
-                netsuite_id=netsuite_id,
-                netsuite_type="inventoryItem" if netsuite_id else "",
+                ids,
+                netsuite_type="" if kind.startswith("price:") else "inventoryItem",
                 origin=Binding.Origin.NETSUITE,
-                marker=marker,
+                markers=markers,
             )
 
     def _fail_product(self, product: Product, results: dict, error: BaseException) -> None:

@@ -154,6 +154,28 @@ def test_b2b_order_makes_company_parent_and_location_sub_customer(
     assert children[0]["internalId"] in str(so["fields"]["entity"])
 
 
+def test_b2b_only_skips_b2c_orders_and_imports_b2b_ones(wired, shopify_sandbox, netsuite_sandbox):
+    from django.core.exceptions import ValidationError
+
+    netsuite_sandbox.control.items("SKU-1")
+    # B2B-only without B2B sync is refused with a reason, and changes nothing.
+    with pytest.raises(ValidationError, match="Sync B2B orders"):
+        set_options(wired, b2b_only=True)
+    set_options(wired, b2b_sync_enabled=True, b2b_only=True)
+    company = shopify_sandbox.control.create_company(name="Acme", locations=["HQ"])
+    b2b = shopify_sandbox.control.create_order(
+        lines=[{"sku": "SKU-1", "quantity": 1}], b2b=True, company_id=company["id"]
+    )
+    b2c = shopify_sandbox.control.create_order(lines=[{"sku": "SKU-1", "quantity": 1}])
+    run = run_flow(wired, "order_import")
+    assert (run.posted, run.failed) == (1, 0), run.error
+    assert _order_txn(b2b["id"]).status == Status.ORDER_POSTED
+    skipped = _order_txn(b2c["id"])
+    assert skipped.status == Status.SKIPPED
+    assert "B2B orders only" in skipped.events.last().message
+    assert len(netsuite_sandbox.control.records("salesOrder")) == 1
+
+
 @pytest.mark.postgres
 def test_a_worker_killed_midway_loses_nothing_and_writes_nothing_twice(
     wired, shopify_sandbox, netsuite_sandbox
