@@ -354,11 +354,28 @@ class ShopifyClient:
         locations (addresses included) and contacts. A location's change bumps its company's
         updatedAt, so the company search finds it."""
         query = f"updated_at:>='{_iso(updated_since)}'" if updated_since is not None else None
-        yield from self.iter_pages("companies", "companies", query, page_size)
+        for company in self.iter_pages("companies", "companies", query, page_size):
+            yield self._all_locations(company)
 
     def get_company(self, company_gid: str) -> dict[str, Any] | None:
         """One company in `iter_companies`' shape, or None if Shopify has no such company."""
-        return self.execute("company", {"id": company_gid})["company"]
+        company = self.execute("company", {"id": company_gid})["company"]
+        return self._all_locations(company) if company else None
+
+    def _all_locations(self, company: dict[str, Any], page_size: int = 100) -> dict[str, Any]:
+        """The company with every location: those past the first page read page by page."""
+        locations = company.get("locations") or {}
+        page_info = locations.get("pageInfo") or {}
+        while page_info.get("hasNextPage"):
+            data = self.execute(
+                "companyLocations",
+                {"id": company["id"], "first": page_size, "after": page_info["endCursor"]},
+            )
+            more = ((data.get("company") or {}).get("locations")) or {}
+            locations["nodes"] = [*locations.get("nodes", []), *more.get("nodes", [])]
+            page_info = more.get("pageInfo") or {}
+        locations["pageInfo"] = {"hasNextPage": False, "endCursor": page_info.get("endCursor")}
+        return company
 
     def get_order(self, order_gid: str) -> dict[str, Any] | None:
         return self.execute("order", {"id": order_gid})["order"]

@@ -78,6 +78,20 @@ def test_company_with_two_locations_becomes_parent_and_two_sub_customers(
     assert bound.netsuite_id == depot["internalId"]
 
 
+def test_a_company_with_more_locations_than_a_page_has_them_all(
+    wired, shopify_sandbox, netsuite_sandbox
+):
+    set_options(wired, b2b_sync_enabled=True)
+    names = [f"Store {n:02d}" for n in range(30)]  # the company page reads 25 locations
+    company = shopify_sandbox.control.create_company(name="Chain", locations=names)
+    run = run_flow(wired, "company_to_netsuite")
+    assert run.status == RunStatus.SUCCEEDED, run.error
+    customers = _customers(netsuite_sandbox)
+    assert len(customers) == 31
+    for location in company["locations"]:
+        assert external_ids.company_location(location["id"]) in customers
+
+
 def test_a_rerun_writes_nothing_twice(wired, shopify_sandbox, netsuite_sandbox):
     set_options(wired, b2b_sync_enabled=True)
     _company(shopify_sandbox)
