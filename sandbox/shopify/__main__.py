@@ -28,6 +28,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--latency-ms", type=float, default=0)
     parser.add_argument("--error-rate", type=float, default=0.0)
     parser.add_argument("--throttle-rate", type=float, default=0.0)
+    parser.add_argument(
+        "--bulk-rows-per-second",
+        type=float,
+        default=200.0,
+        help="pace of bulk mutation operations (0: run each inline when it is created)",
+    )
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO)
@@ -45,6 +51,7 @@ def main(argv: list[str] | None = None) -> None:
         latency_ms=args.latency_ms,
         error_rate=args.error_rate,
         throttle_rate=args.throttle_rate,
+        bulk_rows_per_second=args.bulk_rows_per_second,
     )
     sandbox.start()
     print(f"Shopify sandbox on {sandbox.url} (shop {args.shop_domain})", flush=True)

@@ -9,7 +9,14 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from sandbox.shopify import fulfilment, inventory, payments, webhook_delivery
+from sandbox.shopify import (
+    fulfilment,
+    inventory,
+    payments,
+    price_lists,
+    products,
+    webhook_delivery,
+)
 from sandbox.shopify.schema import SUPPORTED_VERSIONS
 from sandbox.shopify.store import SandboxError, Shop, Store, gid, mailing_address, money
 
@@ -123,6 +130,34 @@ def _route(sandbox, store: Store, method, path, query, body):
             _shop(store, query, body), int(match[1]), int(match[2]), body
         )
         return 200, {**company, "admin_graphql_api_id": gid("Company", company["id"])}
+    if path == "/_control/products" and method == "GET":
+        shop = _shop(store, query, body)
+        return 200, {"products": [products.product_state(shop, p) for p in shop.products.values()]}
+    if path == "/_control/products" and method == "POST" and "products" in body:
+        made = products.seed_products(store, _shop(store, query, body), body["products"])
+        return 201, {"products": made}
+    if path == "/_control/price_lists":
+        shop = _shop(store, query, body)
+        if method == "POST":
+            record = price_lists.create_price_list(store, shop, body)
+            return 201, price_lists.price_list_state(record)
+        return 200, {
+            "price_lists": [price_lists.price_list_state(pl) for pl in shop.price_lists.values()]
+        }
+    if path == "/_control/bulk":
+        if method == "POST":
+            try:
+                sandbox.bulk.configure(
+                    rows_per_second=body.get("rows_per_second"),
+                    **({"fail_after": body["fail_after"]} if "fail_after" in body else {}),
+                )
+            except ValueError as exc:
+                raise SandboxError(str(exc)) from None
+        shop = _shop(store, query, body)
+        return 200, {
+            **sandbox.bulk.settings(),
+            "operations": list(shop.bulk_operations.values()),
+        }
     if path == "/_control/products" and method == "POST":
         variant = store.variant_for_sku(
             _shop(store, query, body), body["sku"], body.get("price"), body.get("title")

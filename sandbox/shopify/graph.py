@@ -17,7 +17,7 @@ from graphql import (
     value_from_ast_untyped,
 )
 
-from sandbox.shopify import fulfilment, inventory, payments
+from sandbox.shopify import bulk, fulfilment, inventory, payments, price_lists, products
 from sandbox.shopify.present import Presenter, connection
 from sandbox.shopify.store import (
     Shop,
@@ -48,8 +48,11 @@ def run(
     variables: dict[str, Any] | None,
     operation_name: str | None,
     is_mutation: bool,
+    bulk: bool = False,
 ) -> ExecutionResult:
-    root = MutationRoot(store, shop) if is_mutation else QueryRoot(store, shop)
+    """Execute a validated document. `bulk`: a line of a bulk operation (not logged as a
+    client's mutation)."""
+    root = (MutationRoot if is_mutation else QueryRoot)(store, shop, schema, bulk)
     return execute(
         schema,
         document,
@@ -62,9 +65,11 @@ def run(
 
 
 class _Root:
-    def __init__(self, store: Store, shop: Shop) -> None:
+    def __init__(self, store: Store, shop: Shop, schema=None, bulk: bool = False) -> None:
         self._store = store
         self._shop = shop
+        self._schema = schema
+        self._bulk = bulk
         self._present = Presenter(store, shop)
 
     def __getattr__(self, name: str):
@@ -147,6 +152,87 @@ class QueryRoot(_Root):
         records = [c for c in self._shop.companies.values() if company_matches(c, query)]
         return connection(((key(c), lambda c=c: self._present.company(c)) for c in records), **kw)
 
+    # Products (sandbox/shopify/products.py), sorted by id: Shopify's default sort key.
+    def productVariants(self, _info, query: str | None = None, **kw):
+        groups = products.parse_search(query, products.VARIANT_FIELDS, "productVariants")
+        _drop(kw, "sortKey", "savedSearchId")
+        shop = self._shop
+        return connection(
+            (
+                (v["id"], lambda v=v: self._present.product_variant(v))
+                for v in shop.variants.values()
+                if products.variant_matches(shop, v, groups)
+            ),
+            **kw,
+        )
+
+    def productVariant(self, _info, id: str):
+        number = gid_number(id, "ProductVariant")
+        record = self._shop.variants.get(number) if number is not None else None
+        return self._present.product_variant(record) if record else None
+
+    def product(self, _info, id: str):
+        record = products.find_product(self._shop, id)
+        return self._present.product(record) if record else None
+
+    def products(self, _info, query: str | None = None, **kw):
+        groups = products.parse_search(query, products.PRODUCT_FIELDS, "products")
+        _drop(kw, "sortKey", "savedSearchId")
+        shop = self._shop
+        return connection(
+            (
+                (p["id"], lambda p=p: self._present.product(p))
+                for p in shop.products.values()
+                if products.product_matches(shop, p, groups)
+            ),
+            **kw,
+        )
+
+    def priceList(self, _info, id: str):
+        record = price_lists.find(self._shop, id)
+        return self._present.price_list(record) if record else None
+
+    def priceLists(self, _info, **kw):
+        _drop(kw, "sortKey")
+        return connection(
+            (
+                (pl["id"], lambda pl=pl: self._present.price_list(pl))
+                for pl in self._shop.price_lists.values()
+            ),
+            **kw,
+        )
+
+    def catalogs(self, _info, type: str | None = None, query: str | None = None, **kw):
+        """Company location catalogs (the only kind the sandbox has)."""
+        if query:
+            raise GraphQLError(
+                "The sandbox does not simulate catalog searches.",
+                extensions={"code": "NOT_SIMULATED"},
+            )
+        _drop(kw, "sortKey")
+        wanted = type in (None, "COMPANY_LOCATION")
+        return connection(
+            (
+                (pl["catalog"]["id"], lambda pl=pl: self._present.catalog(pl))
+                for pl in self._shop.price_lists.values()
+                if wanted
+            ),
+            **kw,
+        )
+
+    def bulkOperation(self, _info, id: str):
+        record = bulk.find(self._shop, id)
+        return self._present.bulk_operation(record) if record else None
+
+    def currentBulkOperation(self, _info, type: str = "QUERY"):
+        record = bulk.current(self._shop, type)
+        return self._present.bulk_operation(record) if record else None
+
+
+def _drop(kw: dict, *names: str) -> None:
+    for name in names:
+        kw.pop(name, None)
+
 
 def idempotency_key(info: GraphQLResolveInfo) -> str | None:
     for directive in info.field_nodes[0].directives or ():
@@ -206,6 +292,8 @@ class MutationRoot(_Root):
         return outcome
 
     def _log(self, name, key, replayed, variables) -> None:
+        if self._bulk:
+            return  # a bulk operation's lines are not the client's calls
         self._shop.mutation_log.append(
             {
                 "mutation": name,
@@ -485,3 +573,114 @@ class MutationRoot(_Root):
                 "format": created["format"],
             }
         return {"webhookSubscription": node, "userErrors": outcome["errors"]}
+
+    # Products, price lists and bulk operations: none of these take an idempotency key
+    # (Shopify offers none for them), so a resend writes again.
+
+    def productSet(self, info, input, identifier=None, synchronous=True):
+        if synchronous is False and not self._bulk:
+            raise GraphQLError(
+                "The sandbox simulates productSet(synchronous: true) only.",
+                extensions={"code": "NOT_SIMULATED"},
+            )
+        self._log("productSet", None, False, info.variable_values)
+        product, errors = products.product_set(self._store, self._shop, input, identifier)
+        return {
+            "product": self._present.product(product) if product else None,
+            "productSetOperation": None,
+            "userErrors": errors,
+        }
+
+    def productCreate(self, info, product=None, input=None, media=None):
+        if product is None:
+            raise GraphQLError(
+                "The sandbox simulates productCreate(product:) only (input: is deprecated).",
+                extensions={"code": "NOT_SIMULATED"},
+            )
+        self._log("productCreate", None, False, info.variable_values)
+        record, errors = products.product_create(self._store, self._shop, product)
+        return {
+            "product": self._present.product(record) if record else None,
+            "shop": self._present.shop_node(),
+            "userErrors": errors,
+        }
+
+    def productUpdate(self, info, product=None, input=None, identifier=None, media=None):
+        if product is None:
+            raise GraphQLError(
+                "The sandbox simulates productUpdate(product:) only (input: is deprecated).",
+                extensions={"code": "NOT_SIMULATED"},
+            )
+        self._log("productUpdate", None, False, info.variable_values)
+        record, errors = products.product_update(self._store, self._shop, product, identifier)
+        return {"product": self._present.product(record) if record else None, "userErrors": errors}
+
+    def productVariantsBulkUpdate(
+        self, info, productId, variants, allowPartialUpdates=False, media=None
+    ):
+        self._log("productVariantsBulkUpdate", None, False, info.variable_values)
+        record, updated, errors = products.variants_bulk_update(
+            self._store, self._shop, productId, variants, bool(allowPartialUpdates)
+        )
+        return {
+            "product": self._present.product(record) if record else None,
+            "productVariants": [self._present.product_variant(v) for v in updated]
+            if record
+            else None,
+            "userErrors": errors,
+        }
+
+    def productVariantsBulkCreate(self, info, productId, variants, strategy=None, media=None):
+        self._log("productVariantsBulkCreate", None, False, info.variable_values)
+        record, created, errors = products.variants_bulk_create(
+            self._store, self._shop, productId, variants, strategy
+        )
+        return {
+            "product": self._present.product(record) if record else None,
+            "productVariants": [self._present.product_variant(v) for v in created]
+            if record
+            else None,
+            "userErrors": errors,
+        }
+
+    def priceListFixedPricesAdd(self, info, priceListId, prices):
+        self._log("priceListFixedPricesAdd", None, False, info.variable_values)
+        written, errors = price_lists.fixed_prices_add(self._shop, priceListId, prices)
+        record = price_lists.find(self._shop, priceListId)
+        nodes = None
+        if written is not None:
+            nodes = [self._present.price_list_price(record, v) for v in written]
+        return {"prices": nodes, "userErrors": errors}
+
+    def stagedUploadsCreate(self, info, input):
+        self._log("stagedUploadsCreate", None, False, info.variable_values)
+        targets, errors = bulk.staged_uploads_create(
+            self._store, self._shop, input, self._store.base_url
+        )
+        return {
+            "stagedTargets": [self._present.staged_target(t) for t in targets],
+            "userErrors": errors,
+        }
+
+    def bulkOperationRunMutation(
+        self, info, mutation, stagedUploadPath, clientIdentifier=None, groupObjects=None
+    ):
+        if self._bulk:
+            raise GraphQLError("A bulk operation cannot start bulk operations.")
+        self._log("bulkOperationRunMutation", None, False, info.variable_values)
+        operation, errors = bulk.run_mutation(
+            self._store, self._shop, self._schema, mutation, stagedUploadPath, clientIdentifier
+        )
+        # The answer shows the operation as created; the runner starts after the request.
+        return {
+            "bulkOperation": self._present.bulk_operation(dict(operation)) if operation else None,
+            "userErrors": errors,
+        }
+
+    def bulkOperationCancel(self, info, id):
+        self._log("bulkOperationCancel", None, False, info.variable_values)
+        operation, errors = bulk.cancel(self._shop, id)
+        return {
+            "bulkOperation": self._present.bulk_operation(operation) if operation else None,
+            "userErrors": errors,
+        }

@@ -17,6 +17,7 @@ from typing import Any
 from graphql import GraphQLError
 
 from sandbox.shopify.present import connection
+from sandbox.shopify.products import DEFAULT_OPTION, DEFAULT_VALUE, new_product, new_variant
 from sandbox.shopify.store import SandboxError, Shop, Store, gid, gid_number
 
 QUANTITY_NAMES = ("available", "on_hand")
@@ -181,15 +182,22 @@ def add_items(store: Store, shop: Shop, items: list[dict]) -> list[dict]:
         sku = spec["sku"]
         variant = by_sku.get(sku)
         if variant is None:
-            variant_id, item_id = store.new_id(), store.new_id()
-            variant = {
-                "id": variant_id,
-                "sku": sku,
-                "title": spec.get("title") or sku,
-                "price": str(spec.get("price") or "10.00"),
-                "inventory_item_id": item_id,
-            }
-            shop.variants[variant_id] = variant
+            # Each SKU is its own one-variant product, as variant_for_sku makes them.
+            product = new_product(
+                store,
+                shop,
+                spec.get("title") or sku,
+                options=[{"name": DEFAULT_OPTION, "values": [DEFAULT_VALUE]}],
+            )
+            variant = new_variant(
+                store,
+                shop,
+                product,
+                sku=sku,
+                price=spec.get("price") or "10.00",
+                title=spec.get("title") or sku,
+                stock={},
+            )
             by_sku[sku] = variant
         wanted = spec.get("levels")
         if wanted is None:

@@ -10,13 +10,14 @@ from __future__ import annotations
 import base64
 import heapq
 import json
+import re
 from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any
 
 from graphql import GraphQLError
 
-from sandbox.shopify import fulfilment, payments
+from sandbox.shopify import fulfilment, payments, price_lists, products
 from sandbox.shopify.store import (
     Shop,
     Store,
@@ -233,18 +234,262 @@ class Presenter:
 
     def variant(self, variant_id: int | None) -> dict | None:
         record = self.shop.variants.get(variant_id) if variant_id else None
-        if record is None:
-            return None
+        return self.product_variant(record) if record else None
+
+    def product_variant(self, record: dict) -> dict:
+        """A ProductVariant: price as a decimal string, compareAtPrice null when absent,
+        its product and inventory item (SKU, weight) built only when selected."""
+        product = self.shop.products.get(record.get("product_id"))
+        title = products.variant_title(record)
+        weight = record.get("weight")
+        item_id = record["inventory_item_id"]
+
+        def selected_options() -> list[dict]:
+            out = []
+            for option in record.get("options") or []:
+                value_id = None
+                for product_option in (product or {}).get("options", []):
+                    if product_option["name"] == option["name"]:
+                        value_id = next(
+                            (
+                                v["id"]
+                                for v in product_option["values"]
+                                if v["name"] == option["value"]
+                            ),
+                            None,
+                        )
+                out.append(
+                    {
+                        "name": option["name"],
+                        "value": option["value"],
+                        "optionValue": {
+                            "__typename": "ProductOptionValue",
+                            "id": gid("ProductOptionValue", value_id or 0),
+                            "name": option["value"],
+                            "hasVariants": True,
+                            "linkedMetafieldValue": None,
+                        },
+                    }
+                )
+            return out
+
+        def quantity() -> int:
+            return sum(
+                level["available"]
+                for key, level in self.shop.levels.items()
+                if key.startswith(f"{item_id}:")
+            )
+
+        inventory_item = {
+            "__typename": "InventoryItem",
+            "id": gid("InventoryItem", item_id),
+            "legacyResourceId": str(item_id),
+            "sku": record["sku"],
+            "tracked": True,
+            "requiresShipping": True,
+            "createdAt": record.get("created_at"),
+            "updatedAt": record.get("updated_at"),
+            "measurement": {
+                "__typename": "InventoryItemMeasurement",
+                "id": gid("InventoryItemMeasurement", item_id),
+                "weight": {"value": weight["value"], "unit": weight["unit"]} if weight else None,
+            },
+        }
         return {
             "__typename": "ProductVariant",
             "id": gid("ProductVariant", record["id"]),
+            "legacyResourceId": str(record["id"]),
             "sku": record["sku"],
-            "title": record["title"],
+            "title": title,
+            "displayName": f"{product['title'] if product else record['title']} - {title}",
             "price": record["price"],
-            "inventoryItem": {
-                "id": gid("InventoryItem", record["inventory_item_id"]),
-                "sku": record["sku"],
+            "compareAtPrice": record.get("compare_at_price"),
+            "barcode": record.get("barcode"),
+            "position": products.position(self.shop, record),
+            "taxable": record.get("taxable", True),
+            "inventoryPolicy": record.get("inventory_policy", "DENY"),
+            "availableForSale": product is None or product["status"] == "ACTIVE",
+            "createdAt": record.get("created_at"),
+            "updatedAt": record.get("updated_at"),
+            "selectedOptions": selected_options,
+            "inventoryQuantity": quantity,
+            "inventoryItem": inventory_item,
+            "product": (lambda: self.product(product)) if product else None,
+        }
+
+    def product(self, record: dict) -> dict:
+        variants = products.variants_of(self.shop, record)
+
+        def options(first: int | None = None, **_kw) -> list[dict]:
+            used = {(o["name"], o["value"]) for v in variants for o in v.get("options") or []}
+            out = [
+                {
+                    "__typename": "ProductOption",
+                    "id": gid("ProductOption", option["id"]),
+                    "name": option["name"],
+                    "position": index + 1,
+                    "values": [v["name"] for v in option["values"]],
+                    "optionValues": [
+                        {
+                            "__typename": "ProductOptionValue",
+                            "id": gid("ProductOptionValue", v["id"]),
+                            "name": v["name"],
+                            "hasVariants": (option["name"], v["name"]) in used,
+                            "linkedMetafieldValue": None,
+                        }
+                        for v in option["values"]
+                    ],
+                    "linkedMetafield": None,
+                }
+                for index, option in enumerate(record["options"])
+            ]
+            return out[:first] if first is not None else out
+
+        def variant_connection(**kw) -> dict:
+            kw.pop("sortKey", None)
+            return connection(
+                ((index, lambda v=v: self.product_variant(v)) for index, v in enumerate(variants)),
+                **kw,
+            )
+
+        plain = re.sub(r"<[^>]+>", "", record.get("description_html") or "")
+        return {
+            "__typename": "Product",
+            "id": gid("Product", record["id"]),
+            "legacyResourceId": str(record["id"]),
+            "title": record["title"],
+            "handle": record["handle"],
+            "status": record["status"],
+            "descriptionHtml": record.get("description_html") or "",
+            "description": lambda truncateAt=None: plain[:truncateAt] if truncateAt else plain,
+            "vendor": record.get("vendor") or "",
+            "productType": record.get("product_type") or "",
+            "tags": list(record.get("tags") or []),
+            "createdAt": record["created_at"],
+            "updatedAt": record["updated_at"],
+            "options": options,
+            "variants": variant_connection,
+            "variantsCount": {"count": len(variants), "precision": "EXACT"},
+            "hasOnlyDefaultVariant": products.has_only_default_variant(self.shop, record),
+            "tracksInventory": True,
+            "totalInventory": lambda: sum(
+                level["available"]
+                for v in variants
+                for key, level in self.shop.levels.items()
+                if key.startswith(f"{v['inventory_item_id']}:")
+            ),
+        }
+
+    def money_v2(self, amount: Any, currency: str) -> dict:
+        return {"amount": str(money(amount)), "currencyCode": currency}
+
+    def price_list(self, record: dict) -> dict:
+        currency = record["currency"]
+
+        def prices(originType: str | None = None, query: str | None = None, **kw) -> dict:
+            if query:
+                raise GraphQLError(
+                    "The sandbox does not simulate price list price searches.",
+                    extensions={"code": "NOT_SIMULATED"},
+                )
+            entries = []
+            for variant_id, variant in sorted(self.shop.variants.items()):
+                fixed = record["prices"].get(str(variant_id))
+                if originType == "FIXED" and not fixed:
+                    continue
+                if originType == "RELATIVE" and fixed:
+                    continue
+                entries.append((variant_id, lambda v=variant: self.price_list_price(record, v)))
+            return connection(entries, **kw)
+
+        return {
+            "__typename": "PriceList",
+            "id": gid("PriceList", record["id"]),
+            "name": record["name"],
+            "currency": currency,
+            "fixedPricesCount": len(record["prices"]),
+            "parent": {
+                "adjustment": {
+                    "type": record["adjustment"]["type"],
+                    "value": record["adjustment"]["value"],
+                },
+                "settings": {"compareAtMode": "ADJUSTED"},
             },
+            "prices": prices,
+            "catalog": lambda: self.catalog(record),
+        }
+
+    def price_list_price(self, price_list: dict, variant: dict) -> dict:
+        """The variant's price on the list: its fixed price, else the parent adjustment's."""
+        currency = price_list["currency"]
+        fixed = price_list["prices"].get(str(variant["id"]))
+        if fixed:
+            price, compare = fixed["price"], fixed.get("compare_at_price")
+        else:
+            price, compare = price_lists.relative_price(price_list, variant), None
+        return {
+            "__typename": "PriceListPrice",
+            "originType": "FIXED" if fixed else "RELATIVE",
+            "price": self.money_v2(price, currency),
+            "compareAtPrice": self.money_v2(compare, currency) if compare else None,
+            "variant": self.product_variant(variant),
+        }
+
+    def catalog(self, price_list: dict) -> dict:
+        catalog = price_list["catalog"]
+
+        def company_locations(**kw) -> dict:
+            kw.pop("sortKey", None)
+            kw.pop("query", None)
+            found = []
+            for company in self.shop.companies.values():
+                node = self.company(company)
+                for loc in company["locations"]:
+                    if loc["id"] in catalog["company_location_ids"]:
+                        found.append((loc["id"], lambda n=node, loc=loc: n["_location"](loc)))
+            return connection(found, **kw)
+
+        return {
+            "__typename": "CompanyLocationCatalog",
+            "id": gid("CompanyLocationCatalog", catalog["id"]),
+            "title": catalog["title"],
+            "status": catalog["status"],
+            "priceList": lambda: self.price_list(price_list),
+            "publication": None,
+            "operations": [],
+            "companyLocations": company_locations,
+            "companyLocationsCount": {
+                "count": len(catalog["company_location_ids"]),
+                "precision": "EXACT",
+            },
+        }
+
+    def bulk_operation(self, record: dict) -> dict:
+        return {
+            "__typename": "BulkOperation",
+            "id": gid("BulkOperation", record["id"]),
+            "type": record["type"],
+            "status": record["status"],
+            "errorCode": record.get("error_code"),
+            "createdAt": record["created_at"],
+            "completedAt": record.get("completed_at"),
+            "objectCount": str(record.get("object_count", 0)),
+            "rootObjectCount": str(record.get("root_object_count", 0)),
+            "fileSize": str(record["file_size"]) if record.get("file_size") is not None else None,
+            "url": record.get("url"),
+            "partialDataUrl": record.get("partial_data_url"),
+            "query": record["query"],
+        }
+
+    def staged_target(self, record: dict) -> dict:
+        return {
+            "__typename": "StagedMediaUploadTarget",
+            "url": record["url"],
+            "resourceUrl": record["resource_url"],
+            "parameters": [
+                {"__typename": "StagedUploadParameter", "name": name, "value": value}
+                for name, value in record["parameters"]
+            ],
         }
 
     def tax_lines(self, currency: str, amount, rate, title: str = "Tax") -> list[dict]:
@@ -335,7 +580,7 @@ class Presenter:
 
     def line_item_group(self, group: dict | None) -> dict | None:
         """The bundle a component line belongs to (null on other lines). The sandbox has no
-        products, so `productId` is null; on Shopify it is the bundle's product."""
+        bundle's product is its variant's (null without a bundle SKU)."""
         if group is None:
             return None
         variant_id = group["variant_id"]
@@ -346,9 +591,14 @@ class Presenter:
             "quantity": group["quantity"],
             "variantId": gid("ProductVariant", variant_id) if variant_id else None,
             "variantSku": group["sku"],
-            "productId": None,
+            "productId": self._product_gid(variant_id),
             "customAttributes": [],
         }
+
+    def _product_gid(self, variant_id: int | None) -> str | None:
+        variant = self.shop.variants.get(variant_id) if variant_id else None
+        product_id = variant.get("product_id") if variant else None
+        return gid("Product", product_id) if product_id else None
 
     def transaction(self, order: dict, record: dict) -> dict:
         parent = next(

@@ -21,7 +21,8 @@ from urllib.parse import parse_qs, urlsplit
 from graphql import GraphQLError, OperationDefinitionNode, OperationType, parse, validate
 from graphql.language import FragmentDefinitionNode
 
-from sandbox.shopify import control, graph
+from sandbox.shopify import bulk, control, graph
+from sandbox.shopify.bulk_runner import BulkRunner
 from sandbox.shopify.cost import MAX_SINGLE_QUERY_COST, LeakyBucket, requested_cost
 from sandbox.shopify.faults import Faults
 from sandbox.shopify.schema import SUPPORTED_VERSIONS, load_schema
@@ -55,6 +56,7 @@ class ShopifySandbox:
         error_rate: float = 0.0,
         throttle_rate: float = 0.0,
         hang_seconds: float | None = None,
+        bulk_rows_per_second: float = 200.0,
     ) -> None:
         self.host = host
         self.port = port
@@ -79,6 +81,8 @@ class ShopifySandbox:
         self.stopping = threading.Event()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        # Runs bulk mutation operations (0 rows/s: inline, for tests).
+        self.bulk = BulkRunner(self, bulk_rows_per_second)
         if not self.store.shops:
             self.reset(demo=demo)
 
@@ -100,6 +104,11 @@ class ShopifySandbox:
             target=self._server.serve_forever, name="shopify-sandbox", daemon=True
         )
         self._thread.start()
+        with self.store.lock:
+            # Staged upload targets and result files point at this address.
+            self.store.base_url = self.url
+            bulk.fail_interrupted(self.store, self.url)
+            self.store.save()
         return self.url
 
     def serve_forever(self) -> None:
@@ -129,6 +138,7 @@ class ShopifySandbox:
             self.buckets.clear()
             self.throttle_settings.clear()
             self.faults.clear()
+            self.bulk.reset()
             self.requests_seen = 0
             if demo if demo is not None else self.demo:
                 from sandbox.shopify.demo import seed_demo
@@ -245,6 +255,8 @@ class ShopifySandbox:
             )
             if is_mutation:
                 self.store.save()
+        if is_mutation:
+            self.bulk.kick()
         body: dict[str, Any] = {}
         if result.errors:
             body["errors"] = [_format_error(e, None) for e in result.errors]
@@ -303,10 +315,14 @@ class _Handler(BaseHTTPRequestHandler):
         return self.rfile.read(length) if length else b""
 
     def send_json(self, status: int, payload: Any) -> None:
-        data = json.dumps(payload).encode("utf-8")
+        self.send_bytes(
+            status, json.dumps(payload).encode("utf-8"), "application/json; charset=utf-8"
+        )
+
+    def send_bytes(self, status: int, data: bytes, content_type: str) -> None:
         try:
             self.send_response(status)
-            self.send_header("Content-Type", "application/json; charset=utf-8")
+            self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             self.wfile.write(data)
@@ -320,6 +336,23 @@ class _Handler(BaseHTTPRequestHandler):
         match = GRAPHQL_PATH.match(parts.path)
         if match and method == "POST":
             self.sandbox.handle_graphql(self, match.group("version"), body)
+            return
+        if parts.path == bulk.UPLOAD_PATH and method == "POST":
+            # The staged upload form (bulk.py): signed by its parameters, no Shopify token.
+            with self.sandbox.store.lock:
+                status, xml = bulk.accept_upload(
+                    self.sandbox.store, self.headers.get("Content-Type", ""), body
+                )
+                self.sandbox.store.save()
+            self.send_bytes(status, xml, "application/xml; charset=utf-8")
+            return
+        if parts.path.startswith(bulk.RESULTS_PATH) and method == "GET":
+            with self.sandbox.store.lock:
+                data = bulk.read_result(self.sandbox.store, parts.path)
+            if data is None:
+                self.send_bytes(404, b"Not Found", "text/plain")
+            else:
+                self.send_bytes(200, data, "application/jsonl")
             return
         if parts.path.startswith("/_control/"):
             if self.client_address[0] not in ("127.0.0.1", "::1"):

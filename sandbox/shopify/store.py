@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
+import tempfile
 import threading
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -94,9 +96,20 @@ class Shop:
         }
         self.idempotency: dict[str, dict] = extra.get("idempotency", {})
         self.mutation_log: list[dict] = extra.get("mutation_log", [])
+        # Products (products.py), B2B price lists with their catalogs (price_lists.py),
+        # staged uploads and bulk operations (bulk.py).
+        self.products: dict[int, dict] = {int(k): v for k, v in extra.get("products", {}).items()}
+        self.price_lists: dict[int, dict] = {
+            int(k): v for k, v in extra.get("price_lists", {}).items()
+        }
+        self.staged_uploads: dict[str, dict] = extra.get("staged_uploads", {})
+        self.bulk_operations: dict[int, dict] = {
+            int(k): v for k, v in extra.get("bulk_operations", {}).items()
+        }
 
     def to_dict(self) -> dict:
-        return dict(vars(self))
+        # Attributes starting with "_" are indexes rebuilt on demand, not state.
+        return {k: v for k, v in vars(self).items() if not k.startswith("_")}
 
 
 class Store:
@@ -107,6 +120,10 @@ class Store:
         self.shops: dict[str, Shop] = {}
         self.default_domain: str | None = None
         self._next_id = 1
+        self._files_dir: Path | None = None
+        # The running server's address (set by ShopifySandbox.start): upload targets and
+        # bulk result URLs point at it.
+        self.base_url = ""
         if self.state_path and self.state_path.exists():
             self._load()
 
@@ -117,6 +134,10 @@ class Store:
         self._next_id = raw["next_id"]
         self.default_domain = raw["default_domain"]
         self.shops = {d: Shop(**s) for d, s in raw["shops"].items()}
+        from sandbox.shopify.products import adopt_bare_variants
+
+        for shop in self.shops.values():
+            adopt_bare_variants(self, shop)
 
     def save(self) -> None:
         if not self.state_path:
@@ -134,6 +155,19 @@ class Store:
         self.shops.clear()
         self.default_domain = None
         self._next_id = 1
+        if self._files_dir is not None and self._files_dir.exists():
+            shutil.rmtree(self._files_dir, ignore_errors=True)
+
+    def files_dir(self) -> Path:
+        """Where staged uploads and bulk results live: beside the state file when there is
+        one (they survive a restart with it), else a temporary folder."""
+        if self._files_dir is None:
+            if self.state_path:
+                self._files_dir = self.state_path.with_name(self.state_path.name + ".files")
+            else:
+                self._files_dir = Path(tempfile.mkdtemp(prefix="shopify-sandbox-"))
+        self._files_dir.mkdir(parents=True, exist_ok=True)
+        return self._files_dir
 
     # -- ids and time ---------------------------------------------------------------------
 
@@ -168,21 +202,25 @@ class Store:
         return next(iter(shop.locations))
 
     def variant_for_sku(self, shop: Shop, sku: str, price: Any = None, title: str | None = None):
+        """The variant with this SKU, else a new one-variant product ("Default Title") with
+        100 units at every location."""
         for variant in shop.variants.values():
             if variant["sku"] == sku:
                 return variant
-        variant_id, item_id = self.new_id(), self.new_id()
-        variant = {
-            "id": variant_id,
-            "sku": sku,
-            "title": title or sku,
-            "price": str(money(price or "10.00")),
-            "inventory_item_id": item_id,
-        }
-        shop.variants[variant_id] = variant
-        for location_id in shop.locations:
-            shop.levels[f"{item_id}:{location_id}"] = {"available": 100, "on_hand": 100}
-        return variant
+        from sandbox.shopify.products import DEFAULT_OPTION, DEFAULT_VALUE, new_product, new_variant
+
+        product = new_product(
+            self, shop, title or sku, options=[{"name": DEFAULT_OPTION, "values": [DEFAULT_VALUE]}]
+        )
+        return new_variant(
+            self,
+            shop,
+            product,
+            sku=sku,
+            price=price or "10.00",
+            title=title or sku,
+            stock={location_id: 100 for location_id in shop.locations},
+        )
 
     def _line_item_group(
         self, shop: Shop, groups: dict[str, dict], spec: Any, line_quantity: int

@@ -47,7 +47,8 @@ def test_component_lines_carry_their_bundle_and_other_lines_null(shopify_sandbox
     assert group["id"].startswith("gid://shopify/LineItemGroup/")
     assert (group["title"], group["quantity"], group["variantSku"]) == ("Gift box", 2, "BOX-1")
     assert group["variantId"].startswith("gid://shopify/ProductVariant/")
-    assert group["productId"] is None and group["customAttributes"] == []
+    assert group["productId"].startswith("gid://shopify/Product/")  # the bundle's product
+    assert group["customAttributes"] == []
     # The control API shows the same group on the stored lines.
     lines = shopify_sandbox.control.order(created["id"])["line_items"]
     assert [line["group"] and line["group"]["sku"] for line in lines] == ["BOX-1", "BOX-1", None]
