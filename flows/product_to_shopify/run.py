@@ -615,7 +615,6 @@ class Products:
             {
                 item.internal_id: {
                     "source_type": "inventoryItem",
-                    "reference": item.sku,
                     "payload": {"sku": item.sku, "netsuite_item_id": item.internal_id},
                 }
                 for item, _exc in failures.values()

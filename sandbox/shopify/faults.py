@@ -2,6 +2,7 @@
 
 Rates draw from a seeded random generator; the `next` queue ("fail the next N requests with
 X") is consumed first, one entry per GraphQL request, so a test knows exactly what happens.
+An entry may name an `operation` (the request's operationName) to wait for it.
 Kinds: "error" (HTTP 5xx, `status`), "throttled" (HTTP 200 THROTTLED body), "hang" (accept,
 then wait `seconds` before handling), "apply_then_hang" (handle, then wait before answering:
 the ambiguous outcome of a mutation that was applied but whose answer never came).
@@ -70,12 +71,19 @@ class Faults:
             self.queue.clear()
             self.injected = 0
 
-    def draw(self) -> dict[str, Any] | None:
-        """The fault for the request being handled now, if any."""
+    def draw(self, operation: str | None = None) -> dict[str, Any] | None:
+        """The fault for the request being handled now, if any. A queued fault with an
+        `operation` waits for a request of that operation name (e.g. the create after a
+        read); the others apply to the next request."""
         with self._lock:
             fault = None
-            if self.queue:
-                fault = self.queue.popleft()
+            for index, entry in enumerate(self.queue):
+                if entry.get("operation") in (None, operation):
+                    fault = entry
+                    del self.queue[index]
+                    break
+            if fault is not None:
+                pass
             elif self.hang_seconds:
                 fault = {"kind": "hang", "seconds": self.hang_seconds}
             elif self.error_rate and self._random.random() < self.error_rate:

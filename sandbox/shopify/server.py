@@ -181,7 +181,7 @@ class ShopifySandbox:
         if handler.headers.get("X-Shopify-Access-Token") != shop.access_token:
             return handler.send_json(401, {"errors": INVALID_TOKEN})
 
-        fault = self.faults.draw()
+        fault = self.faults.draw(_operation_name(raw_body) if self.faults.queue else None)
         if self.faults.latency_ms:
             time.sleep(self.faults.latency_ms / 1000)
         bucket = self.bucket(shop.domain)
@@ -377,3 +377,12 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_DELETE(self) -> None:
         self._dispatch("DELETE")
+
+
+def _operation_name(raw_body: bytes) -> str | None:
+    """The request's operationName, for faults queued for one operation."""
+    try:
+        name = json.loads(raw_body or b"{}").get("operationName")
+    except (ValueError, AttributeError):
+        return None
+    return name if isinstance(name, str) else None
