@@ -85,7 +85,9 @@ def run(args, shopify_url: str, netsuite_url: str) -> None:
     direct = timed(connector)
     check(direct, variants, "direct")
     # Bulk: the same change again, above the threshold.
-    actions.update_options(None, connector, {"product_bulk_threshold": 500})
+    actions.update_options(
+        None, connector, {"product_bulk_threshold": min(500, max(1, args.products // 2))}
+    )
     change("2026-11-03T00:00:00Z", 40)
     bulk = timed(connector)
     check(bulk, variants, "bulk")
@@ -145,7 +147,7 @@ def timed(connector, scope=None) -> dict:
     from flows import engine
     from flows.models import FlowRun, Trigger
 
-    row, _ = engine.request_run(connector, "product_to_shopify", Trigger.API, scope=scope)
+    row, _ = engine.request_run(connector, "product_to_shopify", Trigger.API, scope=scope or [])
     cpu0, wall0 = time.process_time(), time.perf_counter()
     if os.environ.get("BENCH_PROFILE"):  # where our CPU goes: BENCH_PROFILE=out.prof
         import cProfile

@@ -58,6 +58,7 @@ LIST_CAP = 200
 
 UNCHANGED = "Unchanged since the last sync."
 NO_PARENT = "Its matrix parent could not be read from NetSuite."
+SEE_VARIANTS = "Its variants could not be written; their rows say why."
 
 
 def overlap() -> timedelta:
@@ -178,7 +179,8 @@ class Products:
             for variant in product.variants:
                 results.setdefault(variant.item.internal_id, Skip(UNCHANGED))
             if product.head is not None and product.head.is_parent and product.key in known:
-                results.setdefault(product.key, Skip(UNCHANGED))
+                failed = any(_failed(results.get(v.item.internal_id)) for v in product.variants)
+                results.setdefault(product.key, Skip(SEE_VARIANTS if failed else UNCHANGED))
         self.counts["unchanged"] += sum(
             isinstance(r, Skip) and r.reason == UNCHANGED for r in results.values()
         )
@@ -337,7 +339,9 @@ class Products:
             payload = self.job.shopify.mutate("productSet", variables)
         except (RemoteError, ShopifyUserError) as exc:
             self.counts["calls"] += 1
-            self._fail_product(product, results, _refusal(exc, f"create {product.title}"))
+            self._fail_product(
+                product, results, _refusal(exc, f"create {product.title}"), creating=True
+            )
             return
         self.counts["calls"] += 1
         created = payload.get("product") or {}
@@ -598,11 +602,18 @@ class Products:
                 markers=markers,
             )
 
-    def _fail_product(self, product: Product, results: dict, error: BaseException) -> None:
+    def _fail_product(
+        self, product: Product, results: dict, error: BaseException, *, creating: bool = False
+    ) -> None:
+        """The error on each variant's item; on the parent's too unless the product was being
+        created: its children's rows carry that (a Retry of one reads its parent and creates
+        the product; the parent alone has no variants to create it with)."""
         for variant in product.variants:
             results[variant.item.internal_id] = error
-        if product.head is not None and product.head.is_parent:
+        if product.head is not None and product.head.is_parent and not creating:
             results[product.key] = error
+        elif creating and product.key in results:
+            del results[product.key]
 
     def _record_failures(self, failures: dict[str, tuple[ItemProduct, BaseException]]):
         if not failures:

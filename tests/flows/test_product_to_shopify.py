@@ -324,3 +324,28 @@ def test_a_refused_variant_is_an_error_and_the_others_are_written(catalogue):
     txn.refresh_from_db()
     assert txn.status == Status.POSTED
     assert catalogue.variant("TEE-S")["price"] == "19.00"
+
+
+def test_a_refused_create_is_an_error_on_each_variant_and_a_later_run_creates_it(catalogue):
+    four = {
+        "custitem_size": "S",
+        "custitem_colour": "Red",
+        "custitem_fit": "Slim",
+        "custitem_cut": "V",
+    }
+    catalogue.items(
+        {"sku": "TEE", "name": "Organic tee", "matrix": "parent", "lastModified": T0},
+        child("TEE-S", "S", "20.00", options=four),
+    )
+    run = run_flow(catalogue.connector, FLOW)
+    assert run.failed == 1  # the child; the parent's outcome is its children's
+    txn = Transaction.objects.get(kind=Kind.PRODUCT)
+    assert txn.payload["sku"] == "TEE-S" and "Shopify refused to create" in txn.last_error
+    assert catalogue.products() == []
+    # Three options in NetSuite now: the next run creates it and closes the row.
+    catalogue.items(child("TEE-S", "S", "20.00", T1, options={"custitem_size": "S"}))
+    run = run_flow(catalogue.connector, FLOW)
+    assert run.failed == 0, run.error
+    txn.refresh_from_db()
+    assert txn.status == Status.POSTED
+    assert [v["sku"] for v in catalogue.product("Organic tee")["variants"]] == ["TEE-S"]
