@@ -18,9 +18,8 @@ from decimal import Decimal, InvalidOperation
 
 from lxml import etree
 
-from .inventory import ACCT, CORE, XSI_TYPE, ItemPage, NotASearchAnswer
+from .inventory import ACCT, CORE, ItemPage, inventory_items
 
-_RECORD = f"{{{CORE}}}record"
 _NAME = f"{{{CORE}}}name"
 _VALUE = f"{{{CORE}}}value"
 
@@ -136,31 +135,4 @@ def item_product(rec: etree._Element) -> ItemProduct:
 
 def parse_page(body: bytes) -> ItemPage:
     """A search answer's inventory items as ItemProducts (an ItemPage of them)."""
-    try:
-        root = etree.fromstring(body, etree.XMLParser(resolve_entities=False, huge_tree=True))
-    except etree.XMLSyntaxError as exc:
-        raise NotASearchAnswer(str(exc)) from exc
-    result = root.find(f".//{{{CORE}}}searchResult")
-    if result is None:
-        raise NotASearchAnswer("no searchResult")
-    status = result.find(f"{{{CORE}}}status")
-    if status is None or status.get("isSuccess") != "true":
-        raise NotASearchAnswer("search refused")
-    record_list = result.find(f"{{{CORE}}}recordList")
-    items = [
-        item_product(rec)
-        for rec in (record_list if record_list is not None else ())
-        if rec.tag == _RECORD and (rec.get(XSI_TYPE) or "").endswith(":InventoryItem")
-    ]
-
-    def number(name: str, default: int = 0) -> int:
-        text = result.findtext(f"{{{CORE}}}{name}")
-        return int(text) if text else default
-
-    return ItemPage(
-        items=items,
-        search_id=result.findtext(f"{{{CORE}}}searchId"),
-        total_pages=number("totalPages", 1),
-        page_index=number("pageIndex", 1),
-        total_records=number("totalRecords"),
-    )
+    return inventory_items(body, item_product)

@@ -10,6 +10,7 @@ statuses still go through zeep and the client's error classification.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from lxml import etree
@@ -49,7 +50,9 @@ class NotASearchAnswer(Exception):
     """The body is not a successful search answer: let zeep read it and raise what it says."""
 
 
-def parse_page(body: bytes) -> ItemPage:
+def inventory_items(body: bytes, read: Callable[[etree._Element], object]) -> ItemPage:
+    """A search answer's InventoryItem records, each made into what `read` returns (other
+    item types carry no stock and are no products), with the page's numbers."""
     try:
         root = etree.fromstring(body, etree.XMLParser(resolve_entities=False, huge_tree=True))
     except etree.XMLSyntaxError as exc:
@@ -60,29 +63,12 @@ def parse_page(body: bytes) -> ItemPage:
     status = result.find(f"{{{CORE}}}status")
     if status is None or status.get("isSuccess") != "true":
         raise NotASearchAnswer("search refused")
-    items = []
     record_list = result.find(f"{{{CORE}}}recordList")
-    for rec in record_list if record_list is not None else ():
-        if rec.tag != _RECORD or not (rec.get(XSI_TYPE) or "").endswith(":InventoryItem"):
-            continue  # other item types carry no stock
-        locations = rec.find(_LOCATIONS)
-        available = None
-        if locations is not None:
-            available = {}
-            for row in locations:
-                ref = row.find(_LOCATION_ID)
-                if ref is None or ref.get("internalId") is None:
-                    continue
-                quantity = row.findtext(_AVAILABLE)
-                available[ref.get("internalId")] = float(quantity) if quantity else 0.0
-        items.append(
-            ItemStock(
-                internal_id=rec.get("internalId"),
-                sku=(rec.findtext(_ITEM_ID) or "").strip(),
-                last_modified=(rec.findtext(_MODIFIED) or "").strip(),
-                available=available,
-            )
-        )
+    items = [
+        read(rec)
+        for rec in (record_list if record_list is not None else ())
+        if rec.tag == _RECORD and (rec.get(XSI_TYPE) or "").endswith(":InventoryItem")
+    ]
 
     def number(name: str, default: int = 0) -> int:
         text = result.findtext(f"{{{CORE}}}{name}")
@@ -95,3 +81,26 @@ def parse_page(body: bytes) -> ItemPage:
         page_index=number("pageIndex", 1),
         total_records=number("totalRecords"),
     )
+
+
+def item_stock(rec: etree._Element) -> ItemStock:
+    locations = rec.find(_LOCATIONS)
+    available = None
+    if locations is not None:
+        available = {}
+        for row in locations:
+            ref = row.find(_LOCATION_ID)
+            if ref is None or ref.get("internalId") is None:
+                continue
+            quantity = row.findtext(_AVAILABLE)
+            available[ref.get("internalId")] = float(quantity) if quantity else 0.0
+    return ItemStock(
+        internal_id=rec.get("internalId"),
+        sku=(rec.findtext(_ITEM_ID) or "").strip(),
+        last_modified=(rec.findtext(_MODIFIED) or "").strip(),
+        available=available,
+    )
+
+
+def parse_page(body: bytes) -> ItemPage:
+    return inventory_items(body, item_stock)

@@ -346,35 +346,14 @@ class Products:
         self.counts["calls"] += 1
         created = payload.get("product") or {}
         product_id = gids.legacy_id(created["id"])
-        nodes = {(n.get("sku") or "").strip(): n for n in created["variants"]["nodes"]}
-        pairs = [(PRODUCT, product_id, product.key, product.fingerprint(self.kept_product))]
-        items: dict[str, dict] = {}
-        for variant in product.variants:
-            node = nodes.get(variant.sku)
-            if node is None:
-                results[variant.item.internal_id] = NeedsPerson(
-                    f"Shopify created product {product_id} without variant {variant.sku}."
-                )
-                continue
-            variant_id = gids.legacy_id(node["id"])
-            pairs.append(
-                (
-                    VARIANT,
-                    variant_id,
-                    variant.item.internal_id,
-                    variant.fingerprint(self.kept_variant),
-                )
-            )
-            items[variant.sku] = {
-                "netsuite_item_id": variant.item.internal_id,
-                "shopify_variant_id": variant_id,
-                "shopify_inventory_item_id": gids.legacy_id(node["inventoryItem"]["id"]),
-            }
-            results[variant.item.internal_id] = Written(
-                target_id=variant_id, message=f"Created in Shopify as product {product_id}."
-            )
-        self._bind(pairs)
-        bind_items(self.connector, items)
+        self._bind([(PRODUCT, product_id, product.key, product.fingerprint(self.kept_product))])
+        self._bind_created(
+            product.variants,
+            created["variants"]["nodes"],
+            results,
+            written=f"Created in Shopify as product {product_id}.",
+            missing=f"Shopify created product {product_id} without it.",
+        )
         if product.head is not None and product.head.is_parent:
             results.setdefault(
                 product.key, Written(target_id=product_id, message="Product created in Shopify.")
@@ -467,36 +446,44 @@ class Products:
                     results[variant.item.internal_id] = exc
                 continue
             refused = mapping.refused_indexes(payload.get("userErrors") or [], len(chunk))
-            nodes = {(n.get("sku") or "").strip(): n for n in payload.get("productVariants") or []}
-            pairs, items = [], {}
-            for index, variant in enumerate(chunk):
-                node = nodes.get(variant.sku)
-                if node is None:
-                    message = refused.get(index) or refused.get(-1) or "not created"
-                    results[variant.item.internal_id] = NeedsPerson(
-                        f"Shopify refused variant {variant.sku} of product {product_id}: {message}"
-                    )
-                    continue
-                variant_id = gids.legacy_id(node["id"])
-                pairs.append(
-                    (
-                        VARIANT,
-                        variant_id,
-                        variant.item.internal_id,
-                        variant.fingerprint(self.kept_variant),
-                    )
+            self.counts["variants_created"] += self._bind_created(
+                chunk,
+                payload.get("productVariants") or [],
+                results,
+                written=f"Added to Shopify product {product_id}.",
+                missing=f"Shopify refused it on product {product_id}",
+                refused=refused,
+            )
+
+    def _bind_created(
+        self, variants, nodes, results, *, written: str, missing: str, refused=None
+    ) -> int:
+        """Bind the variants Shopify made (found in `nodes` by SKU) and say so on each item;
+        one it did not make is an error: `missing`, with Shopify's refusal of it if any.
+        Returns how many were made."""
+        refused = refused or {}
+        by_sku = {(n.get("sku") or "").strip(): n for n in nodes}
+        pairs, items = [], {}
+        for index, variant in enumerate(variants):
+            node = by_sku.get(variant.sku)
+            if node is None:
+                why = refused.get(index) or refused.get(-1)
+                results[variant.item.internal_id] = NeedsPerson(
+                    f"{variant.sku}: {missing}" + (f": {why}" if why else ".")
                 )
-                items[variant.sku] = {
-                    "netsuite_item_id": variant.item.internal_id,
-                    "shopify_variant_id": variant_id,
-                    "shopify_inventory_item_id": gids.legacy_id(node["inventoryItem"]["id"]),
-                }
-                results[variant.item.internal_id] = Written(
-                    target_id=variant_id, message=f"Added to Shopify product {product_id}."
-                )
-                self.counts["variants_created"] += 1
-            self._bind(pairs)
-            bind_items(self.connector, items)
+                continue
+            variant_id = gids.legacy_id(node["id"])
+            fingerprint = variant.fingerprint(self.kept_variant)
+            pairs.append((VARIANT, variant_id, variant.item.internal_id, fingerprint))
+            items[variant.sku] = {
+                "netsuite_item_id": variant.item.internal_id,
+                "shopify_variant_id": variant_id,
+                "shopify_inventory_item_id": gids.legacy_id(node["inventoryItem"]["id"]),
+            }
+            results[variant.item.internal_id] = Written(target_id=variant_id, message=written)
+        self._bind(pairs)
+        bind_items(self.connector, items)
+        return len(pairs)
 
     # -- B2B price lists -------------------------------------------------------------------------
     def currencies(self) -> dict[str, str]:
@@ -612,8 +599,6 @@ class Products:
             results[variant.item.internal_id] = error
         if product.head is not None and product.head.is_parent and not creating:
             results[product.key] = error
-        elif creating and product.key in results:
-            del results[product.key]
 
     def _record_failures(self, failures: dict[str, tuple[ItemProduct, BaseException]]):
         if not failures:

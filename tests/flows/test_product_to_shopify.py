@@ -231,7 +231,7 @@ def test_a_lost_create_answer_is_found_on_retry_and_not_made_twice(catalogue):
     catalogue.shopify.control.fail_next(1, "apply_then_hang", seconds=4, operation="productSet")
     with override_settings(HTTP_READ_TIMEOUT=1.5):
         run = run_flow(catalogue.connector, FLOW)
-    assert run.failed == 1
+    assert run.failed == 1, (run.summary, catalogue.shopify.control.mutations())
     txn = Transaction.objects.get(kind=Kind.PRODUCT)
     assert txn.status == Status.ERROR and txn.payload["sku"] == "MUG"
     assert len(catalogue.products()) == 1  # it was made
