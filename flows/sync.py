@@ -47,7 +47,7 @@ from connector import bindings
 from connector.errors import RemoteError
 from connector.shopify.errors import ShopifyUserError
 from transactions import lifecycle
-from transactions.models import POSTABLE, Status, Transaction
+from transactions.models import POSTABLE, RETRYABLE, Status, Transaction
 
 from .context import FAILED, POSTED, SKIPPED, Job, RunLeaseLost
 
@@ -259,6 +259,46 @@ class Synchronizer:
 
     def finish(self, txn: Transaction | int, result: Written | BaseException):
         return self.finish_many([(txn, result)])[0]
+
+    def record_failures(
+        self, failures: Mapping[str, tuple[Mapping[str, Any], BaseException]], *, message: str
+    ) -> list[tuple[int | None, str, str]]:
+        """For flows that record a run's successes as counts (inventory, products): a row
+        only for each record that failed (source id -> (its fields, the error)), finished
+        with the error policy. A row another worker holds still counts as a failure here."""
+        if not failures:
+            return []
+        txns = self.records(
+            {sid: fields for sid, (fields, _e) in failures.items()}, message=message
+        )
+        won = self.claim(txns.values())
+        done = [(txns[sid], exc) for sid, (_f, exc) in failures.items() if txns[sid].pk in won]
+        return self.finish_many(done) + [(None, FAILED, "")] * (len(failures) - len(done))
+
+    def close_fixed(self, source_ids: Iterable[str], *, message: str) -> None:
+        """Rows an earlier run left failed for records this run wrote: Posted now."""
+        ids = list(source_ids)
+        if not ids:
+            return
+        open_rows = list(
+            Transaction.objects.filter(
+                connector=self.connector,
+                kind=self.kind,
+                source_channel=self.source_channel,
+                source_id__in=ids,
+                status__in=RETRYABLE,
+            )
+        )
+        if not open_rows:
+            return
+        won = self.claim(open_rows, message="Written by a later run.")
+        self.finish_many(
+            [
+                (t, Written(target_id=t.target_id or "", message=message))
+                for t in open_rows
+                if t.pk in won
+            ]
+        )
 
     def finish_many(
         self, results: Iterable[tuple[Transaction | int, Written | BaseException]]

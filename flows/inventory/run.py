@@ -44,10 +44,10 @@ from connector.models import ItemBinding
 from connector.netsuite.inventory import ItemStock
 from connector.shopify.errors import ShopifyUserError
 from connector.shopify.idempotency import idempotency_key
-from flows.context import FAILED, POSTED, SKIPPED, Job
+from flows.context import POSTED, SKIPPED, Job
 from flows.models import KnownShopifyLevel
 from flows.sync import NeedsPerson, Skip, Synchronizer, Written
-from transactions.models import RETRYABLE, Channel, Kind, Transaction
+from transactions.models import Channel, Kind, Transaction
 
 from . import mapping
 
@@ -182,7 +182,9 @@ class Inventory:
             else:
                 failures[sku] = (by_sku[sku], result)
         txn_outcomes = self._record_failures(failures)
-        self._close_fixed(changed)
+        self.sync.close_fixed(
+            [s.internal_id for s in changed], message="Quantities set in Shopify."
+        )
         self.job.record([*outcomes, *txn_outcomes])
         self.publish()
 
@@ -461,51 +463,19 @@ class Inventory:
     # -- records -------------------------------------------------------------------------------
     def _record_failures(self, failures: dict[str, tuple[ItemStock, BaseException]]):
         """A Transaction per failed SKU (Error, with the synchronizer's retry policy)."""
-        if not failures:
-            return []
         self.counts["failed"] += len(failures)
         for sku in failures:
             if len(self.failed_skus) < LIST_CAP:
                 self.failed_skus.append(sku)
-        txns = self.sync.records(
+        return self.sync.record_failures(
             {
-                item.internal_id: {"source_type": "inventoryItem", "payload": _payload(item)}
-                for item, _exc in failures.values()
+                item.internal_id: (
+                    {"source_type": "inventoryItem", "payload": _payload(item)},
+                    exc,
+                )
+                for item, exc in failures.values()
             },
             message="Inventory change read from NetSuite.",
-        )
-        won = self.sync.claim(txns.values())
-        results = [
-            (txns[item.internal_id], exc)
-            for item, exc in failures.values()
-            if txns[item.internal_id].pk in won
-        ]
-        outcomes = self.sync.finish_many(results)
-        # A row another worker holds is still one failed SKU of this run.
-        return outcomes + [(None, FAILED, "")] * (len(failures) - len(results))
-
-    def _close_fixed(self, changed: list[ItemStock]) -> None:
-        """Rows left in Error by an earlier run for SKUs this run set: Posted now."""
-        if not changed:
-            return
-        open_rows = list(
-            Transaction.objects.filter(
-                connector=self.connector,
-                kind=Kind.INVENTORY,
-                source_channel=Channel.NETSUITE,
-                source_id__in=[s.internal_id for s in changed],
-                status__in=RETRYABLE,
-            )
-        )
-        if not open_rows:
-            return
-        won = self.sync.claim(open_rows, message="Set in Shopify by a later run.")
-        self.sync.finish_many(
-            [
-                (t, Written(target_id=t.target_id or "", message="Quantities set in Shopify."))
-                for t in open_rows
-                if t.pk in won
-            ]
         )
 
     def summary(self) -> dict:

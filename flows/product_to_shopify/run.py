@@ -40,9 +40,9 @@ from connector.netsuite.catalogue import ItemProduct
 from connector.shopify import bulk
 from connector.shopify.errors import ShopifyUserError
 from flows import positions
-from flows.context import FAILED, POSTED, SKIPPED, Job
+from flows.context import POSTED, SKIPPED, Job
 from flows.sync import NeedsPerson, Skip, Synchronizer, Written
-from transactions.models import RETRYABLE, Channel, Kind, Transaction
+from transactions.models import Channel, Kind, Transaction
 
 from . import mapping
 from .mapping import Product, Variant
@@ -149,7 +149,7 @@ class Products:
             elif item_id in by_id:
                 failures[item_id] = (by_id[item_id], result)
         outcomes += self._record_failures(failures)
-        self._close_fixed(written)
+        self.sync.close_fixed(written, message="Written to Shopify.")
         self.job.record(outcomes)
         self.publish()
 
@@ -601,49 +601,22 @@ class Products:
             results[product.key] = error
 
     def _record_failures(self, failures: dict[str, tuple[ItemProduct, BaseException]]):
-        if not failures:
-            return []
         self.counts["failed"] += len(failures)
         for item, _exc in failures.values():
             if len(self.failed_skus) < LIST_CAP:
                 self.failed_skus.append(item.sku)
-        txns = self.sync.records(
+        return self.sync.record_failures(
             {
-                item.internal_id: {
-                    "source_type": "inventoryItem",
-                    "payload": {"sku": item.sku, "netsuite_item_id": item.internal_id},
-                }
-                for item, _exc in failures.values()
+                item_id: (
+                    {
+                        "source_type": "inventoryItem",
+                        "payload": {"sku": item.sku, "netsuite_item_id": item_id},
+                    },
+                    exc,
+                )
+                for item_id, (item, exc) in failures.items()
             },
             message="Item read from NetSuite.",
-        )
-        won = self.sync.claim(txns.values())
-        done = [(txns[i], exc) for i, (_item, exc) in failures.items() if txns[i].pk in won]
-        outcomes = self.sync.finish_many(done)
-        return outcomes + [(None, FAILED, "")] * (len(failures) - len(done))
-
-    def _close_fixed(self, written: list[str]) -> None:
-        """Rows an earlier run left in Error for items this run wrote: Posted now."""
-        if not written:
-            return
-        open_rows = list(
-            Transaction.objects.filter(
-                connector=self.connector,
-                kind=Kind.PRODUCT,
-                source_channel=Channel.NETSUITE,
-                source_id__in=written,
-                status__in=RETRYABLE,
-            )
-        )
-        if not open_rows:
-            return
-        won = self.sync.claim(open_rows, message="Written to Shopify by a later run.")
-        self.sync.finish_many(
-            [
-                (t, Written(target_id=t.target_id or "", message="Written to Shopify."))
-                for t in open_rows
-                if t.pk in won
-            ]
         )
 
     def summary(self) -> dict:
