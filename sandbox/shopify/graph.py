@@ -156,12 +156,12 @@ class QueryRoot(_Root):
     def productVariants(self, _info, query: str | None = None, **kw):
         groups = products.parse_search(query, products.VARIANT_FIELDS, "productVariants")
         _drop(kw, "sortKey", "savedSearchId")
-        shop = self._shop
+        matches = products.variant_matcher(self._shop, groups)
         return connection(
             (
                 (v["id"], lambda v=v: self._present.product_variant(v))
-                for v in shop.variants.values()
-                if products.variant_matches(shop, v, groups)
+                for v in self._shop.variants.values()
+                if matches(v)
             ),
             **kw,
         )
