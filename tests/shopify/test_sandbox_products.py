@@ -692,7 +692,13 @@ def test_a_sixth_running_bulk_mutation_is_refused(shopify_sandbox):
         {"id": ids[0]},
     )["data"]["bulkOperationCancel"]
     assert cancel["bulkOperation"]["status"] == "CANCELING"
-    shopify_sandbox.control.request("POST", "reset")  # stops the runners of this test
+    shopify_sandbox.server.bulk.join(timeout=10, operation_ids=[ids[0]])
+    cancelled = client.execute("bulkOperation", {"id": ids[0]})["bulkOperation"]
+    assert cancelled["status"] == "CANCELED"
+    # Its first line may or may not have run before the cancel; what ran is partial data.
+    assert bool(cancelled["partialDataUrl"]) == (cancelled["objectCount"] != "0")
+    client.mutate("bulkOperationRunMutation", {"mutation": mutation, "stagedUploadPath": key})
+    shopify_sandbox.control.request("POST", "reset")  # ends the runners of this test
 
 
 def test_bulk_knob_fails_operations_with_partial_data(shopify_sandbox):
@@ -723,3 +729,59 @@ def test_order_variants_belong_to_a_default_product(shopify_sandbox):
     product = _products(shopify_sandbox.control)["TEE"]
     assert product["admin_graphql_api_id"] == variant["product"]["id"]
     assert product["variants"][0]["title"] == "Default Title"
+
+
+def test_bulk_operations_run_in_the_background_at_the_configured_pace(shopify_sandbox):
+    """The default: a thread runs the lines (here at a fast pace; joined, not slept on)."""
+    shopify_sandbox.control.request("POST", "bulk", rows_per_second=100000)
+    client = shopify_sandbox.client()
+    product = _create_shirt(client)
+    small = product["variants"]["nodes"][0]
+    lines = [
+        {"productId": product["id"], "variants": [{"id": small["id"], "price": f"{n}.00"}]}
+        for n in range(1, 21)
+    ]
+    key = _stage(client, lines)
+    started = client.mutate(
+        "bulkOperationRunMutation", {"mutation": BULK_UPDATE, "stagedUploadPath": key}
+    )["bulkOperation"]
+    assert started["status"] == "CREATED"
+    shopify_sandbox.server.bulk.join(timeout=30, operation_ids=[started["id"]])
+    operation = client.execute("bulkOperation", {"id": started["id"]})["bulkOperation"]
+    assert operation["status"] == "COMPLETED" and operation["objectCount"] == "20"
+    assert _prices(shopify_sandbox.control)["OX-S-BLU"] == "20.00"  # the lines ran in order
+
+
+def test_a_restart_fails_the_operations_it_interrupted(tmp_path):
+    from connector.shopify.client import ShopifyClient
+    from sandbox.shopify import DEFAULT_ACCESS_TOKEN, DEFAULT_SHOP_DOMAIN, ShopifySandbox
+
+    state = tmp_path / "shopify.json"
+    first = ShopifySandbox(state_path=state, bulk_rows_per_second=0.001, restore_rate=10000)
+    client = ShopifyClient(DEFAULT_SHOP_DOMAIN, DEFAULT_ACCESS_TOKEN, endpoint=first.start())
+    try:
+        product = _create_shirt(client)
+        small = product["variants"]["nodes"][0]
+        line = {"productId": product["id"], "variants": [{"id": small["id"], "price": "1.00"}]}
+        key = _stage(client, [line, line])
+        started = client.mutate(
+            "bulkOperationRunMutation", {"mutation": BULK_UPDATE, "stagedUploadPath": key}
+        )["bulkOperation"]
+    finally:
+        first.stop()
+        first.bulk.join(timeout=10)
+
+    second = ShopifySandbox(state_path=state, bulk_rows_per_second=0)
+    client = ShopifyClient(DEFAULT_SHOP_DOMAIN, DEFAULT_ACCESS_TOKEN, endpoint=second.start())
+    try:
+        operation = client.execute("bulkOperation", {"id": started["id"]})["bulkOperation"]
+        assert operation["status"] == "FAILED"
+        assert operation["errorCode"] == "INTERNAL_SERVER_ERROR"
+        # Products, the upload and its file survived: the same file runs again.
+        again = client.mutate(
+            "bulkOperationRunMutation", {"mutation": BULK_UPDATE, "stagedUploadPath": key}
+        )["bulkOperation"]
+        done = client.execute("bulkOperation", {"id": again["id"]})["bulkOperation"]
+        assert done["status"] == "COMPLETED" and done["objectCount"] == "2"
+    finally:
+        second.stop()
