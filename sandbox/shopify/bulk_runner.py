@@ -163,19 +163,21 @@ class BulkRunner:
         """Wait for this line's turn; False when the operation ended meanwhile (cancelled,
         reset away) or the sandbox stops (a restart then marks the operation FAILED)."""
         while True:
+            # Taken before the checks: a wake() after them sets this very event.
+            event = self._wake
+            if self.sandbox.stopping.is_set():
+                return False
             rate = self.rows_per_second
             wait = started + done / rate - time.monotonic() if rate > 0 else 0
             if wait <= 0:
                 return True
-            self._wake.wait(wait)
-            if self.sandbox.stopping.is_set():
-                return False
             with self.sandbox.store.lock:
                 if not self._alive(shop, op):
                     return False
                 if op["status"] == "CANCELING":
                     self._finish(op, "CANCELED", partial=done > 0)
                     return False
+            event.wait(wait)
 
     def _line(self, store, shop, document, line: str, number: int) -> dict:
         variables = json.loads(line)
