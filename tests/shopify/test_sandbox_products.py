@@ -48,7 +48,7 @@ def _create_shirt(client):
 
 
 def _products(control):
-    return {p["title"]: p for p in control.request("GET", "products")["products"]}
+    return {p["title"]: p for p in control.products()}
 
 
 def _prices(control, title="Oxford shirt"):
@@ -197,7 +197,7 @@ def test_product_set_with_an_id_replaces_the_product_and_deletes_omitted_variant
     assert [v["sku"] for v in stored["variants"]] == ["OX-S-BLU"]
     found = client.execute("productVariantsBySku", {"first": 5, "query": "sku:OX-M-BLU"})
     assert found["productVariants"]["nodes"] == []
-    (listed,) = control.request("GET", "price_lists")["price_lists"]
+    (listed,) = control.price_lists()
     assert listed["prices"] == {}
 
 
@@ -473,7 +473,7 @@ def test_price_list_fixed_prices_add_replaces_and_checks_the_currency(shopify_sa
     payload = add([{"variantId": small["id"], "price": eur}])
     assert payload["prices"] == [{"variant": {"id": small["id"]}}]
     add([{"variantId": small["id"], "price": {"amount": "24.00", "currencyCode": "EUR"}}])
-    (stored,) = control.request("GET", "price_lists")["price_lists"]
+    (stored,) = control.price_lists()
     assert stored["prices"] == {
         small["id"].rsplit("/", 1)[1]: {"price": "24.00", "compare_at_price": None}
     }
@@ -490,7 +490,7 @@ def test_price_list_fixed_prices_add_replaces_and_checks_the_currency(shopify_sa
     with pytest.raises(ShopifyUserError) as caught:
         add([{"variantId": "gid://shopify/ProductVariant/5555555", "price": eur}])
     assert caught.value.code == "VARIANT_NOT_FOUND"
-    (stored,) = control.request("GET", "price_lists")["price_lists"]
+    (stored,) = control.price_lists()
     assert len(stored["prices"]) == 1  # all-or-nothing: the medium price was not written
     with pytest.raises(ShopifyUserError) as caught:
         client.mutate(
@@ -562,7 +562,7 @@ def _stage(client, lines: list) -> str:
 
 
 def test_staged_upload_and_bulk_mutation_end_to_end(shopify_sandbox):
-    shopify_sandbox.control.request("POST", "bulk", rows_per_second=0)
+    shopify_sandbox.control.set_bulk(rows_per_second=0)
     client = shopify_sandbox.client()
     product = _create_shirt(client)
     small, medium = product["variants"]["nodes"]
@@ -667,7 +667,7 @@ def test_upload_refuses_unknown_keys_and_bad_signatures(shopify_sandbox):
 
 def test_a_sixth_running_bulk_mutation_is_refused(shopify_sandbox):
     # A slow pace keeps the first five running; none of this waits for them.
-    shopify_sandbox.control.request("POST", "bulk", rows_per_second=0.001)
+    shopify_sandbox.control.set_bulk(rows_per_second=0.001)
     client = shopify_sandbox.client()
     key = _stage(client, [{"product": {"id": "gid://shopify/Product/1", "title": "x"}}] * 3)
     mutation = (
@@ -702,7 +702,7 @@ def test_a_sixth_running_bulk_mutation_is_refused(shopify_sandbox):
 
 
 def test_bulk_knob_fails_operations_with_partial_data(shopify_sandbox):
-    shopify_sandbox.control.request("POST", "bulk", rows_per_second=0, fail_after=1)
+    shopify_sandbox.control.set_bulk(rows_per_second=0, fail_after=1)
     client = shopify_sandbox.client()
     product = _create_shirt(client)
     small = product["variants"]["nodes"][0]
@@ -733,7 +733,7 @@ def test_order_variants_belong_to_a_default_product(shopify_sandbox):
 
 def test_bulk_operations_run_in_the_background_at_the_configured_pace(shopify_sandbox):
     """The default: a thread runs the lines (here at a fast pace; joined, not slept on)."""
-    shopify_sandbox.control.request("POST", "bulk", rows_per_second=100000)
+    shopify_sandbox.control.set_bulk(rows_per_second=100000)
     client = shopify_sandbox.client()
     product = _create_shirt(client)
     small = product["variants"]["nodes"][0]
