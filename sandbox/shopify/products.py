@@ -638,7 +638,9 @@ def product_update(
 # -- productVariantsBulkUpdate / productVariantsBulkCreate ----------------------------------
 
 
-def _money_errors(spec: dict, field: list[str], negative_code: str) -> list[dict]:
+def _money_errors(spec: dict, field: list[str], too_long_code: str) -> list[dict]:
+    """Price, compare-at price, SKU, barcode and weight checks. (The create mutation's enum
+    has no TOO_LONG: it says INVALID.)"""
     errors = []
     price = spec.get("price")
     if price is not None:
@@ -646,7 +648,9 @@ def _money_errors(spec: dict, field: list[str], negative_code: str) -> list[dict
         if amount is None or amount < 0:
             errors.append(
                 user_error(
-                    "Price must be greater than or equal to 0", [*field, "price"], negative_code
+                    "Price must be greater than or equal to 0",
+                    [*field, "price"],
+                    "NEGATIVE_PRICE_VALUE",
                 )
             )
     compare = spec.get("compareAtPrice")
@@ -666,7 +670,7 @@ def _money_errors(spec: dict, field: list[str], negative_code: str) -> list[dict
             user_error(
                 f"SKU is too long (maximum is {MAX_TEXT} characters)",
                 [*field, "inventoryItem", "sku"],
-                "TOO_LONG",
+                too_long_code,
             )
         )
     if len(spec.get("barcode") or "") > MAX_TEXT:
@@ -674,7 +678,7 @@ def _money_errors(spec: dict, field: list[str], negative_code: str) -> list[dict
             user_error(
                 f"Barcode is too long (maximum is {MAX_TEXT} characters)",
                 [*field, "barcode"],
-                "TOO_LONG",
+                too_long_code,
             )
         )
     weight = (item.get("measurement") or {}).get("weight")
@@ -690,7 +694,11 @@ def _money_errors(spec: dict, field: list[str], negative_code: str) -> list[dict
 
 
 def _resolve_options(
-    product: dict, current: list[dict] | None, picked: list[dict], field: list[str], unknown_code
+    product: dict,
+    current: list[dict] | None,
+    picked: list[dict],
+    field: list[str],
+    codes: tuple[str, str],
 ) -> tuple[list[dict] | None, list[dict], list[tuple[str, str]]]:
     """The variant's option values after `picked` ([{optionName, name}]) applies; the values
     that are new to their option (they join it when the write happens)."""
@@ -708,7 +716,7 @@ def _resolve_options(
                 user_error(
                     f"Option '{pick.get('optionName') or pick.get('optionId')}' does not exist",
                     [*field, "optionValues", str(index)],
-                    unknown_code,
+                    codes[0],
                 )
             )
             continue
@@ -721,7 +729,7 @@ def _resolve_options(
                 user_error(
                     "Option value does not exist",
                     [*field, "optionValues", str(index)],
-                    "OPTION_VALUE_DOES_NOT_EXIST" if unknown_code != "INVALID_INPUT" else "INVALID",
+                    codes[1],
                 )
             )
             continue
@@ -798,7 +806,7 @@ def variants_bulk_update(
                 )
             )
             continue
-        problems = _money_errors(spec, field, "NEGATIVE_PRICE_VALUE")
+        problems = _money_errors(spec, field, "TOO_LONG")
         if spec.get("inventoryQuantities"):
             problems.append(
                 user_error(
@@ -811,7 +819,11 @@ def variants_bulk_update(
         options, added = None, []
         if spec.get("optionValues"):
             options, option_errors, added = _resolve_options(
-                product, variant["options"], spec["optionValues"], field, "OPTION_DOES_NOT_EXIST"
+                product,
+                variant["options"],
+                spec["optionValues"],
+                field,
+                ("OPTION_DOES_NOT_EXIST", "OPTION_VALUE_DOES_NOT_EXIST"),
             )
             problems += option_errors
             if options is not None:
@@ -890,7 +902,7 @@ def variants_bulk_create(
     planned, errors = [], []
     for index, spec in enumerate(specs):
         field = ["variants", str(index)]
-        problems = _money_errors(spec, field, "NEGATIVE_PRICE_VALUE")
+        problems = _money_errors(spec, field, "INVALID")
         picked = spec.get("optionValues") or []
         if not picked:
             problems.append(
@@ -903,7 +915,11 @@ def variants_bulk_create(
             errors += problems
             continue
         options, option_errors, added = _resolve_options(
-            product, None, picked, field, "OPTION_VALUES_FOR_NUMBER_OF_UNKNOWN_OPTIONS"
+            product,
+            None,
+            picked,
+            field,
+            ("OPTION_VALUES_FOR_NUMBER_OF_UNKNOWN_OPTIONS", "INVALID"),
         )
         problems += option_errors
         if options is not None:

@@ -785,3 +785,48 @@ def test_a_restart_fails_the_operations_it_interrupted(tmp_path):
         assert done["status"] == "COMPLETED" and done["objectCount"] == "2"
     finally:
         second.stop()
+
+
+def test_each_mutation_answers_codes_of_its_own_enum(shopify_sandbox):
+    """A too-long SKU is TOO_LONG for the update and INVALID for the create (its enum has no
+    TOO_LONG); a code outside the enum would be a GraphQL error instead of a userError."""
+    client = shopify_sandbox.client()
+    product = _create_shirt(client)
+    small = product["variants"]["nodes"][0]
+    long_sku = {"sku": "X" * 256}
+    with pytest.raises(ShopifyUserError) as caught:
+        client.mutate(
+            "productVariantsBulkUpdate",
+            {
+                "productId": product["id"],
+                "variants": [{"id": small["id"], "inventoryItem": long_sku}],
+            },
+        )
+    assert caught.value.code == "TOO_LONG"
+    assert caught.value.user_errors[0]["field"] == ["variants", "0", "inventoryItem", "sku"]
+    with pytest.raises(ShopifyUserError) as caught:
+        client.mutate(
+            "productVariantsBulkCreate",
+            {
+                "productId": product["id"],
+                "variants": [
+                    {
+                        "optionValues": [
+                            {"optionName": "Size", "name": "XS"},
+                            {"optionName": "Colour", "name": "Blue"},
+                        ],
+                        "inventoryItem": long_sku,
+                    }
+                ],
+            },
+        )
+    assert caught.value.code == "INVALID"
+    with pytest.raises(ShopifyUserError) as caught:
+        client.mutate(
+            "productVariantsBulkCreate",
+            {
+                "productId": product["id"],
+                "variants": [{"optionValues": [{"optionName": "Fabric", "name": "Silk"}]}],
+            },
+        )
+    assert caught.value.code == "OPTION_VALUES_FOR_NUMBER_OF_UNKNOWN_OPTIONS"
