@@ -733,6 +733,19 @@ def test_order_variants_belong_to_a_default_product(shopify_sandbox):
     product = _products(shopify_sandbox.control)["TEE"]
     assert product["admin_graphql_api_id"] == variant["product"]["id"]
     assert product["variants"][0]["title"] == "Default Title"
+    node = _raw(
+        shopify_sandbox,
+        """query($id: ID!) { productVariant(id: $id) { displayName inventoryQuantity
+          inventoryItem { variant { id } inventoryLevels(first: 2) {
+            nodes { quantities(names: ["available"]) { quantity } } } } } }""",
+        {"id": variant["id"]},
+    )["data"]["productVariant"]
+    assert node["displayName"] == "TEE - Default Title"
+    assert node["inventoryItem"]["variant"]["id"] == variant["id"]
+    # An order's variant is stocked with 100 at every location; the order took none yet.
+    levels = node["inventoryItem"]["inventoryLevels"]["nodes"]
+    assert [level["quantities"][0]["quantity"] for level in levels] == [100]
+    assert node["inventoryQuantity"] == 100
 
 
 def test_bulk_operations_run_in_the_background_at_the_configured_pace(shopify_sandbox):
