@@ -39,6 +39,9 @@ class BulkRunner:
         self.fail_after: int | None = None
         self._started: set[tuple[str, int]] = set()
         self._threads: list[threading.Thread] = []
+        # Set (and replaced) to make pacing threads look again: a cancel, a new pace, a
+        # reset or the sandbox stopping.
+        self._wake = threading.Event()
 
     def configure(self, rows_per_second: float | None = None, fail_after=...) -> None:
         if rows_per_second is not None:
@@ -47,17 +50,25 @@ class BulkRunner:
             self.rows_per_second = float(rows_per_second)
         if fail_after is not ...:
             self.fail_after = None if fail_after is None else int(fail_after)
+        self.wake()
 
     def reset(self) -> None:
         self.rows_per_second = self.started_with
         self.fail_after = None
         self._started.clear()
+        self.wake()
+
+    def wake(self) -> None:
+        event, self._wake = self._wake, threading.Event()
+        event.set()
 
     def settings(self) -> dict:
         return {"rows_per_second": self.rows_per_second, "fail_after": self.fail_after}
 
     def kick(self) -> None:
-        """Start the operations created since the last call (after every mutation request)."""
+        """Start the operations created since the last call (after every mutation request),
+        and let running ones see a cancel."""
+        self.wake()
         store = self.sandbox.store
         with store.lock:
             pending = [
@@ -78,9 +89,15 @@ class BulkRunner:
             self._threads = [t for t in self._threads if t.is_alive()] + [thread]
             thread.start()
 
-    def join(self, timeout: float | None = None) -> None:
+    def join(self, timeout: float | None = None, operation_ids=None) -> None:
+        """Wait for the running operations (those given as gids or numbers, else all) to
+        end: tests wait for the work, never for the clock."""
+        names = None
+        if operation_ids is not None:
+            names = {f"bulk-{str(i).rsplit('/', 1)[-1]}" for i in operation_ids}
         for thread in list(self._threads):
-            thread.join(timeout)
+            if names is None or thread.name in names:
+                thread.join(timeout)
 
     # -- one operation --------------------------------------------------------------------
 
@@ -98,7 +115,7 @@ class BulkRunner:
         return store.shops.get(shop.domain) is shop and shop.bulk_operations.get(op["id"]) is op
 
     def _execute(self, shop, op: dict) -> None:
-        sandbox, store = self.sandbox, self.sandbox.store
+        store = self.sandbox.store
         document = parse(op["query"])
         with open(op["upload_path"], encoding="utf-8") as handle:
             lines = handle.read().splitlines()
@@ -113,15 +130,12 @@ class BulkRunner:
             op["status"] = "RUNNING"
         started = last_save = time.monotonic()
         done = 0
-        with open(path, "w", encoding="utf-8") as out:
+        with open(path, "w", encoding="utf-8", buffering=1) as out:  # line-flushed: partial data
             for number, line in enumerate(lines):
                 if not line.strip():
                     continue
-                rate = self.rows_per_second
-                if rate > 0:
-                    wait = started + done / rate - time.monotonic()
-                    if wait > 0 and sandbox.stopping.wait(wait):
-                        return  # the sandbox stops; a restart marks the operation FAILED
+                if not self._pace(shop, op, started, done):
+                    return
                 with store.lock:
                     if not self._alive(shop, op):
                         return
@@ -144,6 +158,26 @@ class BulkRunner:
         with store.lock:
             if self._alive(shop, op):
                 self._finish(op, "COMPLETED")
+
+    def _pace(self, shop, op: dict, started: float, done: int) -> bool:
+        """Wait for this line's turn; False when the operation ended meanwhile (cancelled,
+        reset away) or the sandbox stops (a restart then marks the operation FAILED)."""
+        while True:
+            # Taken before the checks: a wake() after them sets this very event.
+            event = self._wake
+            if self.sandbox.stopping.is_set():
+                return False
+            rate = self.rows_per_second
+            wait = started + done / rate - time.monotonic() if rate > 0 else 0
+            if wait <= 0:
+                return True
+            with self.sandbox.store.lock:
+                if not self._alive(shop, op):
+                    return False
+                if op["status"] == "CANCELING":
+                    self._finish(op, "CANCELED", partial=done > 0)
+                    return False
+            event.wait(wait)
 
     def _line(self, store, shop, document, line: str, number: int) -> dict:
         variables = json.loads(line)

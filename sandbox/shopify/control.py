@@ -14,7 +14,7 @@ from sandbox.shopify import (
     inventory,
     payments,
     price_lists,
-    products,
+    product_control,
     webhook_delivery,
 )
 from sandbox.shopify.schema import SUPPORTED_VERSIONS
@@ -132,9 +132,11 @@ def _route(sandbox, store: Store, method, path, query, body):
         return 200, {**company, "admin_graphql_api_id": gid("Company", company["id"])}
     if path == "/_control/products" and method == "GET":
         shop = _shop(store, query, body)
-        return 200, {"products": [products.product_state(shop, p) for p in shop.products.values()]}
+        return 200, {
+            "products": [product_control.product_state(shop, p) for p in shop.products.values()]
+        }
     if path == "/_control/products" and method == "POST" and "products" in body:
-        made = products.seed_products(store, _shop(store, query, body), body["products"])
+        made = product_control.seed_products(store, _shop(store, query, body), body["products"])
         return 201, {"products": made}
     if path == "/_control/price_lists":
         shop = _shop(store, query, body)

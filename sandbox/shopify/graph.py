@@ -17,7 +17,16 @@ from graphql import (
     value_from_ast_untyped,
 )
 
-from sandbox.shopify import bulk, fulfilment, inventory, payments, price_lists, products
+from sandbox.shopify import (
+    bulk,
+    fulfilment,
+    inventory,
+    payments,
+    price_lists,
+    product_search,
+    products,
+    variant_writes,
+)
 from sandbox.shopify.present import Presenter, connection
 from sandbox.shopify.store import (
     Shop,
@@ -154,14 +163,16 @@ class QueryRoot(_Root):
 
     # Products (sandbox/shopify/products.py), sorted by id: Shopify's default sort key.
     def productVariants(self, _info, query: str | None = None, **kw):
-        groups = products.parse_search(query, products.VARIANT_FIELDS, "productVariants")
+        groups = product_search.parse_search(
+            query, product_search.VARIANT_FIELDS, "productVariants"
+        )
         _drop(kw, "sortKey", "savedSearchId")
-        shop = self._shop
+        matches = product_search.variant_matcher(self._shop, groups)
         return connection(
             (
                 (v["id"], lambda v=v: self._present.product_variant(v))
-                for v in shop.variants.values()
-                if products.variant_matches(shop, v, groups)
+                for v in self._shop.variants.values()
+                if matches(v)
             ),
             **kw,
         )
@@ -176,14 +187,14 @@ class QueryRoot(_Root):
         return self._present.product(record) if record else None
 
     def products(self, _info, query: str | None = None, **kw):
-        groups = products.parse_search(query, products.PRODUCT_FIELDS, "products")
+        groups = product_search.parse_search(query, product_search.PRODUCT_FIELDS, "products")
         _drop(kw, "sortKey", "savedSearchId")
         shop = self._shop
         return connection(
             (
                 (p["id"], lambda p=p: self._present.product(p))
                 for p in shop.products.values()
-                if products.product_matches(shop, p, groups)
+                if product_search.product_matches(shop, p, groups)
             ),
             **kw,
         )
@@ -619,7 +630,7 @@ class MutationRoot(_Root):
         self, info, productId, variants, allowPartialUpdates=False, media=None
     ):
         self._log("productVariantsBulkUpdate", None, False, info.variable_values)
-        record, updated, errors = products.variants_bulk_update(
+        record, updated, errors = variant_writes.variants_bulk_update(
             self._store, self._shop, productId, variants, bool(allowPartialUpdates)
         )
         return {
@@ -632,7 +643,7 @@ class MutationRoot(_Root):
 
     def productVariantsBulkCreate(self, info, productId, variants, strategy=None, media=None):
         self._log("productVariantsBulkCreate", None, False, info.variable_values)
-        record, created, errors = products.variants_bulk_create(
+        record, created, errors = variant_writes.variants_bulk_create(
             self._store, self._shop, productId, variants, strategy
         )
         return {

@@ -280,21 +280,28 @@ class Presenter:
                 if key.startswith(f"{item_id}:")
             )
 
-        inventory_item = {
-            "__typename": "InventoryItem",
-            "id": gid("InventoryItem", item_id),
-            "legacyResourceId": str(item_id),
-            "sku": record["sku"],
-            "tracked": True,
-            "requiresShipping": True,
-            "createdAt": record.get("created_at"),
-            "updatedAt": record.get("updated_at"),
-            "measurement": {
-                "__typename": "InventoryItemMeasurement",
-                "id": gid("InventoryItemMeasurement", item_id),
-                "weight": {"value": weight["value"], "unit": weight["unit"]} if weight else None,
-            },
-        }
+        def inventory_item() -> dict:
+            # The inventory module's item (levels, quantities), with what a variant adds.
+            from sandbox.shopify import inventory
+
+            node = inventory.item_node(self.store, self.shop, record)
+            node.update(
+                {
+                    "requiresShipping": True,
+                    "createdAt": record.get("created_at"),
+                    "updatedAt": record.get("updated_at"),
+                    "measurement": {
+                        "__typename": "InventoryItemMeasurement",
+                        "id": gid("InventoryItemMeasurement", item_id),
+                        "weight": {"value": weight["value"], "unit": weight["unit"]}
+                        if weight
+                        else None,
+                    },
+                    "variant": lambda: self.product_variant(record),
+                }
+            )
+            return node
+
         return {
             "__typename": "ProductVariant",
             "id": gid("ProductVariant", record["id"]),

@@ -10,9 +10,8 @@ weight). The rules follow the Admin API 2026-10 mutations:
 - `productCreate` makes one default variant ("Default Title"), or one with the first value of
   each option given.
 - `productUpdate` changes only the fields given.
-- `productVariantsBulkUpdate` changes only the fields given, all-or-nothing unless
-  `allowPartialUpdates`; `productVariantsBulkCreate` adds variants (new option values join
-  their option), all-or-nothing.
+- `productVariantsBulkUpdate` / `productVariantsBulkCreate`: variant_writes.py. Searches:
+  product_search.py; the control API's seeding and listing: product_control.py.
 
 Records are plain dicts (see `Store`); every function expects the caller to hold the store lock.
 Variants made by `Store.variant_for_sku` (orders, inventory) get a one-variant product too.
@@ -24,7 +23,7 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sandbox.shopify.store import SandboxError, Shop, Store, gid, gid_number, money, user_error
+from sandbox.shopify.store import Shop, Store, gid_number, money, user_error
 
 MAX_OPTIONS = 3
 MAX_VARIANTS = 2048
@@ -63,7 +62,7 @@ def new_product(
         "vendor": vendor or shop.name,
         "product_type": product_type or "",
         "tags": list(tags or []),
-        "options": [_option(store, o["name"], o.get("values") or []) for o in options or []],
+        "options": [new_option(store, o["name"], o.get("values") or []) for o in options or []],
         "variant_ids": [],
         "created_at": now,
         "updated_at": now,
@@ -74,7 +73,7 @@ def new_product(
     return product
 
 
-def _option(store: Store, name: str, values: list[str]) -> dict:
+def new_option(store: Store, name: str, values: list[str]) -> dict:
     return {
         "id": store.new_id(),
         "name": name,
@@ -242,7 +241,7 @@ def find_product(shop: Shop, product_id: Any) -> dict | None:
     return shop.products.get(number) if number is not None else None
 
 
-def _price(value: Any) -> Decimal | None:
+def parse_money(value: Any) -> Decimal | None:
     """A Money input as a Decimal; None when it is not a number."""
     try:
         return Decimal(str(value))
@@ -288,7 +287,7 @@ def product_set(
     elif creating:
         new_variant(store, shop, product, sku=None, price="0.00")
         if not product["options"]:
-            product["options"] = [_option(store, DEFAULT_OPTION, [DEFAULT_VALUE])]
+            product["options"] = [new_option(store, DEFAULT_OPTION, [DEFAULT_VALUE])]
     product["updated_at"] = store.now()
     return product, []
 
@@ -445,7 +444,7 @@ def _check_set(shop, data, product, options, variants, creating) -> list[dict]:
         for money_field in ("price", "compareAtPrice"):
             if variant.get(money_field) is None:
                 continue
-            amount = _price(variant[money_field])
+            amount = parse_money(variant[money_field])
             if amount is None or amount < 0:
                 errors.append(
                     user_error(
@@ -489,7 +488,7 @@ def _replace_options(store: Store, product: dict, options: list[dict]) -> None:
         values = [(v.get("name") or "").strip() for v in option.get("values") or []]
         old = existing.get(option["name"].strip())
         if old is None:
-            replaced.append(_option(store, option["name"].strip(), values))
+            replaced.append(new_option(store, option["name"].strip(), values))
             continue
         ids = {v["name"]: v["id"] for v in old["values"]}
         old["values"] = [{"id": ids.get(v) or store.new_id(), "name": v} for v in values]
@@ -511,7 +510,7 @@ def _replace_variants(store: Store, shop: Shop, product: dict, specs: list[dict]
         item = spec.get("inventoryItem") or {}
         if spec.get("id"):
             variant = shop.variants[gid_number(spec["id"], "ProductVariant")]
-            _apply_variant_fields(store, variant, spec)
+            apply_variant_fields(store, variant, spec)
             variant["options"] = options
         else:
             stock = _set_stock(spec.get("inventoryQuantities"))
@@ -544,7 +543,7 @@ def _set_stock(quantities: list[dict] | None) -> dict[int, int] | None:
     }
 
 
-def _apply_variant_fields(store: Store, variant: dict, spec: dict) -> None:
+def apply_variant_fields(store: Store, variant: dict, spec: dict) -> None:
     """Only what is in `spec` changes (a null compare-at price or barcode clears it)."""
     if spec.get("price") is not None:
         variant["price"] = str(money(spec["price"]))
@@ -633,494 +632,3 @@ def product_update(
     _set_scalars(shop, product, data)
     product["updated_at"] = store.now()
     return product, []
-
-
-# -- productVariantsBulkUpdate / productVariantsBulkCreate ----------------------------------
-
-
-def _money_errors(spec: dict, field: list[str], negative_code: str) -> list[dict]:
-    errors = []
-    price = spec.get("price")
-    if price is not None:
-        amount = _price(price)
-        if amount is None or amount < 0:
-            errors.append(
-                user_error(
-                    "Price must be greater than or equal to 0", [*field, "price"], negative_code
-                )
-            )
-    compare = spec.get("compareAtPrice")
-    if compare is not None:
-        amount = _price(compare)
-        if amount is None or amount < 0:
-            errors.append(
-                user_error(
-                    "Compare at price must be greater than or equal to 0",
-                    [*field, "compareAtPrice"],
-                    "GREATER_THAN_OR_EQUAL_TO",
-                )
-            )
-    item = spec.get("inventoryItem") or {}
-    if len(item.get("sku") or "") > MAX_TEXT:
-        errors.append(
-            user_error(
-                f"SKU is too long (maximum is {MAX_TEXT} characters)",
-                [*field, "inventoryItem", "sku"],
-                "TOO_LONG",
-            )
-        )
-    if len(spec.get("barcode") or "") > MAX_TEXT:
-        errors.append(
-            user_error(
-                f"Barcode is too long (maximum is {MAX_TEXT} characters)",
-                [*field, "barcode"],
-                "TOO_LONG",
-            )
-        )
-    weight = (item.get("measurement") or {}).get("weight")
-    if weight and float(weight["value"]) < 0:
-        errors.append(
-            user_error(
-                "Weight must be greater than or equal to 0",
-                [*field, "inventoryItem", "measurement", "weight", "value"],
-                "GREATER_THAN_OR_EQUAL_TO",
-            )
-        )
-    return errors
-
-
-def _resolve_options(
-    product: dict, current: list[dict] | None, picked: list[dict], field: list[str], unknown_code
-) -> tuple[list[dict] | None, list[dict], list[tuple[str, str]]]:
-    """The variant's option values after `picked` ([{optionName, name}]) applies; the values
-    that are new to their option (they join it when the write happens)."""
-    by_name = {o["name"]: o for o in product["options"]}
-    chosen = {o["name"]: o["value"] for o in current or []}
-    added = []
-    errors = []
-    for index, pick in enumerate(picked):
-        name = pick.get("optionName")
-        if pick.get("optionId"):
-            number = gid_number(pick["optionId"], "ProductOption")
-            name = next((o["name"] for o in product["options"] if o["id"] == number), None)
-        if name not in by_name:
-            errors.append(
-                user_error(
-                    f"Option '{pick.get('optionName') or pick.get('optionId')}' does not exist",
-                    [*field, "optionValues", str(index)],
-                    unknown_code,
-                )
-            )
-            continue
-        value = pick.get("name")
-        if value is None:
-            number = gid_number(pick.get("id"), "ProductOptionValue")
-            value = next((v["name"] for v in by_name[name]["values"] if v["id"] == number), None)
-        if value is None:
-            errors.append(
-                user_error(
-                    "Option value does not exist",
-                    [*field, "optionValues", str(index)],
-                    "OPTION_VALUE_DOES_NOT_EXIST" if unknown_code != "INVALID_INPUT" else "INVALID",
-                )
-            )
-            continue
-        if value not in {v["name"] for v in by_name[name]["values"]}:
-            added.append((name, value))
-        chosen[name] = value
-    if errors:
-        return None, errors, []
-    return (
-        [{"name": o["name"], "value": chosen.get(o["name"])} for o in product["options"]],
-        [],
-        added,
-    )
-
-
-def _add_values(store: Store, product: dict, added: list[tuple[str, str]]) -> None:
-    for name, value in added:
-        option = next(o for o in product["options"] if o["name"] == name)
-        if value not in {v["name"] for v in option["values"]}:
-            option["values"].append({"id": store.new_id(), "name": value})
-
-
-def variants_bulk_update(
-    store: Store, shop: Shop, product_id: str, specs: list[dict], allow_partial: bool
-) -> tuple[dict | None, list[dict], list[dict]]:
-    """(product, updated variants, userErrors); field paths ["variants", "<i>", ...]."""
-    product = find_product(shop, product_id)
-    if product is None:
-        return (
-            None,
-            [],
-            [user_error("Product does not exist", ["productId"], "PRODUCT_DOES_NOT_EXIST")],
-        )
-    if len(specs) > MAX_VARIANTS:
-        return (
-            None,
-            [],
-            [
-                user_error(
-                    f"You can only update up to {MAX_VARIANTS} variants at a time.",
-                    ["variants"],
-                    "INVALID_INPUT",
-                )
-            ],
-        )
-    planned: list[tuple[dict, dict, list[dict] | None, list]] = []
-    errors: list[dict] = []
-    combos = {combination(v["options"]): v["id"] for v in variants_of(shop, product)}
-    for index, spec in enumerate(specs):
-        field = ["variants", str(index)]
-        if not spec.get("id"):
-            errors.append(
-                user_error(
-                    "Product variant ID is missing", [*field, "id"], "PRODUCT_VARIANT_ID_MISSING"
-                )
-            )
-            continue
-        variant = shop.variants.get(gid_number(spec["id"], "ProductVariant") or -1)
-        if variant is None:
-            errors.append(
-                user_error(
-                    "Product variant does not exist",
-                    [*field, "id"],
-                    "PRODUCT_VARIANT_DOES_NOT_EXIST",
-                )
-            )
-            continue
-        if variant.get("product_id") != product["id"]:
-            errors.append(
-                user_error(
-                    "Product variant does not exist on this product",
-                    [*field, "id"],
-                    "MUST_BE_FOR_THIS_PRODUCT",
-                )
-            )
-            continue
-        problems = _money_errors(spec, field, "NEGATIVE_PRICE_VALUE")
-        if spec.get("inventoryQuantities"):
-            problems.append(
-                user_error(
-                    "Inventory quantities can only be provided during create. To update "
-                    "inventory for existing variants, use inventoryAdjustQuantities.",
-                    [*field, "inventoryQuantities"],
-                    "NO_INVENTORY_QUANTITIES_ON_VARIANTS_UPDATE",
-                )
-            )
-        options, added = None, []
-        if spec.get("optionValues"):
-            options, option_errors, added = _resolve_options(
-                product, variant["options"], spec["optionValues"], field, "OPTION_DOES_NOT_EXIST"
-            )
-            problems += option_errors
-            if options is not None:
-                owner = combos.get(combination(options))
-                if owner is not None and owner != variant["id"]:
-                    problems.append(
-                        user_error(
-                            f"The variant '{variant_title({'options': options})}' already exists.",
-                            [*field, "optionValues"],
-                            "VARIANT_ALREADY_EXISTS",
-                        )
-                    )
-        if problems:
-            errors += problems
-            continue
-        if options is not None:
-            combos.pop(combination(variant["options"]), None)
-            combos[combination(options)] = variant["id"]
-        planned.append((variant, spec, options, added))
-    if errors and not allow_partial:
-        return None, [], errors
-    for variant, spec, options, added in planned:
-        _apply_variant_fields(store, variant, spec)
-        if options is not None:
-            _add_values(store, product, added)
-            variant["options"] = options
-    if planned:
-        product["updated_at"] = store.now()
-    updated = [v for v, *_ in planned]
-    return (product if planned or not errors else None), updated, errors
-
-
-def variants_bulk_create(
-    store: Store, shop: Shop, product_id: str, specs: list[dict], strategy: str | None
-) -> tuple[dict | None, list[dict], list[dict]]:
-    """(product, created variants, userErrors); all-or-nothing."""
-    product = find_product(shop, product_id)
-    if product is None:
-        return (
-            None,
-            [],
-            [user_error("Product does not exist", ["productId"], "PRODUCT_DOES_NOT_EXIST")],
-        )
-    strategy = strategy or "DEFAULT"
-    existing = variants_of(shop, product)
-    standalone = len(existing) == 1
-    drop_standalone = standalone and (
-        (strategy == "DEFAULT" and has_only_default_variant(shop, product))
-        or strategy == "REMOVE_STANDALONE_VARIANT"
-    )
-    if len(existing) - int(drop_standalone) + len(specs) > MAX_VARIANTS:
-        return (
-            None,
-            [],
-            [
-                user_error(
-                    f"Product would exceed the limit of {MAX_VARIANTS} variants.",
-                    ["variants"],
-                    "INVALID_INPUT",
-                )
-            ],
-        )
-    # A product with only "Default Title" takes the options the new variants name.
-    options_before = product["options"]
-    if has_only_default_variant(shop, product) and drop_standalone:
-        names: list[str] = []
-        for spec in specs:
-            for pick in spec.get("optionValues") or []:
-                if pick.get("optionName") and pick["optionName"] not in names:
-                    names.append(pick["optionName"])
-        if names:
-            product["options"] = [_option(store, n, []) for n in names[:MAX_OPTIONS]]
-    combos = {
-        combination(v["options"]) for v in existing if not (drop_standalone and v is existing[0])
-    }
-    planned, errors = [], []
-    for index, spec in enumerate(specs):
-        field = ["variants", str(index)]
-        problems = _money_errors(spec, field, "NEGATIVE_PRICE_VALUE")
-        picked = spec.get("optionValues") or []
-        if not picked:
-            problems.append(
-                user_error(
-                    "Option values are required to create a variant",
-                    [*field, "optionValues"],
-                    "NEED_TO_ADD_OPTION_VALUES",
-                )
-            )
-            errors += problems
-            continue
-        options, option_errors, added = _resolve_options(
-            product, None, picked, field, "OPTION_VALUES_FOR_NUMBER_OF_UNKNOWN_OPTIONS"
-        )
-        problems += option_errors
-        if options is not None:
-            if any(o["value"] is None for o in options):
-                problems.append(
-                    user_error(
-                        "A value is required for every option of the product",
-                        [*field, "optionValues"],
-                        "NEED_TO_ADD_OPTION_VALUES",
-                    )
-                )
-            elif combination(options) in combos:
-                problems.append(
-                    user_error(
-                        f"The variant '{variant_title({'options': options})}' already exists.",
-                        field,
-                        "VARIANT_ALREADY_EXISTS",
-                    )
-                )
-            else:
-                combos.add(combination(options))
-        if problems:
-            errors += problems
-            continue
-        planned.append((spec, options, added))
-    if errors:
-        product["options"] = options_before
-        return None, [], errors
-    if drop_standalone:
-        delete_variant(shop, existing[0])
-    created = []
-    for spec, options, added in planned:
-        _add_values(store, product, added)
-        item = spec.get("inventoryItem") or {}
-        stock = None
-        if spec.get("inventoryQuantities"):
-            stock = {
-                gid_number(q["locationId"], "Location"): int(q["availableQuantity"])
-                for q in spec["inventoryQuantities"]
-            }
-        variant = new_variant(
-            store,
-            shop,
-            product,
-            sku=item.get("sku"),
-            price=spec.get("price") or "0.00",
-            options=options,
-            barcode=spec.get("barcode"),
-            compare_at_price=spec.get("compareAtPrice"),
-            weight=(item.get("measurement") or {}).get("weight"),
-            stock=stock,
-        )
-        created.append(variant)
-    return product, created, []
-
-
-# -- search -------------------------------------------------------------------------------
-
-_TERM = re.compile(r"""(\w+):("(?:[^"\\]|\\.)*"|'[^']*'|[^\s()]+)""")
-VARIANT_FIELDS = ("sku", "product_id", "barcode", "id", "title")
-PRODUCT_FIELDS = ("sku", "id", "title", "status", "handle", "barcode", "product_type", "vendor")
-
-
-def parse_search(query: str | None, fields: tuple[str, ...], what: str) -> list[list] | None:
-    """`a:1 b:2 OR c:3` as OR-groups of AND-ed (field, value) terms; None matches all."""
-    if not query or not query.strip():
-        return None
-    groups = []
-    for part in re.split(r"\s+OR\s+", query.strip()):
-        terms = []
-        for field, raw in _TERM.findall(part):
-            value = raw[1:-1].replace('\\"', '"') if raw[:1] in "\"'" else raw
-            terms.append((field, value))
-        if not terms or {f for f, _ in terms} - set(fields):
-            from graphql import GraphQLError
-
-            raise GraphQLError(
-                f"The sandbox simulates {what} searches on {', '.join(fields)} only, "
-                f"not {query!r}.",
-                extensions={"code": "NOT_SIMULATED"},
-            )
-        groups.append(terms)
-    return groups
-
-
-def _number(value: str) -> str:
-    return value.rsplit("/", 1)[-1]
-
-
-def variant_matches(shop: Shop, variant: dict, groups: list[list] | None) -> bool:
-    """Shopify's search is case-insensitive; a `sku:` term matches the whole SKU here."""
-    if groups is None:
-        return True
-    return any(all(_variant_term(shop, variant, f, v) for f, v in terms) for terms in groups)
-
-
-def _variant_term(shop: Shop, variant: dict, field: str, value: str) -> bool:
-    if field == "sku":
-        return (variant.get("sku") or "").lower() == value.lower()
-    if field == "barcode":
-        return (variant.get("barcode") or "").lower() == value.lower()
-    if field == "product_id":
-        return str(variant.get("product_id")) == _number(value)
-    if field == "id":
-        return str(variant["id"]) == _number(value)
-    product = shop.products.get(variant.get("product_id")) or {}
-    return value.lower() in (product.get("title") or "").lower()
-
-
-def product_matches(shop: Shop, product: dict, groups: list[list] | None) -> bool:
-    if groups is None:
-        return True
-    return any(all(_product_term(shop, product, f, v) for f, v in terms) for terms in groups)
-
-
-def _product_term(shop: Shop, product: dict, field: str, value: str) -> bool:
-    if field in ("sku", "barcode"):
-        return any(_variant_term(shop, v, field, value) for v in variants_of(shop, product))
-    if field == "id":
-        return str(product["id"]) == _number(value)
-    if field == "title":
-        return value.lower() in product["title"].lower()
-    if field == "status":
-        return product["status"].lower() in value.lower().split(",")
-    key = {"product_type": "product_type", "vendor": "vendor", "handle": "handle"}[field]
-    return (product.get(key) or "").lower() == value.lower()
-
-
-# -- control API ---------------------------------------------------------------------------
-
-
-def seed_products(store: Store, shop: Shop, specs: list[dict]) -> list[dict]:
-    """Many products in one call (benchmarks, tests). A spec: {"title", "status", "options":
-    [{"name", "values"}], "variants": [{"sku", "price", "options": {"Size": "S"},
-    "barcode", "compare_at_price", "weight": {"value", "unit"}, "available"}]}. Without
-    variants: one "Default Title" variant (give `sku` / `price` on the product)."""
-    out = []
-    for spec in specs:
-        if not spec.get("title"):
-            raise SandboxError("A product needs a title")
-        options = spec.get("options") or []
-        if len(options) > MAX_OPTIONS:
-            raise SandboxError(f"A product has at most {MAX_OPTIONS} options")
-        variants = spec.get("variants") or [
-            {"sku": spec.get("sku"), "price": spec.get("price"), "options": {}}
-        ]
-        if not options:
-            options = [{"name": DEFAULT_OPTION, "values": [DEFAULT_VALUE]}]
-        product = new_product(
-            store,
-            shop,
-            spec["title"],
-            options=options,
-            status=spec.get("status") or "ACTIVE",
-            handle=spec.get("handle"),
-            description_html=spec.get("description_html") or "",
-        )
-        made = []
-        for v in variants:
-            chosen = v.get("options") or {}
-            picked = [
-                {"name": o["name"], "value": chosen.get(o["name"], o["values"][0])} for o in options
-            ]
-            stock = None
-            if v.get("available") is not None:
-                stock = {loc: int(v["available"]) for loc in shop.locations}
-            variant = new_variant(
-                store,
-                shop,
-                product,
-                sku=v.get("sku"),
-                price=v.get("price") or "10.00",
-                options=picked,
-                barcode=v.get("barcode"),
-                compare_at_price=v.get("compare_at_price"),
-                weight=v.get("weight"),
-                stock=stock,
-            )
-            made.append(
-                {
-                    "id": variant["id"],
-                    "sku": variant["sku"],
-                    "admin_graphql_api_id": gid("ProductVariant", variant["id"]),
-                    "inventory_item_id": variant["inventory_item_id"],
-                }
-            )
-        out.append(
-            {
-                "id": product["id"],
-                "admin_graphql_api_id": gid("Product", product["id"]),
-                "variants": made,
-            }
-        )
-    return out
-
-
-def product_state(shop: Shop, product: dict) -> dict:
-    """A product as the control API shows it: every variant in full, with its price list
-    prices (price list id -> {"price", "compare_at_price"})."""
-    variants = []
-    for variant in variants_of(shop, product):
-        prices = {
-            str(pl["id"]): pl["prices"][str(variant["id"])]
-            for pl in shop.price_lists.values()
-            if str(variant["id"]) in pl["prices"]
-        }
-        variants.append(
-            {
-                **variant,
-                "admin_graphql_api_id": gid("ProductVariant", variant["id"]),
-                "position": position(shop, variant),
-                "title": variant_title(variant),
-                "price_lists": prices,
-            }
-        )
-    return {
-        **{k: v for k, v in product.items() if k != "variant_ids"},
-        "admin_graphql_api_id": gid("Product", product["id"]),
-        "variants": variants,
-    }

@@ -124,6 +124,7 @@ class ShopifySandbox:
 
     def stop(self) -> None:
         self.stopping.set()  # releases handlers that are hanging on purpose
+        self.bulk.wake()
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
